@@ -1,0 +1,80 @@
+"""What every figure mode provides: its parameter schema, its work, and how its results are shown.
+
+A mode is one small module registered by name (the registry idea of the visual-anagrams code). Its work is
+split so that the engine can pack the model calls of *all* pending jobs of a run together:
+
+    tracks(job, ctx)            -> the denoising trajectories the job needs (empty for model-free modes)
+    assemble(job, tracks, ctx)  -> the job's Result, once the engine has run every track
+
+The figure on the page is built by `layout`, from the stored results only: rendering never loads a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
+
+import torch
+
+if TYPE_CHECKING:
+    from generator.engine import Track
+    from generator.jobs import Job
+    from generator.runner import RunContext
+    from generator.site.page import FigureView, FigureResults
+
+
+@dataclass(frozen=True)
+class Param:
+    """One mode parameter: its type, default and allowed range, for validation and for the README."""
+
+    kind: type | tuple[type, ...]          # int, float, str, bool, list, dict
+    default: Any = None                    # None with required=True: the recipe must give it
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] | None = None
+    items: type | tuple[type, ...] | None = None   # element type for list params
+    sweepable: bool = False               # may be given as a list under `sweep:`
+    help: str = ""
+
+
+@dataclass
+class Result:
+    """A job's output: named images in [-1, 1], shape (C, H, W), in display order, plus numbers."""
+
+    images: dict[str, torch.Tensor]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class Mode:
+    """Base class; subclasses set the class attributes and override what they need."""
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1                 # bump whenever the pixels this mode makes would change
+    needs_model: ClassVar[bool] = True
+    params: ClassVar[dict[str, Param]] = {}
+    inputs: ClassVar[tuple[str, ...]] = ()     # names of input images, e.g. ("image",) or ("image", "mask")
+    optional_inputs: ClassVar[tuple[str, ...]] = ()
+    prompts: ClassVar[tuple[int, int]] = (0, 0)   # (min, max) number of prompts
+
+    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+        """The denoising trajectories this job needs; the engine runs them, batched with all others."""
+        return []
+
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+        raise NotImplementedError(f"mode {self.name!r} must implement assemble()")
+
+    def layout(self, results: FigureResults) -> FigureView:
+        """How the figure is shown; the default lays out each job's images in a labelled grid."""
+        from generator.site.layout import default_layout
+
+        return default_layout(results)
+
+
+MODES: dict[str, Mode] = {}
+
+
+def register(cls: type[Mode]) -> type[Mode]:
+    """Class decorator: make a mode available to recipes under its `name`."""
+    MODES[cls.name] = cls()
+    return cls

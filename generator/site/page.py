@@ -1,0 +1,64 @@
+"""The page model: what the templates render. Built from recipes and the store alone — no model work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Panel:
+    """One picture in a figure, or the placeholder for one not generated yet."""
+
+    image: Path | None            # a PNG in the store; None while pending
+    label: str = ""               # what this panel is: "t = 250", "seed 181", "estimate"
+    pixelated: bool = False       # upscale with nearest-neighbour (tiny images such as 32×32 digits)
+    alt: str = ""
+
+
+@dataclass
+class Grid:
+    """Panels in rows; labels say what varies along each axis."""
+
+    rows: list[list[Panel]]
+    row_labels: list[str] = field(default_factory=list)
+    title: str = ""               # optional heading over this grid
+
+
+@dataclass
+class FigureView:
+    id: str
+    caption: str                  # Markdown from the recipe
+    mode: str
+    model: str                    # which model made these images, in words ("" for model-free figures)
+    grids: list[Grid]
+    others: list[Panel] = field(default_factory=list)    # the seeds not picked, shown smaller
+    pending: list[str] = field(default_factory=list)     # one line per missing job
+    command: str = ""             # the exact command that generates what is pending
+    info: list[tuple[str, str]] = field(default_factory=list)   # (label, value) facts shown under it
+
+
+@dataclass
+class SectionView:
+    slug: str
+    title: str
+    intro: str                    # Markdown prose from the recipe
+    figures: list[FigureView]
+
+
+@dataclass
+class BookView:
+    slug: str                     # sub-folder of public/ (e.g. "deepfloyd", "digits")
+    title: str
+    summary: str                  # Markdown shown on the index
+    model: str                    # the model, in words
+    sections: list[SectionView]
+    extras: dict[str, Any] = field(default_factory=dict)   # e.g. evaluation numbers, loss-curve data
+
+
+@dataclass
+class SiteView:
+    title: str
+    intro: str                    # Markdown
+    books: list[BookView]
