@@ -8,9 +8,12 @@ A `ModelSpec` is what recipes and job keys see: an id, a revision, the image siz
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import torch
+if TYPE_CHECKING:
+    import torch
+
+
 
 
 class Backend(Protocol):

@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
-import torch
+
 
 if TYPE_CHECKING:
+    import torch
     from generator.engine import Track
     from generator.jobs import Job
     from generator.runner import RunContext
