@@ -50,5 +50,12 @@ class ModelSpec:
     def key(self) -> dict[str, str]:
         return {"id": self.id, "revision": self.revision}
 
+    def unavailable(self) -> str | None:
+        """Why this model cannot run here (no GPU, no weights, gated, offline…) and what to do; None if it can.
+
+        Cheap and side-effect free: it runs before any work starts, and nothing is written when it fails.
+        """
+        return None
+
     def load(self, device: str | torch.device | None = None) -> Backend:
         raise NotImplementedError(f"model {self.id!r} cannot be loaded here")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import torch
     from generator.engine import Track
     from generator.jobs import Job
+    from generator.models.base import ModelSpec
     from generator.runner import RunContext
     from generator.site.page import FigureView, FigureResults
 
@@ -57,6 +58,15 @@ class Mode:
     inputs: ClassVar[tuple[str, ...]] = ()     # names of input images, e.g. ("image",) or ("image", "mask")
     optional_inputs: ClassVar[tuple[str, ...]] = ()
     prompts: ClassVar[tuple[int, int]] = (0, 0)   # (min, max) number of prompts
+    shared_images: ClassVar[tuple[str, ...]] = ()  # images equal across a figure's sweep (e.g. the original)
+
+    def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+        """Add what the model decides for this mode's pixels (e.g. its noise schedule) to the job's params."""
+        return params
+
+    def model_calls(self, job: Job) -> int:
+        """How many single-sample model evaluations this job needs (for `gallery plan`)."""
+        return 0
 
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         """The denoising trajectories this job needs; the engine runs them, batched with all others."""
@@ -69,7 +79,7 @@ class Mode:
         """How the figure is shown; the default lays out each job's images in a labelled grid."""
         from generator.site.layout import default_layout
 
-        return default_layout(results)
+        return default_layout(results, self.shared_images)
 
 
 MODES: dict[str, Mode] = {}

@@ -37,6 +37,7 @@ class FigureView:
     pending: list[str] = field(default_factory=list)     # one line per missing job
     command: str = ""             # the exact command that generates what is pending
     info: list[tuple[str, str]] = field(default_factory=list)   # (label, value) facts shown under it
+    title: str = ""               # optional heading over the figure
 
 
 @dataclass

@@ -1,0 +1,131 @@
+"""One figure of a recipe: merge defaults, check every key against its mode's schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator.modes.base import MODES, Mode, Param
+from generator.recipes.located_yaml import KeyPath, Located
+from generator.recipes.schema import FIGURE_ID, check_keys, check_value, figure_keys
+
+if TYPE_CHECKING:
+    from generator.recipes.book import Book, FigureSpec, Origin, Section
+
+
+def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Section,
+                defaults: dict[str, tuple[Any, Origin]], model_ids: set[str],
+                recipe_dir: Path) -> FigureSpec | None:
+    """Validate one figure; errors go to `doc` (or to the file a default came from)."""
+    from generator.recipes.book import FigureSpec
+
+    before = len(doc.errors)
+    if not isinstance(raw, dict):
+        doc.error(path, f"expected a figure mapping (id, mode, …), got {raw!r}")
+        return None
+    mode = check_mode(doc, path, raw)
+    check_keys(doc, path, raw, figure_keys(mode), f"a {mode.name!r} figure" if mode else "a figure")
+    if mode is None:
+        return None
+    values = merged_values(doc, path, raw, mode, defaults)
+    check_identity(doc, path, raw)
+    check_prompts(doc, path, raw, mode, values)
+    seeds, pick = check_seeds(doc, path, values)
+    sweep = check_sweep(doc, path, mode, values)
+    model = values.get("model", (book.model, (doc, path)))[0]
+    if model not in model_ids:
+        report(values.get("model", (None, (doc, path)))[1], f"unknown model {model!r}; known: "
+               f"{', '.join(sorted(model_ids))}")
+    inputs = {name: values[name][0] for name in (*mode.inputs, *mode.optional_inputs) if name in values}
+    for name in mode.inputs:
+        if name not in values:
+            doc.error(path, f"mode {mode.name!r} needs an input image {name!r} (a path relative to the "
+                            f"recipe, {{builtin: astronaut}} or {{url: …, sha256: …}})")
+    if len(doc.errors) != before:
+        return None
+    params = {k: values[k][0] if k in values else p.default for k, p in mode.params.items()}
+    params.update({k: v[0] for k, v in sweep.items()})
+    return FigureSpec(book.slug, section.slug, raw["id"], mode.name, model, values.get("title", ("",))[0],
+                      values.get("caption", ("",))[0], list(values.get("prompts", ([],))[0]), seeds, pick,
+                      sweep, params, inputs, values.get("resize", ("squash",))[0], doc.file,
+                      doc.where(path)[0], recipe_dir)
+
+
+
+
+def report(origin: Origin, message: str) -> None:
+    doc, path = origin
+    doc.error(path, message)
+
+
+def check_mode(doc: Located, path: KeyPath, raw: dict[str, Any]) -> Mode | None:
+    name = raw.get("mode")
+    if name is None:
+        doc.error(path, "missing required key 'mode'")
+    elif name not in MODES:
+        doc.error(path + ("mode",), f"unknown mode {name!r}; expected one of: {', '.join(sorted(MODES))}")
+    return MODES.get(name) if isinstance(name, str) else None
+
+
+def check_identity(doc: Located, path: KeyPath, raw: dict[str, Any]) -> None:
+    fid = raw.get("id")
+    if fid is None:
+        doc.error(path, "missing required key 'id'")
+    elif not isinstance(fid, str) or not FIGURE_ID.match(fid):
+        doc.error(path + ("id",), f"expected an id of lowercase letters, digits and '-', got {fid!r}")
+
+
+def merged_values(doc: Located, path: KeyPath, raw: dict[str, Any], mode: Mode,
+                  defaults: dict[str, tuple[Any, Origin]]) -> dict[str, tuple[Any, Origin]]:
+    """Defaults that apply to this mode, overridden by the figure; each checked where it was written."""
+    keys = figure_keys(mode)
+    values = {k: v for k, v in defaults.items() if k in keys}   # defaults were checked where written
+    for key, value in raw.items():
+        if key in keys and (key in ("id", "mode") or check_value(doc, path + (key,), value, keys[key])):
+            values[key] = (value, (doc, path + (key,)))
+    for key, param in mode.params.items():
+        if param.required and key not in values and key not in (raw.get("sweep") or {}):
+            doc.error(path, f"missing required parameter {key!r} for mode {mode.name!r}"
+                            f"{' (' + param.help + ')' if param.help else ''}")
+    return values
+
+
+def check_prompts(doc: Located, path: KeyPath, raw: dict[str, Any], mode: Mode,
+                  values: dict[str, tuple[Any, Origin]]) -> None:
+    low, high = mode.prompts
+    prompts = values.get("prompts", ([], (doc, path)))
+    count = len(prompts[0])
+    if not low <= count <= high:
+        want = f"exactly {low}" if low == high else f"between {low} and {high}"
+        report(prompts[1] if "prompts" in values else (doc, path),
+               f"mode {mode.name!r} takes {want} prompt(s), got {count}")
+
+
+def check_seeds(doc: Located, path: KeyPath, values: dict[str, tuple[Any, Origin]]) -> tuple[list[int], int]:
+    seeds, origin = values.get("seeds", ([0], (doc, path)))
+    if not seeds:
+        report(origin, "expected at least one seed")
+        return [0], 0
+    if len(set(seeds)) != len(seeds):
+        report(origin, f"seeds repeat: {seeds}")
+    pick, pick_origin = values.get("pick", (seeds[0], (doc, path)))
+    if pick not in seeds:
+        report(pick_origin, f"pick {pick} is not one of the seeds {seeds}")
+    return list(seeds), pick
+
+
+def check_sweep(doc: Located, path: KeyPath, mode: Mode,
+                values: dict[str, tuple[Any, Origin]]) -> dict[str, list[Any]]:
+    sweep, origin = values.get("sweep", ({}, (doc, path)))
+    sweepable = {k: p for k, p in mode.params.items() if p.sweepable}
+    good: dict[str, list[Any]] = {}
+    for key, items in sweep.items():
+        where = (origin[0], origin[1] + (key,))
+        if key not in sweepable:
+            report(where, f"cannot sweep {key!r} in mode {mode.name!r}; sweepable: "
+                          f"{', '.join(sorted(sweepable)) or 'none'}")
+        elif not isinstance(items, list) or not items:
+            report(where, f"expected a non-empty list of values to sweep, got {items!r}")
+        elif all(check_value(where[0], where[1] + (i,), v, sweepable[key]) for i, v in enumerate(items)):
+            good[key] = items
+    return good
