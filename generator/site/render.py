@@ -1,0 +1,337 @@
+"""SiteView → a static site: Jinja pages, fingerprinted CSS, content-addressed images, swapped in atomically.
+
+Layout of the output folder (every link in it is relative, so it works from file:// and any sub-path):
+
+    index.html                 title, intro, every book with its sections
+    <book>/index.html          one long blog-style page per book; sections (#<section>), figures (#fig-<id>)
+    img/<sha256[:16]>.png      every picture, named from its bytes: an unchanged image keeps its URL
+    style.<sha256[:12]>.css    the stylesheet, named from its bytes
+    favicon.svg
+    hugo/<book>/index.md       the same book as a Hugo page bundle (images beside it)
+    .gallery-site              marker: this folder was written by render_site
+
+The output folder is wholly owned by the renderer: each render replaces all of it (files put there by hand are
+lost). It is built in a sibling staging folder and renamed into place, as Lektor does, so a failed render
+leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from PIL import Image
+
+from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
+from generator.site.prose import markdown, plain_text
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
+MARKER = ".gallery-site"
+RESERVED = {"img", "hugo"}              # top-level folders of ours that a book slug must not take
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class RenderStats:
+    pages: int                          # HTML pages written
+    images: int                         # distinct pictures copied into img/
+    bundles: int = 0                    # Hugo page bundles written
+
+
+@dataclass(frozen=True)
+class SiteImage:
+    src: str                            # path relative to the site root, "img/<hash>.png"
+    width: int
+    height: int
+
+
+@dataclass
+class Cell:
+    image: SiteImage | None
+    label: str
+    alt: str
+    pixelated: bool
+    ratio: str                          # CSS aspect-ratio for a placeholder, "w / h"
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[Cell]
+
+
+@dataclass
+class GridOut:
+    title: str
+    cols: int
+    rows: list[Row]
+    colheads: list[str]                 # one label per column when every row shares it, else []
+    rowheads: bool
+
+
+@dataclass
+class FigureOut:
+    view: FigureView
+    anchor: str
+    grids: list[GridOut]
+    others: list[Cell]
+    missing: str                        # "3 images are missing."
+
+
+@dataclass
+class SectionOut:
+    view: SectionView
+    figures: list[FigureOut]
+    counts: str
+
+
+@dataclass
+class BookOut:
+    view: BookView
+    slug: str
+    sections: list[SectionOut]
+    counts: str = ""
+    cover: list[tuple[str, Cell]] = field(default_factory=list)   # (figure anchor, picture) for the index
+
+
+class ImageStore:
+    """Copies store PNGs into <site>/img/, named by the sha256 of their bytes; each picture copied once."""
+
+    def __init__(self, site_dir: Path):
+        self.site_dir = site_dir
+        self.by_source: dict[Path, SiteImage] = {}
+        self.names: set[str] = set()
+
+    def add(self, source: Path, where: str) -> SiteImage:
+        if source in self.by_source:
+            return self.by_source[source]
+        try:
+            data = source.read_bytes()
+            with Image.open(source) as im:
+                width, height = im.size
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"{where}: image {source} is not in the store; run the build again to regenerate it, "
+                f"or mark the panel pending (image=None)") from None
+        suffix = source.suffix.lower() or ".png"
+        src = f"img/{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+        if src not in self.names:
+            target = self.site_dir / src
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(data)
+            self.names.add(src)
+        self.by_source[source] = image = SiteImage(src, width, height)
+        return image
+
+
+def render_site(site: SiteView, out_dir: Path, templates: Path | None = None,
+                hugo: bool = True) -> RenderStats:
+    """Render `site` into `out_dir` (replacing all of it) via a staging folder swapped in by rename."""
+    out_dir = Path(out_dir).absolute()
+    _check_owned(out_dir)
+    _check_slugs(site)
+    _remove_stale(out_dir)
+    staging = _sibling(out_dir, "staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        stats = _render_into(site, staging, templates or TEMPLATES, hugo)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap(staging, out_dir)
+    return stats
+
+
+def _render_into(site: SiteView, root: Path, templates: Path, hugo: bool) -> RenderStats:
+    """Write every page, the CSS and the pictures into `root`."""
+    # 1. Assets: the stylesheet under its fingerprint, the icon, the pictures.
+    css = fingerprint(templates / "style.css")
+    (root / css).write_bytes((templates / "style.css").read_bytes())
+    shutil.copyfile(templates / "favicon.svg", root / "favicon.svg")
+    images = ImageStore(root)
+    books = [_book(b, images) for b in site.books]
+
+    # 2. Pages: the index, then one page per book.
+    env = environment(templates)
+    _write(root / "index.html", env.get_template("index.html").render(
+        site=site, books=books, root="", css=css, description=plain_text(site.intro)))
+    for i, book in enumerate(books):
+        (root / book.slug).mkdir()
+        _write(root / book.slug / "index.html", env.get_template("book.html").render(
+            site=site, book=book, root="../", css=css, description=plain_text(book.view.summary),
+            prev=books[i - 1] if i > 0 else None, next=books[i + 1] if i + 1 < len(books) else None))
+
+    # 3. Hugo page bundles, and the marker that says this folder is ours.
+    if hugo:
+        from generator.site.hugo import write_bundle
+
+        for book in books:
+            write_bundle(site, book, root / "hugo" / book.slug, root)
+    _write(root / MARKER, "Written by generator.site.render.render_site; replaced whole on every render.\n")
+    return RenderStats(pages=1 + len(books), images=len(images.names), bundles=len(books) if hugo else 0)
+
+
+def environment(templates: Path = TEMPLATES) -> Environment:
+    """The Jinja environment: autoescape on for everything, unknown names are errors."""
+    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["markdown"] = markdown
+    env.globals["made_with"] = made_with
+    return env
+
+
+def fingerprint(css: Path) -> str:
+    """The stylesheet's file name carries its content hash, so browsers never keep a stale copy."""
+    return f"{css.stem}.{hashlib.sha256(css.read_bytes()).hexdigest()[:12]}{css.suffix}"
+
+
+def made_with(model: str) -> str:
+    return f"Images made with {model}" if model else "Computed without a model"
+
+
+# ---- page model → template data ----
+
+def _book(book: BookView, images: ImageStore) -> BookOut:
+    sections = [SectionOut(s, [_figure(f, f"{book.slug}/{s.slug}", images) for f in s.figures], "")
+                for s in book.sections]
+    for s in sections:
+        s.counts = _counts(s.figures)
+    figures = [f for s in sections for f in s.figures]
+    return BookOut(book, book.slug, sections, _counts(figures), _cover(figures))
+
+
+def _cover(figures: list[FigureOut], n: int = 4) -> list[tuple[str, Cell]]:
+    """Up to `n` distinct pictures for the index: each figure's first, then the figures' others in order."""
+    cells = [[(f.anchor, c) for g in f.grids for r in g.rows for c in r.cells if c.image] for f in figures]
+    ordered = [cs[0] for cs in cells if cs] + [x for cs in cells for x in cs[1:]]
+    cover: dict[str, tuple[str, Cell]] = {}
+    for anchor, c in ordered:
+        cover.setdefault(c.image.src, (anchor, c))
+    return list(cover.values())[:n]
+
+
+def _figure(fig: FigureView, where: str, images: ImageStore) -> FigureOut:
+    where = f"{where}, figure {fig.id!r}"
+    ratio = _ratio([p for g in fig.grids for row in g.rows for p in row] + fig.others)
+    grids = [_grid(g, where, images, ratio) for g in fig.grids]
+    others = [_cell(p, images, where, ratio, p.label or f"other sample {k + 1}") for k, p in enumerate(fig.others)]
+    n = len(fig.pending)
+    missing = f"{n} job{'s' if n != 1 else ''} of this figure {'have' if n != 1 else 'has'} not run yet:"
+    return FigureOut(fig, f"fig-{fig.id}", grids, others, missing)
+
+
+def _grid(grid: Grid, where: str, images: ImageStore, ratio: str) -> GridOut:
+    """Labels shared by a whole column become one column heading, so each label says only what varies."""
+    cols = max((len(r) for r in grid.rows), default=0)
+    shared = len(grid.rows) > 1 and all(len(r) == cols for r in grid.rows) and all(
+        len({r[j].label for r in grid.rows}) == 1 for j in range(cols))
+    colheads = [p.label for p in grid.rows[0]] if shared and any(p.label for p in grid.rows[0]) else []
+    rows = []
+    for i, panels in enumerate(grid.rows):
+        label = grid.row_labels[i] if i < len(grid.row_labels) else ""
+        cells = [_cell(p, images, where, ratio, _alt(p, label, i, j), keep_label=not colheads)
+                 for j, p in enumerate(panels)]
+        rows.append(Row(label, cells))
+    return GridOut(grid.title, cols, rows, colheads, rowheads=any(grid.row_labels))
+
+
+def _cell(p: Panel, images: ImageStore, where: str, ratio: str, alt: str, keep_label: bool = True) -> Cell:
+    image = images.add(Path(p.image), where) if p.image is not None else None
+    return Cell(image, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio)
+
+
+def _alt(p: Panel, row_label: str, i: int, j: int) -> str:
+    parts = [s for s in (row_label, p.label) if s]
+    return ", ".join(parts) if parts else f"row {i + 1}, column {j + 1}"
+
+
+def _ratio(panels: list[Panel]) -> str:
+    """Placeholders take the shape of the figure's first real picture (square when there is none)."""
+    for p in panels:
+        if p.image is not None and Path(p.image).exists():
+            with Image.open(p.image) as im:
+                return f"{im.width} / {im.height}"
+    return "1 / 1"
+
+
+def _counts(figures: list[FigureOut]) -> str:
+    n, pending = len(figures), sum(1 for f in figures if f.view.pending)
+    text = f"{n} figure{'s' if n != 1 else ''}"
+    return text + (f", {pending} pending" if pending else "")
+
+
+# ---- checks and the atomic swap ----
+
+def _check_slugs(site: SiteView) -> None:
+    """Book and section slugs become folder names and anchors; figure ids become anchors."""
+    books: set[str] = set()
+    for book in site.books:
+        if not _SLUG.match(book.slug) or book.slug in RESERVED or book.slug in books:
+            raise ValueError(f"book slug {book.slug!r} must be unique, made of letters, digits, - and _, "
+                             f"and not one of {sorted(RESERVED)}; rename the book")
+        books.add(book.slug)
+        sections: set[str] = set()
+        figures: dict[str, str] = {}
+        for s in book.sections:
+            if not _SLUG.match(s.slug) or s.slug in sections:
+                raise ValueError(f"book {book.slug!r}: section slug {s.slug!r} must be unique within the book "
+                                 f"and made of letters, digits, - and _")
+            sections.add(s.slug)
+            for f in s.figures:
+                if f.id in figures:
+                    raise ValueError(f"book {book.slug!r}: figure id {f.id!r} appears in sections "
+                                     f"{figures[f.id]!r} and {s.slug!r}; figure ids must be unique in a book")
+                figures[f.id] = s.slug
+
+
+def _check_owned(out_dir: Path) -> None:
+    """Refuse to replace a folder we did not write (a typo must not wipe someone's project)."""
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+        raise FileExistsError(f"{out_dir} is not empty and has no {MARKER} marker, so it was not written by "
+                              f"render_site; it would be replaced whole. Choose an empty or new folder, or "
+                              f"empty this one yourself.")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(f"{out_dir} is a file; the site needs a folder there")
+
+
+def _sibling(out_dir: Path, kind: str, pid: int | None = None) -> Path:
+    return out_dir.parent / f".{out_dir.name}.{kind}-{os.getpid() if pid is None else pid}"
+
+
+def _remove_stale(out_dir: Path) -> None:
+    """Staging or old folders left by a render that was killed (its process no longer exists)."""
+    for path in out_dir.parent.glob(f".{out_dir.name}.*-*"):
+        kind, _, pid = path.name.rpartition("-")
+        if kind in (f".{out_dir.name}.staging", f".{out_dir.name}.old") and pid.isdigit() \
+                and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    """Old site aside, new site in, old site removed: readers see one or the other, never a mix."""
+    old = _sibling(out_dir, "old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out_dir.exists():
+        os.rename(out_dir, old)
+    os.rename(staging, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8"))
