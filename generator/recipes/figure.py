@@ -84,7 +84,8 @@ def merged_values(doc: Located, path: KeyPath, raw: dict[str, Any], mode: Mode,
         if key in keys and (key in ("id", "mode") or check_value(doc, path + (key,), value, keys[key])):
             values[key] = (value, (doc, path + (key,)))
     for key, param in mode.params.items():
-        if param.required and key not in values and key not in (raw.get("sweep") or {}):
+        given = key in raw or key in defaults or key in (values.get("sweep", ({},))[0] or {})
+        if param.required and not given:
             doc.error(path, f"missing required parameter {key!r} for mode {mode.name!r}"
                             f"{' (' + param.help + ')' if param.help else ''}")
     return values

@@ -1,0 +1,50 @@
+# diffusion-gallery — `make gallery` builds the site, `make test` runs the tests. Both set up what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# CPU build of torch where there is no NVIDIA GPU; the CUDA build otherwise. Override: make TORCH=torch==X.
+TORCH  ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo torch || echo torch==2.13.0)
+PORT   ?= 8000
+
+.PHONY: setup gallery render plan test serve eval embedded-model bench browser gc
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(STAMP)
+
+gallery: $(STAMP)            ## generate what is pending (what this machine can run), render public/
+	$(BIN)/gallery build
+
+render: $(STAMP)             ## render public/ from stored results only
+	$(BIN)/gallery render
+
+plan: $(STAMP)               ## list every figure: stored or pending
+	$(BIN)/gallery plan
+
+gc: $(STAMP)                 ## remove stored results no recipe references
+	$(BIN)/gallery gc
+
+serve: $(STAMP)              ## browse the built site on http://127.0.0.1:$(PORT)/
+	$(BIN)/gallery serve --port $(PORT)
+
+test: $(STAMP) browser       ## the test suite (CPU only; GPU/weights tests are skipped)
+	$(BIN)/python -m pytest -q
+
+browser:                     ## Debian's chromium, for the real-browser test of the built site
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "warning: could not install chromium; the browser test will be skipped"
+
+embedded-model: $(STAMP)     ## retrain the embedded digits model (≈ 20–30 min on 2 CPU cores)
+	$(BIN)/python -m generator.embedded.train --out models/digits
+
+eval: $(STAMP)               ## measure the digits model: classifier, CFG accuracy, class balance, illusions
+	$(BIN)/python -m generator.embedded.evaluate
+
+bench: $(STAMP)              ## benchmarks: stage-I engine vs IFPipeline (tiny on CPU), digits book from empty
+	$(BIN)/python bench/bench_stage1.py
+	$(BIN)/python bench/bench_digits_book.py

@@ -1,0 +1,102 @@
+"""Recipe validation: every error in every file, each with file:line:column, key path and expectation."""
+
+from pathlib import Path
+
+import pytest
+
+import generator.modes  # noqa: F401  (registers the modes)
+from generator.recipes import load_books
+
+MODELS = {"digits", "deepfloyd-if"}
+BOOK = "title: T\nmodel: digits\n"
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / "recipes" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root / "recipes"
+
+
+def errors_of(tmp_path: Path, files: dict[str, str]) -> list[str]:
+    books, errors = load_books(write(tmp_path, files), MODELS)
+    return [str(e) for e in errors]
+
+
+GOOD = """\
+title: Forward
+figures:
+  - id: fwd
+    mode: forward
+    image: {builtin: astronaut}
+    sweep: {t: [250, 500]}
+    seeds: [1, 2]
+"""
+
+
+def test_a_good_recipe_loads_with_its_defaults(tmp_path):
+    books, errors = load_books(write(tmp_path, {"b/book.yaml": BOOK + "defaults: {resize: crop}\n",
+                                                "b/10-forward.yaml": GOOD}), MODELS)
+    assert errors == []
+    (figure,) = books[0].figures()
+    assert (figure.id, figure.mode, figure.model, figure.resize) == ("fwd", "forward", "digits", "crop")
+    assert figure.sweep == {"t": [250, 500]} and figure.seeds == [1, 2] and figure.pick == 1
+    assert books[0].sections[0].slug == "forward" and books[0].sections[0].order == 10
+
+
+@pytest.mark.parametrize("figure, expected", [
+    ("  - id: x\n    mode: forward\n    image: a.png\n    t: 1200\n", "a.yaml:6:5: figures[0].t: expected a value between 0 and 999, got 1200"),
+    ("  - id: x\n    mode: forward\n    image: a.png\n    t: 5\n    seeds: [-1]\n", "a.yaml:7:13: figures[0].seeds[0]: expected a value at least 0, got -1"),
+    ("  - id: x\n    mode: forward\n    image: a.png\n    t: 5\n    colour: red\n", "a.yaml:7:5: figures[0].colour: unknown key 'colour'"),
+    ("  - id: x\n    mode: fourier\n", "a.yaml:4:5: figures[0].mode: unknown mode 'fourier'; expected one of:"),
+    ("  - id: x\n    mode: forward\n    image: a.png\n    t: '5'\n", "a.yaml:6:5: figures[0].t: expected an integer, got '5'"),
+    ("  - id: x\n    mode: blur_denoise\n    image: a.png\n    t: 5\n    sigma: lots\n", "a.yaml:7:5: figures[0].sigma: expected a number, got 'lots'"),
+    ("  - id: x\n    mode: forward\n    image: a.png\n", "a.yaml:3:5: figures[0]: missing required parameter 't'"),
+    ("  - id: x\n    mode: forward\n    t: 5\n", "a.yaml:3:5: figures[0]: mode 'forward' needs an input image 'image'"),
+    ("  - id: x\n    mode: forward\n    image: a.png\n    t: 5\n    seeds: [1]\n    pick: 2\n", "a.yaml:8:5: figures[0].pick: pick 2 is not one of the seeds [1]"),
+    ("  - id: x\n    mode: forward\n    image: a.png\n    sweep: {t: [1, 2000]}\n", "a.yaml:6:20: figures[0].sweep.t[1]: expected a value between 0 and 999, got 2000"),
+    ("  - id: x\n    mode: forward\n    image: a.png\n    sweep: {kernel: [1]}\n    t: 1\n", "a.yaml:6:13: figures[0].sweep.kernel: cannot sweep 'kernel' in mode 'forward'"),
+    ("  - id: x\n    mode: forward\n    image: a.png\n    t: 5\n    prompts: [hello]\n", "a.yaml:7:5: figures[0].prompts: mode 'forward' takes exactly 0 prompt(s), got 1"),
+    ("  - id: x\n    mode: forward\n    image: a.png\n    t: 5\n    model: dalle\n", "a.yaml:7:5: figures[0].model: unknown model 'dalle'"),
+    ("  - id: Bad_Id\n    mode: forward\n    image: a.png\n    t: 5\n", "a.yaml:3:5: figures[0].id: expected an id of lowercase letters"),
+])
+def test_each_mistake_is_reported_where_it_was_made(tmp_path, figure, expected):
+    errors = errors_of(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": "title: A\nfigures:\n" + figure})
+    assert any(e.startswith("recipes/b/" + expected) for e in errors), errors
+
+
+def test_all_errors_of_all_files_come_at_once(tmp_path):
+    bad = "title: A\nfigures:\n  - id: x\n    mode: forward\n    image: a.png\n    t: 1200\n    seeds: [-3]\n"
+    errors = errors_of(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": bad, "b/c.yaml": bad.replace("x", "y"),
+                                  "c/book.yaml": "title: C\nmodel: nope\n"})
+    assert len(errors) == 5, errors
+    assert {e.split(":")[0] for e in errors} == {"recipes/b/a.yaml", "recipes/b/c.yaml", "recipes/c/book.yaml"}
+
+
+def test_duplicate_figure_ids_across_files_name_the_first_place(tmp_path):
+    fig = "title: A\nfigures:\n  - id: same\n    mode: forward\n    image: a.png\n    t: 1\n"
+    errors = errors_of(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": fig, "b/b.yaml": fig})
+    assert errors == ["recipes/b/b.yaml:3:5: figures[0].id: duplicate figure id 'same' (first used at "
+                      "recipes/b/a.yaml:3); ids must be unique within a book"]
+
+
+def test_yaml_syntax_errors_and_duplicate_keys_have_positions(tmp_path):
+    errors = errors_of(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": "title: A\nfigures: [\n",
+                                  "b/d.yaml": "title: A\ntitle: B\nfigures: []\n"})
+    assert any(e.startswith("recipes/b/a.yaml:3:1: YAML syntax") for e in errors), errors
+    assert "recipes/b/d.yaml:2:1: title: duplicate key" in errors
+
+
+def test_a_bad_default_is_reported_once_at_the_default(tmp_path):
+    section = "title: A\ndefaults:\n  t: -4\nfigures:\n" + "".join(
+        f"  - id: f{i}\n    mode: forward\n    image: a.png\n" for i in range(3))
+    errors = errors_of(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": section})
+    assert errors[0] == "recipes/b/a.yaml:3:3: defaults.t: expected a value between 0 and 999, got -4"
+    assert len([e for e in errors if "defaults.t" in e]) == 1
+
+
+def test_yaml_is_loaded_safely(tmp_path):
+    evil = "title: !!python/object/apply:os.system ['echo pwned']\nfigures: []\n"
+    errors = errors_of(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": evil})
+    assert any("YAML syntax" in e or "could not determine a constructor" in e for e in errors), errors

@@ -1,0 +1,100 @@
+"""The store: atomic results, safe resume after a kill, concurrent writers, gc."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from generator.jobs import Job
+from generator.store import Store
+
+WRITER = """
+import sys, torch
+from pathlib import Path
+from generator.jobs import Job
+from generator.store import Store
+store, count = Store(Path(sys.argv[1])), int(sys.argv[2])
+for i in range(count):
+    job = Job("b", "s", f"f{i}", "forward", 1, {"t": i}, (), 0, None)
+    if not store.has(job.key):
+        image = torch.linspace(-1, 1, 3 * 64 * 64).reshape(3, 64, 64) * (i % 7) / 7
+        store.put(job, {"original": image, "noisy": -image}, {"i": i}, {}, {})
+    print(i, flush=True)
+"""
+
+
+def job(i: int) -> Job:
+    return Job("b", "s", f"f{i}", "forward", 1, {"t": i}, (), 0, None)
+
+
+def assert_complete(store: Store) -> int:
+    """Every result folder in the store is whole: meta.json parses and every PNG it lists decodes."""
+    count = 0
+    for key in store.keys():
+        result = store.get(key)
+        assert result is not None and result.key == key
+        for path in result.images.values():
+            with Image.open(path) as img:
+                img.load()
+        count += 1
+    return count
+
+
+def writer(root: Path, count: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(root), str(count)], stdout=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).parent.parent)
+
+
+def test_put_then_get_round_trips_images_info_and_png_text(tmp_path):
+    store = Store(tmp_path)
+    x = torch.zeros(1, 8, 8)
+    result = store.put(job(1), {"noisy": x}, {"psnr": 12.5}, {"seconds": 0.1}, {"torch": "x"})
+    assert store.has(job(1).key) and result.info == {"psnr": 12.5}
+    meta = json.loads((store.folder(job(1).key) / "meta.json").read_text())
+    assert meta["job"] == job(1).key_payload() and meta["images"] == ["noisy"]
+    with Image.open(result.images["noisy"]) as img:
+        assert img.text["diffusion-gallery:key"] == job(1).key
+        assert json.loads(img.text["diffusion-gallery:job"])["params"] == {"t": 1}
+        assert img.size == (8, 8) and img.getpixel((0, 0)) == 128
+
+
+@pytest.mark.slow
+def test_a_run_killed_at_any_moment_leaves_no_half_result_and_resumes(tmp_path):
+    proc = writer(tmp_path, 400)
+    for _ in range(20):                       # let it get going, then kill it mid-flight
+        proc.stdout.readline()
+    time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    survivors = assert_complete(Store(tmp_path))
+    assert 20 <= survivors < 400
+    resumed = writer(tmp_path, 400)
+    assert resumed.wait(timeout=240) == 0
+    store = Store(tmp_path)
+    assert assert_complete(store) == 400
+    store.clean_tmp()
+    assert not any((tmp_path / "tmp").iterdir())
+
+
+@pytest.mark.slow
+def test_two_processes_writing_the_same_results_do_not_corrupt_the_store(tmp_path):
+    procs = [writer(tmp_path, 120) for _ in range(2)]
+    assert [p.wait(timeout=240) for p in procs] == [0, 0]
+    assert assert_complete(Store(tmp_path)) == 120
+
+
+def test_gc_removes_only_unreferenced_results(tmp_path):
+    store = Store(tmp_path)
+    for i in range(3):
+        store.put(job(i), {"x": torch.zeros(1, 4, 4)}, {}, {}, {})
+    assert store.gc({job(0).key, job(2).key}, dry_run=True) == [job(1).key]
+    assert store.has(job(1).key)
+    assert store.gc({job(0).key, job(2).key}) == [job(1).key]
+    assert sorted(store.keys()) == sorted([job(0).key, job(2).key])
