@@ -1,0 +1,302 @@
+"""DeepFloyd IF as a `Backend`: a 64² text-conditioned pixel-space DDPM (stage I) and a 64→256
+super-resolution DDPM (stage II), both conditioned on T5-v1.1-XXL prompt embeddings (DeepFloyd, 2023,
+after Imagen, Saharia et al. 2022).
+
+Contract with the engine (generator/engine.py), kept small:
+
+    spec = model_spec("if-i-l")                     # no weights touched; spec.scheduler_config gives ᾱ
+    preflight(spec, needs_stage2, prompts_missing)  # raises ModelUnavailable; writes nothing
+    model = spec.load(device, store_root)           # cheap: UNets load on first use, T5 only if needed
+    emb = model.encode(prompts)                     # {prompt: (77, 4096)}, from the on-disk cache
+    eps, var = model.predict(x_t, t, emb_batch)     # stage I: x_t (B, 3, 64, 64), t (B,), emb (B, 77, 4096)
+    cond = model.upscale_condition(x0, noise_level, noise)       # stage II condition, (B, 3, 256, 256)
+    eps, var = model.predict(x_t, t, emb_batch, image=cond, noise_level=noise_level)   # stage II
+
+`var` is the learned-range variance channel block (the scheduler's `predicted_variance`). Stage II steps
+with `spec.upscale_scheduler_config` (it clips at 1.0, not 1.5). To match diffusers'
+IFSuperResolutionPipeline sample for sample, a stage-II track draws its x_T first and the condition's noise
+second, from the same generator.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from generator.models.base import ModelSpec
+from generator.models.embeddings import EmbeddingCache, embedding_cache, ensure_embeddings, free_memory
+from generator.models.weights import (
+    ModelUnavailable,
+    Part,
+    check_access,
+    check_local,
+    check_part,
+    fingerprint,
+    hub_offline,
+    local_variant,
+)
+
+__all__ = ["DeepFloydSpec", "DeepFloydBackend", "ModelUnavailable", "PRESETS", "model_spec", "preflight",
+           "upscale_condition"]
+
+# DeepFloyd's stage-I DDPMScheduler config (as published with the weights), written out so that model-free
+# modes get ᾱ without a download. Stage II differs only in sample_max_value.
+STAGE_I_SCHEDULER: dict[str, Any] = {
+    "num_train_timesteps": 1000,
+    "beta_schedule": "squaredcos_cap_v2",
+    "beta_start": 0.0001,
+    "beta_end": 0.02,
+    "trained_betas": None,
+    "variance_type": "learned_range",
+    "prediction_type": "epsilon",
+    "clip_sample": True,
+    "clip_sample_range": 1.0,
+    "thresholding": True,
+    "dynamic_thresholding_ratio": 0.95,
+    "sample_max_value": 1.5,
+    "timestep_spacing": "leading",
+    "steps_offset": 0,
+    "rescale_betas_zero_snr": False,
+}
+STAGE_II_SCHEDULER: dict[str, Any] = {**STAGE_I_SCHEDULER, "sample_max_value": 1.0}
+# Stage II's image-noising schedule: only its ᾱ is used, to noise the upsampled stage-I image.
+NOISING_SCHEDULER: dict[str, Any] = {
+    "num_train_timesteps": 1000, "beta_schedule": "squaredcos_cap_v2", "beta_start": 0.0001, "beta_end": 0.02,
+}
+# diffusers' IFSuperResolutionPipeline defaults, for modes that upscale.
+STAGE_II_DEFAULTS = {"steps": 50, "guidance": 4.0, "noise_level": 250}
+
+PRESETS: dict[str, tuple[str, str]] = {
+    "deepfloyd-if": ("DeepFloyd/IF-I-XL-v1.0", "DeepFloyd IF-I-XL v1.0 (4.3 B parameters)"),
+    "if-i-xl": ("DeepFloyd/IF-I-XL-v1.0", "DeepFloyd IF-I-XL v1.0 (4.3 B parameters)"),
+    "if-i-l": ("DeepFloyd/IF-I-L-v1.0", "DeepFloyd IF-I-L v1.0 (0.9 B parameters, the course's model)"),
+    "if-i-m": ("DeepFloyd/IF-I-M-v1.0", "DeepFloyd IF-I-M v1.0 (0.4 B parameters)"),
+}
+STAGE_II_REPO = "DeepFloyd/IF-II-L-v1.0"
+EMBEDDING_FAMILY = "deepfloyd-if"      # every IF model shares one T5-v1.1-XXL encoder
+ALLOW_CPU_ENV = "GALLERY_ALLOW_CPU"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeepFloydSpec(ModelSpec):
+    """A DeepFloyd IF preset: stage I and II from the Hub, or from local directories in the Hub layout."""
+
+    repo: str = ""                               # stage I Hub id (also names the layout a local copy needs)
+    path: str | None = None                      # local stage-I directory (unet/, text_encoder/, tokenizer/)
+    stage2_repo: str = STAGE_II_REPO
+    stage2_path: str | None = None               # local stage-II directory (unet/)
+    stage2_revision: str = "main"
+    upscale_scheduler_config: dict[str, Any] = field(default_factory=lambda: dict(STAGE_II_SCHEDULER))
+    noising_scheduler_config: dict[str, Any] = field(default_factory=lambda: dict(NOISING_SCHEDULER))
+    embedding_family: str = EMBEDDING_FAMILY
+
+    def part(self, kind: str, stage: int = 1) -> Part:
+        """Where one subfolder comes from; text_encoder and tokenizer always come with stage I."""
+        if stage == 2:
+            return Part(kind, self.stage2_repo, self.stage2_revision, self.stage2_path)
+        return Part(kind, self.repo, "main" if self.path else self.revision, self.path)
+
+    def upscale_key(self) -> dict[str, str]:
+        """Stage II's identity, for the keys of jobs that upscale (stage I's is `key()`)."""
+        revision = f"local-{fingerprint(self.stage2_path)}" if self.stage2_path else self.stage2_revision
+        return {"id": self.stage2_repo if not self.stage2_path else f"{self.id}/stage2", "revision": revision}
+
+    def missing_prompts(self, prompts: Sequence[str], store_root: str | Path = "store") -> list[str]:
+        """Prompts whose embeddings are not cached yet (encoding them needs T5)."""
+        return embedding_cache(store_root, self.embedding_family).missing(prompts)
+
+    def unavailable(self, needs_stage2: bool = False, prompts_missing: bool | Sequence[str] = False,
+                    device: str | torch.device | None = None) -> str | None:
+        """`preflight`'s message, or None when the run can go ahead (see `preflight`)."""
+        try:
+            preflight(self, needs_stage2, prompts_missing, device)
+        except ModelUnavailable as err:
+            return str(err)
+        return None
+
+    def load(self, device: str | torch.device | None = None, store_root: str | Path = "store") -> DeepFloydBackend:
+        """A backend on `device` (CUDA if present); weights load lazily, T5 only for missing embeddings."""
+        return DeepFloydBackend(self, default_device(device), store_root)
+
+
+def model_spec(
+    name: str,
+    path: str | Path | None = None,
+    revision: str | None = None,
+    stage2_path: str | Path | None = None,
+    stage2_revision: str | None = None,
+) -> DeepFloydSpec:
+    """The spec of a preset ("deepfloyd-if" = "if-i-xl", "if-i-l", "if-i-m"), from the Hub or a local copy."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown DeepFloyd IF model {name!r}: choose one of {', '.join(PRESETS)}")
+    if path is not None and revision is not None:
+        raise ValueError(f"model {name!r}: give a local path or a Hub revision, not both")
+    repo, description = PRESETS[name]
+    if path is not None:
+        path = str(Path(path).expanduser().resolve())
+        problems = check_local(Part("unet", repo, path=path))
+        if problems:
+            raise ModelUnavailable(f"model {name!r}: " + "; ".join(problems))
+        revision, description = f"local-{fingerprint(path)}", f"{description}, weights from {path}"
+    if stage2_path is not None:
+        stage2_path = str(Path(stage2_path).expanduser().resolve())
+    return DeepFloydSpec(
+        id=name, revision=revision or "main", image_size=_sample_size(path, 64), channels=3,
+        scheduler_config=dict(STAGE_I_SCHEDULER), upscale_size=_sample_size(stage2_path, 256),
+        description=description,
+        prompt_help="any English text; T5-XXL reads the first 77 tokens", repo=repo, path=path,
+        stage2_path=stage2_path,
+        stage2_revision=stage2_revision or "main",
+    )
+
+
+def _sample_size(path: str | None, default: int) -> int:
+    """A local UNet's resolution, from its config (the Hub presets are 64² and 256²)."""
+    config = Path(path or "", "unet", "config.json")
+    return int(json.loads(config.read_text())["sample_size"]) if path and config.exists() else default
+
+
+def default_device(device: str | torch.device | None = None) -> torch.device:
+    return torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
+
+
+def preflight(
+    spec: DeepFloydSpec,
+    needs_stage2: bool,
+    prompts_missing: bool | Sequence[str],
+    device: str | torch.device | None = None,
+    allow_cpu: bool | None = None,
+) -> None:
+    """Check, before any work and writing nothing, that the run can load what it needs; else raise
+    ModelUnavailable listing every problem and what to do about it."""
+    problems = _device_problems(default_device(device), allow_cpu)
+    parts = [spec.part("unet")]
+    if prompts_missing:
+        parts += [spec.part("tokenizer"), spec.part("text_encoder")]
+    if needs_stage2:
+        parts.append(spec.part("unet", stage=2))
+    for part in parts:
+        problems += check_part(part)
+    if not hub_offline():
+        for repo in dict.fromkeys(p.repo for p in parts if not p.path):
+            problems += check_access(repo)
+    if problems:
+        problems = list(dict.fromkeys(problems))
+        raise ModelUnavailable(f"cannot run {spec.id} ({spec.repo}):\n  - " + "\n  - ".join(problems))
+
+
+def _device_problems(device: torch.device, allow_cpu: bool | None) -> list[str]:
+    if allow_cpu is None:
+        allow_cpu = os.environ.get(ALLOW_CPU_ENV, "").lower() in {"1", "true", "yes", "on"}
+    if device.type != "cpu" or allow_cpu:
+        return []
+    return [f"no CUDA GPU is available: DeepFloyd IF on the CPU takes hours per figure (each IF-I-XL UNet "
+            f"call is 2.9 TFLOP). Run on a machine with an NVIDIA GPU (24 GB is enough), or set "
+            f"{ALLOW_CPU_ENV}=1 to run on the CPU anyway"]
+
+
+def upscale_condition(
+    x0: torch.Tensor, noise_level: torch.Tensor, noise: torch.Tensor, alpha_bar: torch.Tensor, size: int
+) -> torch.Tensor:
+    """Stage II's condition: x0 resized bilinearly (corners aligned) to size², then noised to
+    `noise_level`: √ᾱ x + √(1−ᾱ) ε with the image-noising schedule (as IFSuperResolutionPipeline)."""
+    up = F.interpolate(x0, (size, size), mode="bilinear", align_corners=True)
+    a = alpha_bar.to(up.device, up.dtype)[noise_level.to(up.device)].view(-1, 1, 1, 1)
+    return a**0.5 * up + (1 - a) ** 0.5 * noise.to(up)
+
+
+def noising_alpha_bar(config: dict[str, Any]) -> torch.Tensor:
+    from diffusers import DDPMScheduler
+
+    return DDPMScheduler.from_config(config).alphas_cumprod
+
+
+class DeepFloydBackend:
+    """Loaded DeepFloyd IF: fp16 UNets on CUDA (fp32 on the CPU), each loaded on first use."""
+
+    def __init__(self, spec: DeepFloydSpec, device: torch.device, store_root: str | Path = "store",
+                 unet: torch.nn.Module | None = None, unet2: torch.nn.Module | None = None):
+        self.spec, self.device = spec, device
+        self.dtype = torch.float16 if device.type == "cuda" else torch.float32
+        self.cache: EmbeddingCache = embedding_cache(store_root, spec.embedding_family)
+        self._unet, self._unet2 = unet, unet2
+        self.noising_alpha_bar = noising_alpha_bar(spec.noising_scheduler_config)
+
+    @property
+    def unet(self) -> torch.nn.Module:
+        if self._unet is None:
+            self._unet = load_unet(self.spec.part("unet"), self.device, self.dtype)
+        return self._unet
+
+    @property
+    def unet2(self) -> torch.nn.Module:
+        if self._unet2 is None:
+            self._unet2 = load_unet(self.spec.part("unet", stage=2), self.device, self.dtype)
+        return self._unet2
+
+    def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
+        """{prompt: (77, 4096)} from the cache; T5 is loaded (and freed) only to fill what is missing."""
+        if (self._unet is not None or self._unet2 is not None) and self.cache.missing(prompts):
+            log.warning("loading T5 while the UNets are resident: encode prompts before the first predict")
+        return ensure_embeddings(prompts, self.cache, lambda: load_t5(self.spec, self.device))
+
+    @torch.no_grad()
+    def predict(self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor,
+                image: torch.Tensor | None = None, noise_level: torch.Tensor | None = None,
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(ε̂, learned-range variance), each shaped like x_t; stage II when `image` (its condition) is given."""
+        if image is None:
+            unet, sample, labels = self.unet, x_t, None
+        else:
+            unet, sample, labels = self.unet2, torch.cat([x_t, image.to(x_t)], dim=1), noise_level.to(self.device)
+        out = unet(sample.to(self.device, self.dtype), t.to(self.device),
+                   encoder_hidden_states=emb.to(self.device, self.dtype), class_labels=labels, return_dict=False)[0]
+        eps, var = out.to(x_t.dtype).split(x_t.shape[1], dim=1)
+        return eps, var
+
+    def upscale_condition(self, x0: torch.Tensor, noise_level: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """Stage II's condition image for stage-I outputs x0 (B, 3, 64, 64); `noise` is (B, 3, 256, 256)."""
+        return upscale_condition(x0, noise_level, noise, self.noising_alpha_bar, self.spec.upscale_size)
+
+    def free(self) -> None:
+        """Drop both UNets and return their memory."""
+        self._unet = self._unet2 = None
+        free_memory()
+
+
+def _source(part: Part) -> tuple[str, dict[str, Any]]:
+    """`from_pretrained`'s first argument and keywords for one part: the Hub in fp16, or a local copy."""
+    if part.kind == "tokenizer":
+        return part.path or part.repo, {"subfolder": part.kind, **({} if part.path else {"revision": part.revision})}
+    if part.path:
+        return part.path, {"subfolder": part.kind, "variant": local_variant(part.path, part.kind)}
+    return part.repo, {"subfolder": part.kind, "revision": part.revision, "variant": "fp16"}
+
+
+def load_unet(part: Part, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:
+    from diffusers import UNet2DConditionModel
+
+    source, kwargs = _source(part)
+    return UNet2DConditionModel.from_pretrained(source, torch_dtype=dtype, **kwargs).to(device).eval()
+
+
+def load_t5(spec: DeepFloydSpec, device: torch.device) -> tuple[Any, torch.nn.Module]:
+    """IF's tokenizer and T5 encoder: bf16 on CUDA (T5-XXL overflows fp16), fp32 on the CPU."""
+    import transformers
+    from transformers import AutoTokenizer, T5EncoderModel
+
+    source, kwargs = _source(spec.part("tokenizer"))
+    tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+    source, kwargs = _source(spec.part("text_encoder"))
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    dtype_kw = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
+    encoder = T5EncoderModel.from_pretrained(source, **kwargs, **{dtype_kw: dtype})
+    return tokenizer, encoder.to(device).eval()
