@@ -87,7 +87,7 @@ def render_site(project: Project, plan: Plan) -> None:
     from generator.site.render import render_site as write_site
 
     stats = write_site(site_view(plan, project.store), project.public)
-    print(f"site: {stats} → {project.public}")
+    print(f"site: {stats.pages} pages, {stats.images} images → {project.public}/index.html")
 
 
 def cmd_render(project: Project, plan: Plan, args: argparse.Namespace) -> int:

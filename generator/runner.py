@@ -54,6 +54,8 @@ def pending_jobs(figures: list[FigureJobs], store: Store) -> list[tuple[Job, Mod
 
 
 def run_model_free(jobs: list[Job], spec_of: dict[str, ModelSpec], store: Store, progress: Callable) -> int:
+    if not jobs:
+        return 0
     versions = package_versions()
     for job in progress(jobs, desc="model-free figures", unit="job"):
         start = time.perf_counter()
