@@ -123,16 +123,19 @@ class _Pictures:
         self.site_root, self.bundle, self.done = site_root, bundle, {}
 
     def add(self, src: str, pixelated: bool) -> str:
+        """The name comes from the source picture and the enlargement, so it is stable while they are."""
         key = (src, pixelated)
         if key not in self.done:
-            data = _enlarge((self.site_root / src).read_bytes(), pixelated)
-            name = f"{hashlib.sha256(data).hexdigest()[:16]}.png"
-            (self.bundle / name).write_bytes(data)
+            data = (self.site_root / src).read_bytes()
+            recipe = f"{Path(src).stem}-{'nearest' if pixelated else 'bicubic'}-{MIN_SIDE}".encode()
+            name = f"{hashlib.sha256(recipe).hexdigest()[:16]}.png"
+            (self.bundle / name).write_bytes(_enlarge(data, pixelated))
             self.done[key] = name
         return self.done[key]
 
 
 def _enlarge(data: bytes, pixelated: bool) -> bytes:
+    """Scale up by the smallest integer factor that reaches MIN_SIDE (unchanged when already that big)."""
     with Image.open(io.BytesIO(data)) as im:
         k = -(-MIN_SIDE // max(im.size))
         if k <= 1:
