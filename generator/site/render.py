@@ -335,3 +335,10 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
+
+
+def serve(out_dir: Path, port: int = 8000) -> None:
+    """Serve the rendered site on 127.0.0.1 (the `gallery serve` / `make serve` entry point)."""
+    from generator.site.serve import serve as run
+
+    run(out_dir, port)
