@@ -15,12 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import huggingface_hub
-from huggingface_hub.errors import (
-    GatedRepoError,
-    HfHubHTTPError,
-    OfflineModeIsEnabled,
-    RepositoryNotFoundError,
-)
+from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
 
 
 class ModelUnavailable(RuntimeError):
@@ -84,6 +79,8 @@ def check_local(part: Part) -> list[str]:
         return [f"local model directory {root} does not exist (expected the layout of {part.repo}: "
                 f"unet/, text_encoder/, tokenizer/): check the path"]
     folder = root / part.kind
+    if not folder.is_dir():
+        return [f"{folder} is missing: copy {part.kind}/ from {part.repo}"]
     config, weights = _wanted(part.kind, hub=False)
     problems = []
     if not (folder / config).exists():
@@ -144,10 +141,10 @@ def check_cached(part: Part) -> list[str]:
 
     config, weights = _wanted(part.kind, hub=True)
     problems = []
-    if not cached(config):
-        problems.append(f"{part.repo}/{part.kind}/{config} is not in the local Hub cache")
     found = next((f for f in map(cached, weights) if f), None)
-    if found is None:
+    if not cached(config):
+        problems.append(f"{part.repo}/{part.kind}/{'' if found is None else config} is not in the local Hub cache")
+    elif found is None:
         problems.append(f"none of {', '.join(weights)} from {part.repo}/{part.kind} is in the local Hub cache")
     elif _is_index(found):
         problems += _missing_shards(found, lambda shard: cached(shard) is not None)
@@ -169,7 +166,7 @@ def check_access(repo: str) -> list[str]:
                 f"DeepFloyd IF model).{login}"]
     except RepositoryNotFoundError:
         return [f"{repo} was not found or is not visible to this account.{login}"]
-    except (OfflineModeIsEnabled, HfHubHTTPError, OSError) as err:
+    except Exception as err:   # the HTTP client's own errors differ between huggingface_hub versions
         return [f"could not reach the Hugging Face Hub for {repo} ({type(err).__name__}: {err}): connect "
                 f"to the internet, or set HF_HUB_OFFLINE=1 if the weights are already in the local cache"]
     return []
