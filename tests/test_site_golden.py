@@ -30,7 +30,7 @@ def golden_site() -> SiteView:
                       Panel(None, "i_start = 5")]],
                     row_labels=["seed 180", "seed 181"], title="SDEdit strength")],
         others=[Panel(pic["checker"], "seed 182"), Panel(pic["dot"], "seed 183")],
-        pending=["sdedit seed 181 i_start 5"], command="gallery build --figure sweep")
+        pending=["sdedit seed 181 i_start 5"], command="gallery build --figure sweep", title="An SDEdit sweep")
     digits = FigureView(
         id="digits", caption="Pixelated, as drawn.", mode="sample", model="",
         grids=[Grid([[Panel(pic["checker"], "class 0", pixelated=True, alt="a checkerboard"),

@@ -39,7 +39,7 @@ def tiny_site(store: Path, text: str = "plain") -> SiteView:
         grids=[Grid([[Panel(a, f"t = 1 {text}"), Panel(b, "t = 2")], [Panel(c, f"t = 1 {text}"), Panel(a, "t = 2")]],
                     row_labels=[f"prompt {text}", "seed 2"], title=f"Grid {text}")],
         others=[Panel(b, f"seed 3 {text}", pixelated=True, alt=f"alt {text}")],
-        info=[(f"guidance {text}", f"7 {text}")])
+        info=[(f"guidance {text}", f"7 {text}")], title=f"Figure {text}")
     pending = FigureView(
         id="later", caption="Not yet.", mode="anagram", model="tiny model",
         grids=[Grid([[Panel(None, "seed 1"), Panel(None, "seed 2")]])],
@@ -300,7 +300,7 @@ def test_hugo_bundle_has_front_matter_and_its_pictures(site):
     for name in pictures:
         with Image.open(out / "hugo/book" / name) as im:
             assert im.size == (192, 192)                       # 8×8 enlarged to at least 192 px
-    assert "## Second {#second}" in body and "```sh\n> gallery build --figure later plain\n> ```" in body
+    assert "### Figure plain" in body and "## Second {#second}" in body and "```sh\n> gallery build --figure later plain\n> ```" in body
 
 
 def test_serve_answers_on_localhost(site):

@@ -66,7 +66,7 @@ def md_escape(text: str) -> str:
 
 
 def _figure(fig, pictures: "_Pictures") -> list[str]:
-    lines: list[str] = []
+    lines = [f"### {md_escape(fig.view.title)}", ""] if fig.view.title else []
     for grid in fig.grids:
         if grid.title:
             lines += [f"**{md_escape(grid.title)}**", ""]
