@@ -100,7 +100,8 @@ def test_every_page_loads_cleanly_over_http(browser, site_dir, base_url, viewpor
 def test_site_works_from_file_urls(browser, site_dir):
     for rel in _pages(site_dir):
         url = (site_dir / rel).as_uri()
-        got = _visit(browser, url, VIEWPORTS["desktop"], site_dir.as_uri(), ARTIFACTS / "file-url.png")
+        shot = ARTIFACTS / f"file-{rel.replace('/', '_').removesuffix('.html')}.png"
+        got = _visit(browser, url, VIEWPORTS["desktop"], site_dir.as_uri(), shot)
         assert (got["console"], got["failed"], got["external"], got["broken"]) == ([], [], [], []), rel
         assert got["styled"] == "736px", rel
 

@@ -45,7 +45,8 @@ def tiny_site(store: Path, text: str = "plain") -> SiteView:
         grids=[Grid([[Panel(None, "seed 1"), Panel(None, "seed 2")]])],
         pending=[f"anagram seed 1 {text}", "anagram seed 2"], command=f"gallery build --figure later {text}")
     book = BookView(slug="book", title=f"Book {text}", summary=f"Summary {text}", model=f"model {text}",
-                    sections=[SectionView("first", f"First {text}", f"Intro {text} [paper](https://arxiv.org/abs/2404.11615)", [done]),
+                    sections=[SectionView("first", f"First {text}",
+                                          f"Intro {text} [paper](https://arxiv.org/abs/2404.11615)", [done]),
                               SectionView("second", "Second", "More prose.", [pending])],
                     extras={"date": "2024-10-05"})
     return SiteView(title=f"Gallery {text}", intro=f"Intro {text}", books=[book])
@@ -300,7 +301,8 @@ def test_hugo_bundle_has_front_matter_and_its_pictures(site):
     for name in pictures:
         with Image.open(out / "hugo/book" / name) as im:
             assert im.size == (192, 192)                       # 8×8 enlarged to at least 192 px
-    assert "### Figure plain" in body and "## Second {#second}" in body and "```sh\n> gallery build --figure later plain\n> ```" in body
+    assert "### Figure plain" in body and "## Second {#second}" in body
+    assert "```sh\n> gallery build --figure later plain\n> ```" in body
 
 
 def test_serve_answers_on_localhost(site):
