@@ -142,5 +142,5 @@ def _enlarge(data: bytes, pixelated: bool) -> bytes:
             return data
         resample = Image.Resampling.NEAREST if pixelated else Image.Resampling.BICUBIC
         out = io.BytesIO()
-        im.resize((im.width * k, im.height * k), resample).save(out, format="PNG", optimize=True)
+        im.resize((im.width * k, im.height * k), resample).save(out, format="PNG")
         return out.getvalue()
