@@ -1,0 +1,67 @@
+"""`anagram`: visual anagrams (Geng, Park & Owens, CVPR 2024) — one image that shows prompt i under view i.
+Each step: ε = mean_i v_i⁻¹(CFG(v_i(x_t), p_i)), the variance mapped back the same way."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+from generator.modes.base import Param, Result, register
+from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, with_upsampled
+
+if TYPE_CHECKING:
+    import torch
+
+    from generator.diffusion.views import View
+    from generator.engine import Track
+    from generator.jobs import Job
+    from generator.runner import RunContext
+
+VIEW_NAMES = ("identity", "flip", "rotate_cw", "rotate_ccw", "rotate_180", "negate", "skew", "patch_permute",
+              "pixel_permute", "inner_circle")
+
+
+@register
+class Anagram(ModelMode):
+    name = "anagram"
+    prompts = (2, 6)
+    params = {
+        "views": Param(list, default=["identity", "flip"], items=str,
+                       help=f"one view per prompt, from: {', '.join(VIEW_NAMES)}"),
+        "view_seed": Param(int, default=0, minimum=0, help="seed of the random permutation views"),
+        **GUIDED,
+    }
+
+    def resolve(self, params: dict[str, Any], spec: Any) -> dict[str, Any]:
+        unknown = [v for v in params["views"] if v not in VIEW_NAMES]
+        if unknown:
+            raise ValueError(f"mode 'anagram': unknown view(s) {unknown}; choose from {', '.join(VIEW_NAMES)}")
+        return super().resolve(params, spec)
+
+    def views(self, job: Job) -> list[View]:
+        from generator.diffusion.views import get_view
+
+        p = job.params
+        return [get_view(name, p["size"], p["view_seed"]) for name in p["views"]]
+
+    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+        from generator.engine import draw_noise, make_generator
+        from generator.modes.common import guided_terms, image_shape, make_track
+
+        views = job.params["views"]
+        check_prompts(job, len(views), f"one per view ({', '.join(views)})")
+        generator = make_generator(job.seed)
+        x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
+        terms = [term for prompt, view in zip(job.prompts, self.views(job))
+                 for term in guided_terms(job, [prompt], view=view)]
+        return [make_track(job, ctx, x_T, terms, generator=generator, extras={"views": [t.view for t in terms]})]
+
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+        (track,) = tracks
+        views = track.extras["views"]
+
+        def shown(x: torch.Tensor) -> dict[str, torch.Tensor]:
+            return {view.name: view.view(x) for view in views}
+
+        images = {name: as_image(x) for name, x in shown(track.x).items()}
+        return Result(with_upsampled(images, track, "", shown), {"prompts": dict(zip(job.params["views"],
+                                                                                        job.prompts))})

@@ -1,0 +1,202 @@
+"""What the model-based modes share: parameter schemas, input loading, track building and stage II.
+
+Nothing here imports torch at module level (recipes are validated without it); the engine and the maths are
+imported where tracks are built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from generator.modes.base import Mode, Param
+
+if TYPE_CHECKING:
+    import torch
+
+    from generator.diffusion.schedule import Schedule
+    from generator.engine import Hook, Term, Track
+    from generator.jobs import Job
+    from generator.models.base import ModelSpec
+    from generator.runner import RunContext
+
+STEPS_HELP = "'strided-S' (990, 960, …, 0 for S = 30), a DeepFloyd preset such as 'smart50', or a list"
+
+STEPS = Param((str, list), default="strided-30", items=int, minimum=0, maximum=999, help=STEPS_HELP)
+THRESHOLDING = Param(str, default="auto", choices=("auto", "dynamic", "clip", "none"),
+                     help="what each step does to x̂₀: the scheduler's own choice (auto), Imagen's dynamic "
+                          "thresholding, clipping to [-1, 1], or nothing")
+GUIDANCE = Param(float, default=7.0, minimum=0.0, maximum=50.0, help="CFG scale γ in ε_u + γ(ε_c − ε_u)")
+UNCOND = Param(str, default="", help="the unconditional prompt ε_u is computed with")
+I_START = Param(int, default=10, minimum=0, maximum=999, sweepable=True,
+                help="index into the timesteps where denoising starts (not a timestep)")
+UPSAMPLE = {
+    "upsample": Param(bool, default=False, help="also run stage II (super-resolution) on the result"),
+    "upsample_steps": Param((str, list), default="strided-20", items=int, minimum=0, maximum=999,
+                            help=f"stage II timesteps: {STEPS_HELP}"),
+    "upsample_guidance": Param(float, default=4.0, minimum=0.0, maximum=50.0, help="stage II CFG scale"),
+    "noise_level": Param(int, default=250, minimum=0, maximum=999,
+                         help="noise added to the upsampled stage-I image that conditions stage II"),
+}
+SAMPLING = {"steps": STEPS, "thresholding": THRESHOLDING, **UPSAMPLE}
+GUIDED = {**SAMPLING, "guidance": GUIDANCE, "uncond": UNCOND}
+
+
+class ModelMode(Mode):
+    """A mode whose jobs denoise through the engine; subclasses set `params` from the schemas above."""
+
+    def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+        """Pin what the model decides: concrete thresholding, the stage II model when upsampling; check steps."""
+        from generator.diffusion.schedule import Schedule
+
+        params = dict(params)
+        schedule = Schedule.from_config(spec.scheduler_config)
+        if "steps" in params:
+            timesteps = schedule.timesteps(params["steps"])
+            if "i_start" in params and params["i_start"] > len(timesteps):
+                raise ValueError(f"mode {self.name!r}: i_start {params['i_start']} is past the end of the "
+                                 f"{len(timesteps)} timesteps of steps={params['steps']!r}")
+        if "thresholding" in params:
+            params["thresholding"] = schedule.resolve_thresholding(params["thresholding"])
+        if params.get("upsample"):
+            if not spec.upscale_size or not hasattr(spec, "upscale_key"):
+                raise ValueError(f"mode {self.name!r}: upsample is on, but model {spec.id!r} has no stage II")
+            schedule.timesteps(params["upsample_steps"])
+            params["upscaler"] = spec.upscale_key()
+        return params
+
+    def embedding_prompts(self, job: Job) -> list[str]:
+        """Every prompt whose embedding this job's tracks read."""
+        return list(dict.fromkeys([*job.prompts, job.params.get("uncond", ""), ""]))
+
+    def model_calls(self, job: Job) -> int:
+        """Single-sample model evaluations: prompts × (1 + CFG) × steps, plus stage II."""
+        from generator.diffusion.schedule import parse_timesteps
+
+        p = job.params
+        per_step = len(job.prompts) * (2 if "guidance" in p else 1)
+        steps = len(parse_timesteps(p.get("steps", "strided-30"))[p.get("i_start", 0):])
+        stage2 = len(parse_timesteps(p["upsample_steps"])) * len(job.prompts) * 2 if p.get("upsample") else 0
+        return per_step * steps + stage2
+
+
+def check_prompts(job: Job, count: int, what: str) -> None:
+    if len(job.prompts) != count:
+        raise ValueError(f"figure {job.figure!r} ({job.mode}): expected {count} prompt(s), {what}; "
+                         f"got {len(job.prompts)}: {list(job.prompts)}")
+
+
+def load_input(job: Job, name: str, ctx: RunContext, channels: int | None = None, size: int | None = None
+               ) -> torch.Tensor:
+    """The job's input image `name` at the model's size, (1, C, H, W) in [-1, 1] on the context's device."""
+    from generator.images import load_image
+
+    p = job.params
+    size = size or p.get("size", ctx.spec.image_size)
+    channels = channels or p.get("channels", ctx.spec.channels)
+    image = load_image(job.input(name).path, size, channels, p.get("resize", "squash"))
+    return image[None].to(ctx.device)
+
+
+def noised_input(job: Job, ctx: RunContext, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x₀, x_t): the job's image and x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε at t = timesteps[i_start], where ε is the
+    generator's first draw — the same ε the `forward` mode uses for this seed. Past the end, t′ = −1: x_t = x₀."""
+    from generator.diffusion.schedule import add_noise
+    from generator.engine import draw_noise
+
+    schedule = stage1_schedule(ctx)
+    timesteps = schedule.timesteps(job.params["steps"])
+    i_start = job.params["i_start"]
+    t = timesteps[i_start] if i_start < len(timesteps) else -1
+    x0 = load_input(job, "image", ctx)
+    return x0, add_noise(x0, draw_noise(generator, x0.shape, ctx.device), schedule.alpha_bar(t))
+
+
+def stage1_schedule(ctx: RunContext) -> Schedule:
+    from generator.diffusion.schedule import Schedule
+
+    return Schedule.from_config(ctx.spec.scheduler_config)
+
+
+def image_shape(job: Job, ctx: RunContext, size: int | None = None) -> tuple[int, int, int, int]:
+    side = size or job.params.get("size", ctx.spec.image_size)
+    return (1, job.params.get("channels", ctx.spec.channels), side, side)
+
+
+def guided_terms(job: Job, prompts: Sequence[str], **term_args: Any) -> list[Term]:
+    """One term per prompt, with the job's CFG (when it has a guidance parameter)."""
+    from generator.engine import Term
+
+    p = job.params
+    guidance = {"uncond": p.get("uncond", ""), "guidance": p["guidance"]} if "guidance" in p else {}
+    return [Term(prompt, **guidance, **term_args) for prompt in prompts]
+
+
+def noise_track(job: Job, ctx: RunContext) -> Track:
+    """x_T is the seed's first draw; the prompt guides with the job's CFG if it has any."""
+    from generator.engine import draw_noise, make_generator
+
+    check_prompts(job, 1, "the prompt to sample")
+    generator = make_generator(job.seed)
+    x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
+    return make_track(job, ctx, x_T, guided_terms(job, job.prompts), generator=generator)
+
+
+def make_track(job: Job, ctx: RunContext, x: torch.Tensor, terms: list[Term], *, i_start: int = 0,
+               generator: torch.Generator, reduce: str = "mean", hooks: Sequence[Hook] = (),
+               stage2_hooks: Callable[[int], list[Hook]] | None = None, **extra: Any) -> Track:
+    """A stage-I track from x at timesteps[i_start:], with a stage II follow-up when the job upsamples."""
+    from generator.engine import Track
+
+    p = job.params
+    schedule = stage1_schedule(ctx)
+    track = Track(x=x, timesteps=schedule.timesteps(p["steps"])[i_start:], terms=terms, embeddings=ctx.embeddings,
+                  schedule=schedule, generator=generator, thresholding=p["thresholding"], reduce=reduce,
+                  hooks=list(hooks), **extra)
+    if p.get("upsample"):
+        track.then = stage2_follow_up(job, ctx, stage2_hooks)
+    return track
+
+
+def stage2_follow_up(job: Job, ctx: RunContext, hooks: Callable[[int], list[Hook]] | None
+                     ) -> Callable[[Track], Track]:
+    """Stage II of a finished stage-I track, as IFSuperResolutionPipeline: x_T first, then the condition's
+    noise, both from the track's generator; the same prompts and views, with the stage II guidance."""
+    from generator.diffusion.schedule import Schedule
+    from generator.engine import Track, draw_noise, to_device
+
+    p = job.params
+
+    def follow_up(track: Track) -> Track:
+        schedule = Schedule.from_config(ctx.spec.upscale_scheduler_config)
+        size = ctx.spec.upscale_size
+        device = track.x.device
+        shape = (1, track.x.shape[1], size, size)
+        x_T = draw_noise(track.generator, shape, device)
+        noise_level = to_device([p["noise_level"]], device)
+        image = ctx.model.upscale_condition(track.x, noise_level, draw_noise(track.generator, shape, device))
+        guided = p["upsample_guidance"] > 1.0
+        terms = [replace(term, uncond=p.get("uncond", "") if guided else None, guidance=p["upsample_guidance"])
+                 for term in track.terms]
+        return Track(x=x_T, timesteps=schedule.timesteps(p["upsample_steps"]), terms=terms,
+                     embeddings=ctx.embeddings, schedule=schedule, generator=track.generator,
+                     thresholding=p["thresholding"], reduce=track.reduce,
+                     cond={"image": image, "noise_level": noise_level},
+                     hooks=hooks(size) if hooks else [])
+
+    return follow_up
+
+
+def as_image(x: torch.Tensor) -> torch.Tensor:
+    """(1, C, H, W) → (C, H, W) in [-1, 1] on the CPU, as a Result wants it."""
+    return x[0].detach().float().clamp(-1, 1).cpu()
+
+
+def with_upsampled(images: dict[str, torch.Tensor], track: Track, name: str,
+                   shown: Callable[[torch.Tensor], dict[str, torch.Tensor]] | None = None) -> dict[str, Any]:
+    """Add the stage II result(s) of `track`, if it had one, named '<name>-<size>'."""
+    if track.next is None:
+        return images
+    x = track.next.x
+    extra = shown(x) if shown else {name: x}
+    return {**images, **{f"{n}-{x.shape[-1]}": as_image(v) for n, v in extra.items()}}

@@ -1,0 +1,54 @@
+"""`hybrid`: hybrid images by factorized diffusion (Geng, Park & Owens 2024) — ε = G(ε_far) + (ε_near − G(ε_near)),
+G a Gaussian low-pass: the far prompt is seen from afar (or small), the near prompt up close."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from generator.modes.base import Param, Result, register
+from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, with_upsampled
+
+if TYPE_CHECKING:
+    import torch
+
+    from generator.engine import Track
+    from generator.jobs import Job
+    from generator.runner import RunContext
+
+
+@register
+class Hybrid(ModelMode):
+    name = "hybrid"
+    prompts = (2, 2)
+    params = {
+        "kernel_size": Param(int, default=33, minimum=1, maximum=65, help="odd Gaussian kernel width at stage I"),
+        "sigma": Param(float, default=2.0, minimum=0.1, maximum=20.0, help="Gaussian σ at stage I"),
+        **GUIDED,
+    }
+
+    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+        """Prompts in order: far (low frequencies), near (high frequencies); their estimates add up."""
+        from generator.diffusion.factorizations import hybrid
+        from generator.engine import draw_noise, make_generator
+        from generator.modes.common import guided_terms, image_shape, make_track
+
+        check_prompts(job, 2, "the far (low-pass) prompt, then the near (high-pass) one")
+        p = job.params
+        low, high = hybrid(p["kernel_size"] + (p["kernel_size"] % 2 == 0), p["sigma"], p["size"])
+        generator = make_generator(job.seed)
+        x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
+        terms = [*guided_terms(job, job.prompts[:1], component=low), *guided_terms(job, job.prompts[1:], component=high)]
+        return [make_track(job, ctx, x_T, terms, generator=generator, reduce="sum", extras={"low": low})]
+
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+        (track,) = tracks
+        low = track.extras["low"]
+
+        def shown(x: torch.Tensor) -> dict[str, torch.Tensor]:
+            import torch.nn.functional as F
+
+            small = F.interpolate(x, scale_factor=0.25, mode="area")
+            return {"far": low(x), "small": small, "hybrid": x}
+
+        images = {name: as_image(x) for name, x in shown(track.x).items()}
+        return Result(with_upsampled(images, track, "hybrid", shown))

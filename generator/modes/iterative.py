@@ -1,0 +1,57 @@
+"""`iterative`: noise an image to timesteps[i_start] and denoise it step by step over strided timesteps
+(DDPM, Ho et al. 2020), shown every k steps and beside the one-step estimate and a Gaussian blur."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+from generator.modes.base import Param, Result, register
+from generator.modes.common import I_START, STEPS, THRESHOLDING, ModelMode, as_image, check_prompts
+
+if TYPE_CHECKING:
+    from generator.engine import Track
+    from generator.jobs import Job
+    from generator.runner import RunContext
+
+
+@register
+class Iterative(ModelMode):
+    name = "iterative"
+    inputs = ("image",)
+    prompts = (1, 1)
+    params = {
+        "i_start": I_START,
+        "show_every": Param(int, default=5, minimum=1, help="show x_t every k-th step"),
+        "steps": STEPS,
+        "thresholding": THRESHOLDING,
+        "blur_kernel": Param(int, default=5, minimum=1, maximum=65, help="odd kernel of the blur baseline"),
+        "blur_sigma": Param(float, default=2.0, minimum=0.1, maximum=20.0, help="σ of the blur baseline"),
+    }
+    shared_images = ("original",)
+
+    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+        """x_t = √ᾱ x₀ + √(1−ᾱ) ε with ε the seed's first draw (the `forward` mode's ε), then DDPM steps."""
+        from generator.engine import Term, make_generator
+        from generator.modes.common import make_track, noised_input
+
+        check_prompts(job, 1, "the prompt denoising is conditioned on")
+        p = job.params
+        generator = make_generator(job.seed)
+        x0, x_t = noised_input(job, ctx, generator)
+        track = make_track(job, ctx, x_t, [Term(job.prompts[0])], i_start=p["i_start"], generator=generator,
+                           keep_every=p["show_every"], extras={"original": x0, "noisy": x_t})
+        return [track]
+
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+        from generator.diffusion.filters import gaussian_blur
+
+        (track,) = tracks
+        p = job.params
+        kernel = p["blur_kernel"] + (p["blur_kernel"] % 2 == 0)
+        images: dict[str, Any] = {"original": as_image(track.extras["original"])}
+        images |= {f"t={s.t}": as_image(s.x_t) for s in track.snapshots}
+        if track.snapshots:
+            images["one-step"] = as_image(track.snapshots[0].x0_hat)
+        images["blurred"] = as_image(gaussian_blur(track.extras["noisy"], kernel, p["blur_sigma"]))
+        images["iterative"] = as_image(track.x)
+        return Result(images, {"t_start": track.snapshots[0].t if track.snapshots else None})
