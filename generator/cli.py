@@ -108,7 +108,7 @@ def cmd_plan(project: Project, plan: Plan, args: argparse.Namespace) -> int:
             total_jobs, total_calls = total_jobs + len(missing), total_calls + calls
             state = "stored" if not missing else f"pending {len(missing)}/{len(f.jobs)} jobs"
             work = f", {calls} model evaluations ({f.spec.id})" if calls else ""
-            print(f"  {f.figure.section}/{f.figure.id:28} {f.figure.mode:13} {state}{work}")
+            print(f"  {f.figure.section + '/' + f.figure.id:44} {f.figure.mode:13} {state}{work}")
     print(f"pending: {total_jobs} jobs, {total_calls} model evaluations")
     return 0
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 STEPS_HELP = "'strided-S' (990, 960, …, 0 for S = 30), a DeepFloyd preset such as 'smart50', or a list"
 
-STEPS = Param((str, list), default="strided-30", items=int, minimum=0, maximum=999, help=STEPS_HELP)
+STEPS = Param((str, list), default="strided-30", items=int, minimum=0, maximum=999, sweepable=True,
+              help=STEPS_HELP)
 THRESHOLDING = Param(str, default="auto", choices=("auto", "dynamic", "clip", "none"),
                      help="what each step does to x̂₀: the scheduler's own choice (auto), Imagen's dynamic "
                           "thresholding, clipping to [-1, 1], or nothing")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.recipes.located_yaml import KeyPath, Located, RecipeError, load_located
-from generator.recipes.figure import load_figure
+from generator.recipes.figure import Origin, load_figure
 from generator.recipes.schema import (BOOK_KEYS, INPUT_KEYS, SECTION_KEYS,
                                       check_keys, check_value, figure_keys, is_kind, type_name)
 
@@ -122,8 +122,6 @@ def check_header(doc: Located, data: Any, keys: dict[str, type], what: str, requ
         if key in data and not is_kind(data[key], kind):
             doc.error((key,), f"expected {type_name(kind)}, got {data[key]!r}")
 
-
-Origin = tuple[Located, KeyPath]
 
 
 def located_defaults(doc: Located, data: dict[str, Any]) -> dict[str, tuple[Any, Origin]]:

@@ -36,9 +36,14 @@ def expand_figure(figure: FigureSpec, spec: ModelSpec, project_root: Path, downl
     jobs = []
     for seed in figure.seeds:
         for point in sweep_points(figure.sweep):
-            params = mode.resolve({**base, **point}, spec)
+            values = {k: v for k, v in point.items() if k != "prompts"}
+            prompts = tuple(point.get("prompts", figure.prompts))
+            try:
+                params = mode.resolve({**base, **values}, spec)
+            except ValueError as exc:
+                raise InputError(f"{figure.file}:{figure.line}: figure {figure.id!r}: {exc}") from None
             jobs.append(Job(book=figure.book, section=figure.section, figure=figure.id, mode=mode.name,
-                            algorithm=mode.version, params=params, prompts=tuple(figure.prompts), seed=seed,
+                            algorithm=mode.version, params=params, prompts=prompts, seed=seed,
                             model=spec.key() if mode.needs_model else None, inputs=inputs, sweep=point))
     return FigureJobs(figure, spec, jobs)
 

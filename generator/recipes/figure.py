@@ -10,7 +10,9 @@ from generator.recipes.located_yaml import KeyPath, Located
 from generator.recipes.schema import FIGURE_ID, check_keys, check_value, figure_keys
 
 if TYPE_CHECKING:
-    from generator.recipes.book import Book, FigureSpec, Origin, Section
+    from generator.recipes.book import Book, FigureSpec, Section
+
+Origin = tuple[Located, KeyPath]
 
 
 def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Section,
@@ -44,7 +46,7 @@ def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Sect
     if len(doc.errors) != before:
         return None
     params = {k: values[k][0] if k in values else p.default for k, p in mode.params.items()}
-    params.update({k: v[0] for k, v in sweep.items()})
+    params.update({k: v[0] for k, v in sweep.items() if k != "prompts"})
     return FigureSpec(book.slug, section.slug, raw["id"], mode.name, model, values.get("title", ("",))[0],
                       values.get("caption", ("",))[0], list(values.get("prompts", ([],))[0]), seeds, pick,
                       sweep, params, inputs, values.get("resize", ("squash",))[0], doc.file,
@@ -93,13 +95,17 @@ def merged_values(doc: Located, path: KeyPath, raw: dict[str, Any], mode: Mode,
 
 def check_prompts(doc: Located, path: KeyPath, raw: dict[str, Any], mode: Mode,
                   values: dict[str, tuple[Any, Origin]]) -> None:
+    if "prompts" in (values.get("sweep", ({},))[0] or {}) and "prompts" not in values:
+        return                                  # each swept prompt list is checked in check_sweep
+    prompts, origin = values.get("prompts", ([], (doc, path)))
+    check_count(mode, len(prompts), origin)
+
+
+def check_count(mode: Mode, count: int, origin: Origin) -> None:
     low, high = mode.prompts
-    prompts = values.get("prompts", ([], (doc, path)))
-    count = len(prompts[0])
     if not low <= count <= high:
         want = f"exactly {low}" if low == high else f"between {low} and {high}"
-        report(prompts[1] if "prompts" in values else (doc, path),
-               f"mode {mode.name!r} takes {want} prompt(s), got {count}")
+        report(origin, f"mode {mode.name!r} takes {want} prompt(s), got {count}")
 
 
 def check_seeds(doc: Located, path: KeyPath, values: dict[str, tuple[Any, Origin]]) -> tuple[list[int], int]:
@@ -119,6 +125,8 @@ def check_sweep(doc: Located, path: KeyPath, mode: Mode,
                 values: dict[str, tuple[Any, Origin]]) -> dict[str, list[Any]]:
     sweep, origin = values.get("sweep", ({}, (doc, path)))
     sweepable = {k: p for k, p in mode.params.items() if p.sweepable}
+    if mode.prompts[1] > 0:
+        sweepable["prompts"] = Param(list, items=str)      # a list of prompt lists: one job per entry
     good: dict[str, list[Any]] = {}
     for key, items in sweep.items():
         where = (origin[0], origin[1] + (key,))
@@ -128,5 +136,8 @@ def check_sweep(doc: Located, path: KeyPath, mode: Mode,
         elif not isinstance(items, list) or not items:
             report(where, f"expected a non-empty list of values to sweep, got {items!r}")
         elif all(check_value(where[0], where[1] + (i,), v, sweepable[key]) for i, v in enumerate(items)):
+            if key == "prompts":
+                for i, prompts in enumerate(items):
+                    check_count(mode, len(prompts), (where[0], where[1] + (i,)))
             good[key] = items
     return good

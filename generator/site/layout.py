@@ -27,7 +27,9 @@ class FigureResults:
 
 
 def sweep_label(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in values.items())
+    """What varies, in words: `t = 250`, or the prompts themselves when prompts are swept."""
+    return ", ".join(" / ".join(f"“{p}”" for p in v) if k == "prompts" else f"{k} = {v}"
+                     for k, v in values.items())
 
 
 def job_label(job: Job) -> str:
