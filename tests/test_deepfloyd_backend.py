@@ -222,3 +222,16 @@ def test_backend_built_from_modules_needs_no_files():
     backend = DeepFloydBackend(spec, torch.device("cpu"), unet=unet)
     eps, var = backend.predict(torch.randn(1, 3, 16, 16), torch.tensor([500]), emb(1, 4))
     assert eps.shape == var.shape == (1, 3, 16, 16) and backend.unet is unet
+
+
+def test_compile_wraps_the_unets_and_sets_batch_buckets():
+    from tests.tiny_if import TINY_STAGE1_UNET
+
+    spec = dataclasses.replace(model_spec("deepfloyd-if"), image_size=16)
+    unet = UNet2DConditionModel(**TINY_STAGE1_UNET).eval()
+    backend = DeepFloydBackend(spec, torch.device("cpu"), unet=unet)
+    backend.compile(buckets=(32, 2, 8))
+    assert backend.batch_buckets == (2, 8, 32)
+    assert backend.unet is not unet and backend.unet._orig_mod is unet       # torch.compile's wrapper
+    backend.compile()
+    assert backend.unet._orig_mod is unet                                     # not wrapped twice

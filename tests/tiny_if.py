@@ -1,8 +1,9 @@
 """Tiny random-weight DeepFloyd IF models, built offline and saved in the Hub's folder layout.
 
 Same diffusers/transformers classes as the real models (UNet2DConditionModel with IF's block types,
-T5EncoderModel, a T5 Unigram tokenizer, DDPMScheduler), scaled right down (16² → 64² instead of 64² → 256²), so the real loading path
-(`model_spec(..., path=…)`) and the diffusers pipelines can both run them on a CPU in seconds.
+T5EncoderModel, a T5-style Unigram tokenizer, DDPMScheduler), scaled right down (16² → 64² instead of
+64² → 256²), so the real loading path (`model_spec(..., path=…)`) and the diffusers pipelines can both run
+them on a CPU in seconds.
 
     root = tiny_if_dir()       # built once per test process, reused by every test module
     root / "stage1"            # unet/, scheduler/, text_encoder/, tokenizer/  (like IF-I-*-v1.0)
@@ -16,38 +17,15 @@ import functools
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from generator.models.deepfloyd import NOISING_SCHEDULER, STAGE_I_SCHEDULER, STAGE_II_SCHEDULER
-from generator.models.deepfloyd_arch import IF_I_XL_UNET, IF_II_L_UNET
+from generator.models.deepfloyd_arch import TINY_STAGE1_UNET, TINY_STAGE2_UNET
+from generator.models.deepfloyd_arch import TINY_T5_DIM as T5_DIM
 
-T5_DIM = 32          # stands in for T5-XXL's 4096
-
-_TINY = {"encoder_hid_dim": T5_DIM, "attention_head_dim": 8, "addition_embed_type_num_heads": 2,
-         "norm_num_groups": 8}
-
-TINY_STAGE1_UNET: dict[str, Any] = {
-    **IF_I_XL_UNET, **_TINY,
-    "sample_size": 16,
-    "layers_per_block": 1,
-    "block_out_channels": (16, 32),
-    "down_block_types": ("ResnetDownsampleBlock2D", "SimpleCrossAttnDownBlock2D"),
-    "up_block_types": ("SimpleCrossAttnUpBlock2D", "ResnetUpsampleBlock2D"),
-    "cross_attention_dim": 32,
-}
-
-TINY_STAGE2_UNET: dict[str, Any] = {
-    **IF_II_L_UNET, **_TINY,
-    "sample_size": 64,
-    "layers_per_block": (1, 1, 1, 2),
-    "block_out_channels": (8, 8, 16, 32),
-    "down_block_types": ("ResnetDownsampleBlock2D",) * 3 + ("SimpleCrossAttnDownBlock2D",),
-    "up_block_types": ("SimpleCrossAttnUpBlock2D",) + ("ResnetUpsampleBlock2D",) * 3,
-    "cross_attention_dim": 32,
-    "time_embedding_dim": 32,
-}
+__all__ = ["T5_DIM", "TINY_STAGE1_UNET", "TINY_STAGE2_UNET", "build_tiny_if", "tiny_if_dir", "tiny_text_encoder",
+           "tiny_tokenizer"]
 
 _WORDS = ("a an of the photo oil painting snowy mountain village amalfi cost man hipster barista dog people "
           "around campfire old lithograph waterfalls skull wearing hat high quality rocket ship pencil").split()
@@ -57,6 +35,7 @@ def tiny_tokenizer():
     """A T5 Unigram tokenizer over the course prompts' words and single characters, built without files."""
     from tokenizers import Tokenizer, decoders, pre_tokenizers
     from tokenizers.models import Unigram
+    from tokenizers.processors import TemplateProcessing
     from transformers import PreTrainedTokenizerFast
 
     chars = "abcdefghijklmnopqrstuvwxyz0123456789'.,!?-"
@@ -66,8 +45,6 @@ def tiny_tokenizer():
     backend.pre_tokenizer = pre_tokenizers.Sequence(
         [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")])
     backend.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
-    from tokenizers.processors import TemplateProcessing
-
     backend.post_processor = TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", 1)])
     return PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
                                    model_max_length=512)

@@ -2,7 +2,8 @@
 
 Building one of these with random weights (on `torch.device("meta")` or straight on a GPU) gives the
 full-size network — 4.305 B parameters for IF-I-XL, 1.243 B for IF-II-L — so its speed can be measured
-without downloading anything; `tests/tiny_if.py` scales the same configs down for offline tests.
+without downloading anything. The tiny configs keep every block type and embedding kind but shrink widths,
+depths and resolutions (16² → 64² instead of 64² → 256²), for offline tests and `bench --tiny`.
 """
 
 from __future__ import annotations
@@ -52,3 +53,27 @@ IF_II_L_UNET: dict[str, Any] = {
 
 # FLOPs of one IF-I-XL forward at 64², per sample, counted with torch's FlopCounterMode.
 IF_I_XL_TFLOP_PER_SAMPLE = 2.879
+
+TINY_T5_DIM = 32          # stands in for T5-XXL's 4096 in the tiny configs
+
+_TINY: dict[str, Any] = {"encoder_hid_dim": TINY_T5_DIM, "attention_head_dim": 8, "addition_embed_type_num_heads": 2,
+                         "norm_num_groups": 8, "cross_attention_dim": 32}
+
+TINY_STAGE1_UNET: dict[str, Any] = {
+    **IF_I_XL_UNET, **_TINY,
+    "sample_size": 16,
+    "layers_per_block": 1,
+    "block_out_channels": (16, 32),
+    "down_block_types": ("ResnetDownsampleBlock2D", "SimpleCrossAttnDownBlock2D"),
+    "up_block_types": ("SimpleCrossAttnUpBlock2D", "ResnetUpsampleBlock2D"),
+}
+
+TINY_STAGE2_UNET: dict[str, Any] = {
+    **IF_II_L_UNET, **_TINY,
+    "sample_size": 64,
+    "layers_per_block": (1, 1, 1, 2),
+    "block_out_channels": (8, 8, 16, 32),
+    "down_block_types": ("ResnetDownsampleBlock2D",) * 3 + ("SimpleCrossAttnDownBlock2D",),
+    "up_block_types": ("SimpleCrossAttnUpBlock2D",) + ("ResnetUpsampleBlock2D",) * 3,
+    "time_embedding_dim": 32,
+}
