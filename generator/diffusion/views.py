@@ -123,7 +123,7 @@ def block_expand(perm: torch.Tensor, n: int, k: int) -> torch.Tensor:
     size = n * k
     rows, cols = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
     source = perm[(rows // k) * n + cols // k]                   # the base cell each output block reads
-    return ((source // n) * k + rows % k) * size + (source % n) * k + cols % k
+    return (((source // n) * k + rows % k) * size + (source % n) * k + cols % k).flatten()
 
 
 def grid_permutation(fn: Callable[[torch.Tensor, torch.Tensor, int], tuple[torch.Tensor, torch.Tensor]]
