@@ -266,6 +266,10 @@ def prepare(tracks: Sequence[Track], device: torch.device) -> None:
         track.embeddings = {p: on_device(track.embeddings[p]) for p in prompts}
         track.x = track.x.to(device)
         track.cond = {k: v.to(device) for k, v in track.cond.items()}
+        for term in track.terms:                  # views and factors build their device tensors now
+            x = term.view.view(track.x)
+            if term.component is not None:
+                term.component(x)
 
 
 class Batcher:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -17,6 +19,12 @@ def gaussian_kernel1d(kernel_size: int, sigma: float, dtype: torch.dtype = torch
     return (g / g.sum()).to(dtype)
 
 
+@functools.lru_cache(maxsize=64)
+def _kernel_on(kernel_size: int, sigma: float, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """The 1-D kernel, copied to `device` once (no host-to-device copy inside a sampling loop)."""
+    return gaussian_kernel1d(kernel_size, sigma, dtype).to(device)
+
+
 def gaussian_blur(x: torch.Tensor, kernel_size: int, sigma: float) -> torch.Tensor:
     """Separable Gaussian blur of (B, C, H, W) or (C, H, W) images, reflect padding at the borders."""
     if x.dim() == 3:
@@ -28,7 +36,7 @@ def gaussian_blur(x: torch.Tensor, kernel_size: int, sigma: float) -> torch.Tens
     if pad >= min(height, width):
         raise ValueError(f"kernel_size {kernel_size} is too large for a {height}×{width} image with reflect "
                          f"padding: use at most {2 * min(height, width) - 1}")
-    g = gaussian_kernel1d(kernel_size, sigma, x.dtype).to(x.device)
+    g = _kernel_on(kernel_size, float(sigma), x.dtype, x.device)
     x = F.pad(x, (pad, pad, pad, pad), mode="reflect")
     x = F.conv2d(x, g.view(1, 1, -1, 1).expand(channels, 1, -1, 1), groups=channels)
     return F.conv2d(x, g.view(1, 1, 1, -1).expand(channels, 1, 1, -1), groups=channels)
