@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from generator.project import Plan, Project, RecipeErrors, load_plan
+from generator.project import ModelMissing, Plan, Project, RecipeErrors, load_plan
 
 EXIT_RECIPE_ERRORS = 2
 EXIT_MODEL_UNAVAILABLE = 3
@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{exc}\n\n{len(exc.errors)} problem(s) in the recipes; nothing was generated or written.",
               file=sys.stderr)
         return EXIT_RECIPE_ERRORS
+    except ModelMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL_UNAVAILABLE
     return COMMANDS[args.command](project, plan, args)
 
 

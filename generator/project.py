@@ -41,6 +41,10 @@ class Plan:
         return [f for f in self.figures if any(not store.has(j.key) for j in f.jobs)]
 
 
+class ModelMissing(RuntimeError):
+    """A model a book names cannot even be described here (e.g. its files are missing)."""
+
+
 class RecipeErrors(Exception):
     """All problems found in the recipes; str() lists them one per line."""
 
@@ -63,7 +67,10 @@ def load_plan(project: Project, books: list[str] | None = None, figures: list[st
     specs: dict[str, ModelSpec] = {}
     for figure in (f for b in chosen for f in b.figures()):
         if figure.model not in specs:
-            specs[figure.model] = get_spec(figure.model)
+            try:
+                specs[figure.model] = get_spec(figure.model)
+            except (RuntimeError, ValueError, OSError) as exc:   # e.g. the digits weights are missing
+                raise ModelMissing(f"model {figure.model!r} (book {figure.book!r}): {exc}") from None
     wanted = [f for b in chosen for f in b.figures() if not figures or f.id in figures]
     expanded, input_errors = expand_all(wanted, specs, project.root, project.store.downloads)
     if input_errors:

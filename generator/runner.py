@@ -53,6 +53,11 @@ def pending_jobs(figures: list[FigureJobs], store: Store) -> list[tuple[Job, Mod
     return list(seen.values())
 
 
+def prompts_of(jobs: list[Job]) -> list[str]:
+    """Every prompt the jobs' tracks read (their own, their unconditional one, and ""), once each."""
+    return sorted({p for job in jobs for p in MODES[job.mode].embedding_prompts(job)})
+
+
 def run_model_free(jobs: list[Job], spec_of: dict[str, ModelSpec], store: Store, progress: Callable) -> int:
     if not jobs:
         return 0
@@ -70,8 +75,7 @@ def run_model_jobs(jobs: list[Job], backend: Backend, store: Store, batch_size: 
     from generator.engine import run_tracks
 
     versions = package_versions()
-    prompts = sorted({p for job in jobs for p in (*job.prompts, "")})
-    ctx = RunContext(backend.spec, backend, backend.device, store.root, backend.encode(prompts))
+    ctx = RunContext(backend.spec, backend, backend.device, store.root, backend.encode(prompts_of(jobs)))
     done = 0
     for start in range(0, len(jobs), chunk):
         part = jobs[start:start + chunk]
@@ -107,13 +111,14 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
             by_model.setdefault(spec.id, []).append(job)
     for model_id, jobs in by_model.items():
         spec = spec_of[jobs[0].key]
-        reason = spec.unavailable()
+        reason = spec.unavailable(needs_stage2=any(j.params.get("upsample") for j in jobs),
+                                  prompts=prompts_of(jobs), store_root=store.root, device=device)
         if reason:
             if model_id in required:
                 raise ModelUnavailable(f"model {model_id!r}: {reason}")
             stats.skipped[model_id] = f"{len(jobs)} jobs pending — {reason}"
             continue
-        backend = spec.load(device)
+        backend = spec.load(device, store_root=store.root)
         stats.generated += run_model_jobs(jobs, backend, store, batch_size, chunk=256, progress=progress)
     stats.seconds = time.perf_counter() - began
     return stats

@@ -8,7 +8,8 @@ A `ModelSpec` is what recipes and job keys see: an id, a revision, the image siz
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 if TYPE_CHECKING:
     import torch
@@ -50,12 +51,13 @@ class ModelSpec:
     def key(self) -> dict[str, str]:
         return {"id": self.id, "revision": self.revision}
 
-    def unavailable(self) -> str | None:
+    def unavailable(self, *, needs_stage2: bool = False, prompts: Sequence[str] = (),
+                    store_root: Path | None = None, device: str | None = None) -> str | None:
         """Why this model cannot run here (no GPU, no weights, gated, offline…) and what to do; None if it can.
 
         Cheap and side-effect free: it runs before any work starts, and nothing is written when it fails.
         """
         return None
 
-    def load(self, device: str | torch.device | None = None) -> Backend:
+    def load(self, device: str | torch.device | None = None, store_root: Path | None = None) -> Backend:
         raise NotImplementedError(f"model {self.id!r} cannot be loaded here")

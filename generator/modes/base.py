@@ -64,6 +64,10 @@ class Mode:
         """Add what the model decides for this mode's pixels (e.g. its noise schedule) to the job's params."""
         return params
 
+    def embedding_prompts(self, job: Job) -> list[str]:
+        """Every prompt whose embedding this job's tracks read (encoded once, up front, for the whole run)."""
+        return [*job.prompts, ""]
+
     def model_calls(self, job: Job) -> int:
         """How many single-sample model evaluations this job needs (for `gallery plan`)."""
         return 0
