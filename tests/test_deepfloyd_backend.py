@@ -235,3 +235,26 @@ def test_compile_wraps_the_unets_and_sets_batch_buckets():
     assert backend.unet is not unet and backend.unet._orig_mod is unet       # torch.compile's wrapper
     backend.compile()
     assert backend.unet._orig_mod is unet                                     # not wrapped twice
+
+
+def test_local_copy_with_fp16_variant_and_shards_loads(tmp_path):
+    """The Hub's own layout: fp16 variant files and a sharded text encoder (index + shards)."""
+    from generator.models.deepfloyd import preflight
+    from tests.tiny_if import TINY_STAGE1_UNET, tiny_text_encoder, tiny_tokenizer
+
+    torch.manual_seed(1)
+    UNet2DConditionModel(**TINY_STAGE1_UNET).half().save_pretrained(tmp_path / "unet", variant="fp16")
+    tiny_text_encoder().half().save_pretrained(tmp_path / "text_encoder", variant="fp16", max_shard_size="20KB")
+    tiny_tokenizer().save_pretrained(tmp_path / "tokenizer")
+    names = {p.name for p in (tmp_path / "text_encoder").iterdir()}
+    assert "model.safetensors.index.fp16.json" in names and len(names) > 3
+    spec = model_spec("if-i-m", path=tmp_path)
+    preflight(spec, needs_stage2=False, prompts_missing=True, allow_cpu=True)
+    backend = spec.load("cpu", store_root=tmp_path / "store")
+    e = backend.encode(["a dog"])["a dog"]
+    eps, _ = backend.predict(torch.randn(1, 3, 16, 16), torch.tensor([10]), e[None])
+    assert backend.unet.dtype == torch.float32 and e.dtype == torch.float32 and torch.isfinite(eps).all()
+    shard = next(p for p in (tmp_path / "text_encoder").iterdir() if "-of-" in p.name)
+    shard.unlink()
+    with pytest.raises(ModelUnavailable, match=f"shard {shard.name} named in .* is missing"):
+        preflight(spec, needs_stage2=False, prompts_missing=True, allow_cpu=True)

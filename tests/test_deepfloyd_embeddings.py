@@ -87,6 +87,9 @@ def test_import_course_prompt_embeds_dict(tmp_path):
         assert stored.shape == (77, 4096) and stored.dtype == torch.float16
         assert torch.equal(stored, emb[0])
     assert cache.missing(["", "a pencil"]) == ["a pencil"]
+    spec = model_spec("if-i-l", path=tiny_if_dir() / "stage1")
+    loaded = spec.load("cpu", store_root=tmp_path / "store").encode([""])
+    assert loaded[""].dtype == torch.float32                       # the backend's dtype, whatever was stored
 
 
 def test_import_refuses_a_file_that_is_not_a_prompt_table(tmp_path):

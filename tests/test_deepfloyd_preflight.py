@@ -8,6 +8,7 @@ import pytest
 import torch
 from huggingface_hub.errors import GatedRepoError
 
+from generator.models import weights
 from generator.models.deepfloyd import ModelUnavailable, model_spec, preflight
 from tests.tiny_if import tiny_if_dir
 
@@ -21,6 +22,7 @@ def no_network(monkeypatch, tmp_path):
         raise AssertionError("preflight contacted the Hub in a test")
 
     monkeypatch.setattr(huggingface_hub.HfApi, "auth_check", unreachable)
+    monkeypatch.setattr(weights, "_importable", lambda module: True)
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "GALLERY_ALLOW_CPU"):
@@ -146,3 +148,12 @@ def test_unreachable_hub_suggests_offline_mode(monkeypatch):
 def test_accessible_repo_with_a_gpu_passes(monkeypatch):
     monkeypatch.setattr(huggingface_hub.HfApi, "auth_check", lambda self, repo_id, **kwargs: None)
     preflight(model_spec("deepfloyd-if"), needs_stage2=True, prompts_missing=True, device="cuda")
+
+
+def test_hub_tokenizer_needs_sentencepiece_and_protobuf(monkeypatch):
+    monkeypatch.setattr(huggingface_hub.HfApi, "auth_check", lambda self, repo_id, **kwargs: None)
+    monkeypatch.setattr(weights, "_importable", lambda module: module == "sentencepiece")
+    message = model_spec("if-i-l").unavailable(prompts_missing=True, device="cuda")
+    assert "T5 tokenizer (spiece.model) needs the protobuf package: pip install protobuf" in message
+    assert model_spec("if-i-l").unavailable(prompts_missing=False, device="cuda") is None
+    preflight(tiny_spec(), needs_stage2=False, prompts_missing=True, allow_cpu=True)   # has tokenizer.json

@@ -260,10 +260,12 @@ class DeepFloydBackend:
         return torch.compile(unet, dynamic=False) if self._compile else unet
 
     def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
-        """{prompt: (77, 4096)} from the cache; T5 is loaded (and freed) only to fill what is missing."""
+        """{prompt: (77, 4096)} in the UNets' dtype (one dtype, so the engine can pack any prompts together),
+        from the cache; T5 is loaded (and freed) only to fill what is missing."""
         if (self._unet is not None or self._unet2 is not None) and self.cache.missing(prompts):
             log.warning("loading T5 while the UNets are resident: encode prompts before the first predict")
-        return ensure_embeddings(prompts, self.cache, lambda: load_t5(self.spec, self.device))
+        found = ensure_embeddings(prompts, self.cache, lambda: load_t5(self.spec, self.device))
+        return {p: emb.to(self.dtype) for p, emb in found.items()}
 
     @torch.no_grad()
     def predict(self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor,

@@ -9,6 +9,7 @@ problems (strings that say what is missing and what to do); callers gather them 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 from dataclasses import dataclass
@@ -174,6 +175,24 @@ def check_access(repo: str) -> list[str]:
 
 def check_part(part: Part) -> list[str]:
     """Problems loading one part from where it is configured to come from (local, cache or Hub)."""
-    if part.path:
-        return check_local(part)
-    return check_cached(part) if hub_offline() else []
+    problems = check_local(part) if part.path else check_cached(part) if hub_offline() else []
+    return problems + (check_sentencepiece(part) if part.kind == "tokenizer" else [])
+
+
+def check_sentencepiece(part: Part) -> list[str]:
+    """A T5 tokenizer shipped as spiece.model only (as on the Hub) needs sentencepiece and protobuf to load."""
+    if part.path and (Path(part.path) / part.kind / "tokenizer.json").exists():
+        return []
+    absent = [name for name, module in (("sentencepiece", "sentencepiece"), ("protobuf", "google.protobuf"))
+              if not _importable(module)]
+    if not absent:
+        return []
+    return [f"reading {part.repo}'s T5 tokenizer (spiece.model) needs the {' and '.join(absent)} package"
+            f"{'s' if len(absent) > 1 else ''}: pip install {' '.join(absent)}"]
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:          # a missing parent package (google)
+        return False
