@@ -233,7 +233,7 @@ def run_phase(tracks: Sequence[Track], backend: Any, batch_size: int | None, des
 
     device = torch.device(getattr(backend, "device", "cpu"))
     prepare(tracks, device)
-    batcher = Batcher(backend, batch_size or auto_batch_size(backend, tracks[0].x))
+    batcher = Batcher(backend, fit_buckets(backend, batch_size or auto_batch_size(backend, tracks[0].x)))
     ticks = max((0 if t.done else (1 if t.predict_only else len(t.timesteps) - t.index)) for t in tracks)
     with tqdm(total=ticks, desc=desc, unit="tick", disable=not progress or ticks == 0) as bar:
         while True:
@@ -322,6 +322,12 @@ def padded_size(backend: Any, n: int) -> int:
     buckets = sorted(getattr(backend, "batch_buckets", None) or ())
     n = max(n, 2)
     return next((b for b in buckets if b >= n), n)
+
+
+def fit_buckets(backend: Any, size: int) -> int:
+    """The largest of the backend's batch buckets (compiled shapes) not above `size`; `size` if it has none."""
+    buckets = sorted(getattr(backend, "batch_buckets", None) or ())
+    return max([b for b in buckets if b <= size] or buckets[:1] or [size])
 
 
 def auto_batch_size(backend: Any, x: torch.Tensor) -> int:

@@ -12,7 +12,7 @@ from generator.diffusion.views import get_view
 from generator.engine import Term, Track, draw_noise, make_generator, run_tracks
 from tests.tiny_backend import TinyBackend
 
-STEPS = parse_timesteps("strided-100")            # 900, 800, …, 0 — eleven steps keep the tests quick
+STEPS = parse_timesteps("strided-100")            # 900, 800, …, 100, 0 — ten steps keep the tests quick
 SHAPE = (1, 3, 16, 16)
 
 
@@ -174,3 +174,16 @@ def test_bad_tracks_are_refused(backend, embeddings):
 def test_noise_comes_from_the_track_generator_on_any_device():
     a = draw_noise(make_generator(3), SHAPE, "cpu")
     assert torch.equal(a, torch.randn(SHAPE, generator=torch.Generator().manual_seed(3)))
+
+
+def test_calls_are_padded_to_compiled_batch_buckets(embeddings):
+    backend = TinyBackend()
+    backend.batch_buckets = (2, 4, 8)
+    tracks = [track(backend, embeddings, s, [Term("a cat", "", 7.0)], i_start=8) for s in range(5)]
+    run_tracks(tracks, backend, batch_size=6, progress=False)      # 6 is no bucket: 10 requests as 4 + 4 + 2
+    assert backend.calls == [4, 4, 2] * 2
+    backend.calls.clear()
+    pair = [track(backend, embeddings, 8, [Term("a cat", "", 7.0)], i_start=9),
+            track(backend, embeddings, 9, [Term("a dog")], i_start=9)]
+    run_tracks(pair, backend, progress=False)
+    assert backend.calls == [4]                                    # 3 requests, padded up to the bucket of 4

@@ -12,7 +12,7 @@ from PIL import Image
 from generator.modes import MODES
 from tests.tiny_backend import TinyBackend, make_job, run_job, tiny_spec, write_test_image
 
-FEW = {"steps": "strided-100"}                  # 11 steps
+FEW = {"steps": "strided-100"}                  # 10 steps
 STAGE2 = {"upsample": True, "upsample_steps": [900, 500, 100]}
 
 
@@ -160,3 +160,5 @@ def test_jobs_pin_what_decides_their_pixels():
     assert MODES["cfg"].model_calls(job) == 2 * 34 + 2 * 50
     assert MODES["sample"].model_calls(make_job("sample", ["a"])) == 34
     assert MODES["anagram"].model_calls(make_job("anagram", ["a", "b"])) == 4 * 34
+    assert MODES["hybrid"].model_calls(make_job("hybrid", ["a", "b"])) == 3 * 34      # one shared ε_u
+    assert MODES["sdedit"].model_calls(make_job("sdedit", ["a"], i_start=30)) == 2 * 4

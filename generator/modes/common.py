@@ -71,14 +71,24 @@ class ModelMode(Mode):
         return list(dict.fromkeys([*job.prompts, job.params.get("uncond", ""), ""]))
 
     def model_calls(self, job: Job) -> int:
-        """Single-sample model evaluations: prompts × (1 + CFG) × steps, plus stage II."""
+        """Single-sample model evaluations: distinct (view, prompt) requests per step × steps, plus stage II
+        (timesteps counted for a 1000-step schedule)."""
         from generator.diffusion.schedule import parse_timesteps
 
         p = job.params
-        per_step = len(job.prompts) * (2 if "guidance" in p else 1)
-        steps = len(parse_timesteps(p.get("steps", "strided-30"))[p.get("i_start", 0):])
-        stage2 = len(parse_timesteps(p["upsample_steps"])) * len(job.prompts) * 2 if p.get("upsample") else 0
-        return per_step * steps + stage2
+        calls = requests_per_step(job, "guidance" in p) * len(parse_timesteps(p["steps"])[p.get("i_start", 0):])
+        if p.get("upsample"):
+            calls += requests_per_step(job, p["upsample_guidance"] > 1) * len(parse_timesteps(p["upsample_steps"]))
+        return calls
+
+
+def requests_per_step(job: Job, guided: bool) -> int:
+    """What the engine asks the model per step: each (view, prompt) once, plus (view, uncond) with CFG."""
+    views = job.params.get("views") or ["identity"] * len(job.prompts)
+    pairs = set(zip(views, job.prompts))
+    if guided:
+        pairs |= {(view, job.params.get("uncond", "")) for view in views}
+    return len(pairs)
 
 
 def check_prompts(job: Job, count: int, what: str) -> None:
