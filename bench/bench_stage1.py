@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generator.diffusion.schedule import Schedule  # noqa: E402
 from generator.engine import Term, Track, draw_noise, make_generator, run_tracks  # noqa: E402
-from generator.models.deepfloyd import STAGE_I_SCHEDULER, DeepFloydBackend, model_spec  # noqa: E402
+from generator.models.deepfloyd import STAGE_I_SCHEDULER, model_spec  # noqa: E402
+from generator.models.deepfloyd_backend import DeepFloydBackend  # noqa: E402
 from generator.models.deepfloyd_arch import (  # noqa: E402
     IF_I_XL_TFLOP_PER_SAMPLE,
     IF_I_XL_UNET,

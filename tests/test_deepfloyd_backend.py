@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
 from diffusers import DDPMScheduler, IFPipeline, IFSuperResolutionPipeline, UNet2DConditionModel
 from tests.tiny_if import T5_DIM, tiny_if_dir
 
-from generator.models.deepfloyd import (
-    NOISING_SCHEDULER,
-    PRESETS,
-    STAGE_I_SCHEDULER,
-    DeepFloydBackend,
-    ModelUnavailable,
-    model_spec,
-)
+from generator.models.deepfloyd import NOISING_SCHEDULER, STAGE_I_SCHEDULER, ModelUnavailable, model_spec, preflight
+from generator.models.deepfloyd_backend import DeepFloydBackend
 from generator.models.deepfloyd_arch import IF_I_XL_UNET, IF_II_L_UNET
 from generator.models.weights import fingerprint, local_variant
 
@@ -85,6 +81,13 @@ def test_full_size_configs_have_the_published_parameter_counts():
         stage2 = UNet2DConditionModel(**IF_II_L_UNET)
     assert round(sum(p.numel() for p in stage1.parameters()) / 1e9, 3) == 4.305
     assert round(sum(p.numel() for p in stage2.parameters()) / 1e9, 3) == 1.243
+
+
+def test_specs_and_preflight_do_not_import_torch():
+    """Rendering and planning look specs up; only loading a model may pay for torch."""
+    code = ("import sys, generator.models.deepfloyd as d; s = d.model_spec('if-i-l'); "
+            "s.missing_prompts(['a'], 'nowhere'); s.upscale_key(); assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_local_spec_reads_sizes_and_fingerprints_weights(spec, tmp_path):
@@ -239,7 +242,6 @@ def test_compile_wraps_the_unets_and_sets_batch_buckets():
 
 def test_local_copy_with_fp16_variant_and_shards_loads(tmp_path):
     """The Hub's own layout: fp16 variant files and a sharded text encoder (index + shards)."""
-    from generator.models.deepfloyd import preflight
     from tests.tiny_if import TINY_STAGE1_UNET, tiny_text_encoder, tiny_tokenizer
 
     torch.manual_seed(1)

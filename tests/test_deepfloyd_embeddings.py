@@ -7,8 +7,9 @@ import pytest
 import torch
 from diffusers import IFPipeline
 
-import generator.models.deepfloyd as deepfloyd
-from generator.models.deepfloyd import load_t5, model_spec
+import generator.models.deepfloyd_backend as deepfloyd_backend
+from generator.models.deepfloyd import model_spec
+from generator.models.deepfloyd_backend import load_t5
 from generator.models.embeddings import EmbeddingCache, embedding_cache, encode_t5, import_prompt_embeds
 from tests.tiny_if import T5_DIM, tiny_if_dir
 
@@ -46,7 +47,7 @@ def test_batched_encoding_equals_one_at_a_time(t5):
 
 def test_first_encode_fills_cache_then_t5_is_never_constructed(spec, t5, tmp_path, monkeypatch):
     loads = []
-    monkeypatch.setattr(deepfloyd, "load_t5", lambda *a: loads.append(a) or t5)
+    monkeypatch.setattr(deepfloyd_backend, "load_t5", lambda *a: loads.append(a) or t5)
     first = spec.load("cpu", store_root=tmp_path).encode(PROMPTS + [""])
     assert len(loads) == 1                                  # every missing prompt in one load
     assert sorted(p.name for p in (tmp_path / "embeddings" / "deepfloyd-if").iterdir()) == sorted(
@@ -55,7 +56,7 @@ def test_first_encode_fills_cache_then_t5_is_never_constructed(spec, t5, tmp_pat
     def refuse(*args, **kwargs):
         raise AssertionError("T5 was constructed although every embedding is cached")
 
-    monkeypatch.setattr(deepfloyd, "load_t5", refuse)
+    monkeypatch.setattr(deepfloyd_backend, "load_t5", refuse)
     monkeypatch.setattr("transformers.T5EncoderModel.__init__", refuse)
     again = spec.load("cpu", store_root=tmp_path).encode(PROMPTS + [""])
     assert again.keys() == first.keys()
@@ -69,7 +70,7 @@ def test_only_missing_prompts_are_encoded(spec, t5, tmp_path, monkeypatch):
     cache = embedding_cache(tmp_path, "deepfloyd-if")
     cache.put(PROMPTS[0], torch.zeros(77, T5_DIM))
     encoded = []
-    monkeypatch.setattr(deepfloyd, "load_t5", lambda *a: t5)
+    monkeypatch.setattr(deepfloyd_backend, "load_t5", lambda *a: t5)
     monkeypatch.setattr("generator.models.embeddings.encode_t5",
                         lambda prompts, *a: encoded.append(list(prompts)) or encode_t5(prompts, *a))
     out = spec.load("cpu", store_root=tmp_path).encode(PROMPTS)

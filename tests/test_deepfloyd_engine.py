@@ -10,7 +10,8 @@ from diffusers import DDPMScheduler, IFPipeline, IFSuperResolutionPipeline
 
 from generator.diffusion.schedule import Schedule
 from generator.engine import Term, Track, draw_noise, make_generator, run_tracks
-from generator.models.deepfloyd import DeepFloydBackend, model_spec
+from generator.models.deepfloyd import model_spec
+from generator.models.deepfloyd_backend import DeepFloydBackend
 from tests.tiny_if import T5_DIM, tiny_if_dir
 
 STRIDED_30 = list(range(990, -1, -30))

@@ -13,13 +13,12 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
-
-import torch
-from safetensors import safe_open
-from safetensors.torch import save_file
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from generator.jobs import sha256_hex
+
+if TYPE_CHECKING:      # torch is imported where tensors are touched: a spec's cache look-ups stay light
+    import torch
 
 MAX_TOKENS = 77        # IF's T5 was trained on 77-token captions (IFPipeline.encode_prompt pads to this)
 TENSOR_NAME = "prompt_embeds"
@@ -36,6 +35,8 @@ class EmbeddingCache:
 
     def get(self, prompt: str) -> torch.Tensor | None:
         """The stored (77, D) embedding, or None when this prompt was never encoded."""
+        from safetensors import safe_open
+
         path = self.path(prompt)
         if not path.exists():
             return None
@@ -47,6 +48,8 @@ class EmbeddingCache:
 
     def put(self, prompt: str, emb: torch.Tensor) -> Path:
         """Store one (77, D) embedding atomically (temporary file, then os.replace)."""
+        from safetensors.torch import save_file
+
         if emb.dim() == 3 and emb.shape[0] == 1:
             emb = emb[0]
         if emb.dim() != 2:
@@ -75,9 +78,10 @@ def preprocess(prompt: str) -> str:
     return prompt.lower().strip()
 
 
-@torch.no_grad()
 def encode_t5(prompts: Sequence[str], tokenizer: Any, text_encoder: torch.nn.Module) -> torch.Tensor:
     """(B, 77, D) T5 hidden states: padded to 77 tokens, truncated, EOS added, padding masked out."""
+    import torch
+
     tokens = tokenizer(
         [preprocess(p) for p in prompts],
         padding="max_length",
@@ -88,12 +92,15 @@ def encode_t5(prompts: Sequence[str], tokenizer: Any, text_encoder: torch.nn.Mod
         return_tensors="pt",
     )
     device = next(text_encoder.parameters()).device
-    out = text_encoder(tokens.input_ids.to(device), attention_mask=tokens.attention_mask.to(device))
+    with torch.no_grad():
+        out = text_encoder(tokens.input_ids.to(device), attention_mask=tokens.attention_mask.to(device))
     return out[0]
 
 
 def free_memory() -> None:
     """Return freed tensors' memory: Python garbage first, then the CUDA caching allocator's blocks."""
+    import torch
+
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
@@ -130,6 +137,8 @@ def _require(cache: EmbeddingCache, prompt: str) -> torch.Tensor:
 
 def import_prompt_embeds(source: str | Path, cache: EmbeddingCache) -> list[str]:
     """Copy a course-style `prompt_embeds_dict.pth` (dict prompt → [1, 77, D]) into the cache."""
+    import torch
+
     table = torch.load(source, map_location="cpu", weights_only=True)
     if not isinstance(table, dict) or not all(isinstance(k, str) for k in table):
         raise ValueError(f"{source}: expected a dict mapping prompt strings to [1, 77, D] tensors")

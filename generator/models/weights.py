@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import huggingface_hub
-from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
 
 
 class ModelUnavailable(RuntimeError):
@@ -157,6 +156,8 @@ def check_cached(part: Part) -> list[str]:
 
 def check_access(repo: str) -> list[str]:
     """Problems reaching a Hub repository: gated without an accepted licence, no token, not found, no network."""
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
     token = huggingface_hub.get_token()
     login = "" if token else " No Hugging Face token was found: run `hf auth login` or set HF_TOKEN."
     try:
