@@ -139,10 +139,16 @@ def test_unreachable_hub_suggests_offline_mode(monkeypatch):
 
     monkeypatch.setattr(huggingface_hub.HfApi, "auth_check", down)
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: "hf_x")
-    message = model_spec("if-i-m").unavailable(device="cpu")
+    message = model_spec("if-i-m").unavailable(device="cuda")
     assert message is not None and "could not reach the Hugging Face Hub for DeepFloyd/IF-I-M-v1.0" in message
     assert "set HF_HUB_OFFLINE=1 if the weights are already in the local cache" in message
-    assert "no CUDA GPU" in message                                           # every problem at once
+
+
+def test_without_a_gpu_the_hub_is_not_asked(monkeypatch):
+    asked = []
+    monkeypatch.setattr(huggingface_hub.HfApi, "auth_check", lambda self, repo_id, **kw: asked.append(repo_id))
+    message = model_spec("if-i-m").unavailable(device="cpu")
+    assert "no CUDA GPU" in message and asked == []
 
 
 def test_accessible_repo_with_a_gpu_passes(monkeypatch):

@@ -179,7 +179,9 @@ def preflight(
     allow_cpu: bool | None = None,
 ) -> None:
     """Check, before any work and writing nothing, that the run can load what it needs; else raise
-    ModelUnavailable listing every problem and what to do about it."""
+    ModelUnavailable listing the problems and what to do about each. Checks: a CUDA GPU (or an explicit
+    allow_cpu / GALLERY_ALLOW_CPU=1), the local directories' files, the Hub cache when HF_HUB_OFFLINE is set,
+    and, last and only if all else is fine, access to the Hub repositories (licence accepted, token)."""
     problems = _device_problems(default_device(device), allow_cpu)
     parts = [spec.part("unet")]
     if prompts_missing:
@@ -188,7 +190,7 @@ def preflight(
         parts.append(spec.part("unet", stage=2))
     for part in parts:
         problems += check_part(part)
-    if not hub_offline():
+    if not hub_offline() and not problems:      # the Hub is asked only when nothing local already stops the run
         for repo in dict.fromkeys(p.repo for p in parts if not p.path):
             problems += check_access(repo)
     if problems:
