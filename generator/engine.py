@@ -131,8 +131,13 @@ class Track:
             raise ValueError("a track needs at least one term (prompt)")
 
     @property
+    def remaining(self) -> int:
+        """Ticks (model calls and steps) still to come in this phase."""
+        return max((min(1, len(self.timesteps)) if self.predict_only else len(self.timesteps)) - self.index, 0)
+
+    @property
     def done(self) -> bool:
-        return self.index >= (min(1, len(self.timesteps)) if self.predict_only else len(self.timesteps))
+        return self.remaining == 0
 
     @property
     def t(self) -> int:
@@ -148,9 +153,7 @@ class Track:
 
     def model_calls(self) -> int:
         """Single-sample model evaluations still to come (this phase only)."""
-        per_tick = len({(id(term.view), p) for term in self.terms for p in term.prompts()})
-        remaining = (1 if self.predict_only else len(self.timesteps)) - self.index
-        return per_tick * max(remaining, 0)
+        return len({(term.view, p) for term in self.terms for p in term.prompts()}) * self.remaining
 
     def requests(self) -> list[Request]:
         """This tick's model inputs: each (view, prompt) once, unconditional before conditional (as diffusers)."""
@@ -219,8 +222,8 @@ def run_tracks(tracks: Sequence[Track], backend: Any, batch_size: int | None = N
     """Run every track to the end, then their follow-ups (phase by phase); returns `tracks`."""
     phase, number = [t for t in tracks if not t.done or t.then is not None], 1
     while phase:
-        run_phase(phase, backend, batch_size, f"{desc or 'denoising'}" + (f" · phase {number}" if number > 1 else ""),
-                  progress)
+        label = (desc or "denoising") + (f" · phase {number}" if number > 1 else "")
+        run_phase(phase, backend, batch_size, label, progress)
         for track in phase:
             track.next = track.then(track) if track.then is not None else None
         phase, number = [t.next for t in phase if t.next is not None], number + 1
@@ -234,7 +237,7 @@ def run_phase(tracks: Sequence[Track], backend: Any, batch_size: int | None, des
     device = torch.device(getattr(backend, "device", "cpu"))
     prepare(tracks, device)
     batcher = Batcher(backend, fit_buckets(backend, batch_size or auto_batch_size(backend, tracks[0].x)))
-    ticks = max((0 if t.done else (1 if t.predict_only else len(t.timesteps) - t.index)) for t in tracks)
+    ticks = max(t.remaining for t in tracks)
     with tqdm(total=ticks, desc=desc, unit="tick", disable=not progress or ticks == 0) as bar:
         while True:
             active = [t for t in tracks if not t.done]

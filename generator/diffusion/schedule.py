@@ -1,4 +1,4 @@
-"""The noise schedule: ᾱ_t from a diffusers DDPMScheduler config, strided timesteps, forward noising
+"""The noise schedule: ᾱ_t from a diffusers DDPMScheduler config, forward noising
 x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε and the one-step estimate x̂₀ = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t (Ho et al. 2020, eq. 4, 15).
 
 ᾱ is float32 on the CPU, exactly as diffusers builds it; the DDPM step (ddpm.py) reads it from there.
@@ -13,10 +13,9 @@ from typing import Any, Sequence
 
 import torch
 
-THRESHOLDINGS = ("dynamic", "clip", "none")
+from generator.diffusion.timesteps import config_thresholding, parse_timesteps, resolve_thresholding
 
-# Step lists that diffusers ships for DeepFloyd IF (diffusers/pipelines/deepfloyd_if/timesteps.py).
-PRESETS = ("fast27", "smart27", "smart50", "smart100", "smart185", "super27", "super40", "super100")
+__all__ = ["Schedule", "add_noise", "alphas_cumprod", "one_step_estimate", "parse_timesteps"]
 
 
 @functools.lru_cache(maxsize=16)
@@ -43,34 +42,6 @@ def one_step_estimate(x_t: torch.Tensor, eps: torch.Tensor, alpha_bar_t: torch.T
     return (x_t - (1 - alpha_bar_t) ** 0.5 * eps) / alpha_bar_t**0.5
 
 
-def parse_timesteps(steps: str | Sequence[int], num_train_timesteps: int = 1000) -> list[int]:
-    """Timesteps from a spec: "strided-30" (990, 960, …, 0), a preset ("smart50"…) or an explicit list.
-
-    "strided-S" starts at the largest multiple of S below T and goes down by S to 0 (the course's
-    `range(990, -1, -30)`); explicit lists must be strictly decreasing and within [0, T).
-    """
-    if isinstance(steps, str):
-        if steps.startswith("strided-") and steps[len("strided-"):].isdigit():
-            stride = int(steps[len("strided-"):])
-            if not 1 <= stride < num_train_timesteps:
-                raise ValueError(f"steps {steps!r}: the stride must be between 1 and {num_train_timesteps - 1}")
-            return list(range((num_train_timesteps - 1) // stride * stride, -1, -stride))
-        if steps in PRESETS:
-            from diffusers.pipelines.deepfloyd_if import timesteps as if_timesteps
-
-            return list(getattr(if_timesteps, f"{steps}_timesteps"))
-        raise ValueError(f"steps {steps!r} not understood: use 'strided-S' (e.g. 'strided-30'), one of "
-                         f"{', '.join(PRESETS)}, or an explicit decreasing list of timesteps")
-    timesteps = [int(t) for t in steps]
-    if not timesteps:
-        raise ValueError("steps: the explicit timestep list is empty")
-    if any(b >= a for a, b in zip(timesteps, timesteps[1:])):
-        raise ValueError(f"steps {timesteps}: timesteps must be strictly decreasing")
-    if timesteps[0] >= num_train_timesteps or timesteps[-1] < 0:
-        raise ValueError(f"steps {timesteps}: timesteps must lie in [0, {num_train_timesteps})")
-    return timesteps
-
-
 @dataclass(frozen=True, eq=False)
 class Schedule:
     """One model's noise schedule and the parts of its scheduler config the DDPM step needs."""
@@ -88,12 +59,10 @@ class Schedule:
         if config.get("prediction_type", "epsilon") != "epsilon":
             raise ValueError(f"scheduler prediction_type {config['prediction_type']!r} is not supported: "
                              f"the engine steps ε-prediction models only")
-        thresholding = ("dynamic" if config.get("thresholding") else
-                        "clip" if config.get("clip_sample", True) else "none")
         return cls(
             alphas_cumprod=alphas_cumprod(config),
             variance_type=config.get("variance_type", "fixed_small"),
-            thresholding=thresholding,
+            thresholding=config_thresholding(config),
             dynamic_thresholding_ratio=float(config.get("dynamic_thresholding_ratio", 0.995)),
             sample_max_value=float(config.get("sample_max_value", 1.0)),
             clip_sample_range=float(config.get("clip_sample_range", 1.0)),
@@ -112,8 +81,4 @@ class Schedule:
 
     def resolve_thresholding(self, choice: str) -> str:
         """"auto" → the scheduler config's own choice; else one of dynamic / clip / none."""
-        if choice == "auto":
-            return self.thresholding
-        if choice not in THRESHOLDINGS:
-            raise ValueError(f"thresholding {choice!r}: expected auto, {', '.join(THRESHOLDINGS)}")
-        return choice
+        return resolve_thresholding(choice, self.thresholding)

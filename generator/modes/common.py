@@ -47,22 +47,23 @@ class ModelMode(Mode):
     """A mode whose jobs denoise through the engine; subclasses set `params` from the schemas above."""
 
     def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
-        """Pin what the model decides: concrete thresholding, the stage II model when upsampling; check steps."""
-        from generator.diffusion.schedule import Schedule
+        """Pin what the model decides: concrete thresholding, the stage II model when upsampling; check steps.
+        Plain Python: expanding recipes into jobs never loads torch."""
+        from generator.diffusion.timesteps import config_thresholding, parse_timesteps, resolve_thresholding
 
-        params = dict(params)
-        schedule = Schedule.from_config(spec.scheduler_config)
+        params, config = dict(params), spec.scheduler_config
+        total = config.get("num_train_timesteps", 1000)
         if "steps" in params:
-            timesteps = schedule.timesteps(params["steps"])
+            timesteps = parse_timesteps(params["steps"], total)
             if "i_start" in params and params["i_start"] > len(timesteps):
                 raise ValueError(f"mode {self.name!r}: i_start {params['i_start']} is past the end of the "
                                  f"{len(timesteps)} timesteps of steps={params['steps']!r}")
         if "thresholding" in params:
-            params["thresholding"] = schedule.resolve_thresholding(params["thresholding"])
+            params["thresholding"] = resolve_thresholding(params["thresholding"], config_thresholding(config))
         if params.get("upsample"):
             if not spec.upscale_size or not hasattr(spec, "upscale_key"):
                 raise ValueError(f"mode {self.name!r}: upsample is on, but model {spec.id!r} has no stage II")
-            schedule.timesteps(params["upsample_steps"])
+            parse_timesteps(params["upsample_steps"], total)
             params["upscaler"] = spec.upscale_key()
         return params
 
@@ -73,7 +74,7 @@ class ModelMode(Mode):
     def model_calls(self, job: Job) -> int:
         """Single-sample model evaluations: distinct (view, prompt) requests per step × steps, plus stage II
         (timesteps counted for a 1000-step schedule)."""
-        from generator.diffusion.schedule import parse_timesteps
+        from generator.diffusion.timesteps import parse_timesteps
 
         p = job.params
         calls = requests_per_step(job, "guidance" in p) * len(parse_timesteps(p["steps"])[p.get("i_start", 0):])
