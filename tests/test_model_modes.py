@@ -162,3 +162,19 @@ def test_jobs_pin_what_decides_their_pixels():
     assert MODES["anagram"].model_calls(make_job("anagram", ["a", "b"])) == 4 * 34
     assert MODES["hybrid"].model_calls(make_job("hybrid", ["a", "b"])) == 3 * 34      # one shared ε_u
     assert MODES["sdedit"].model_calls(make_job("sdedit", ["a"], i_start=30)) == 2 * 4
+
+
+def test_resolving_jobs_does_not_load_torch():
+    """Recipes expand into jobs (and `gallery render` runs) without importing torch."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from generator.modes import MODES\n"
+            "from generator.models.base import ModelSpec\n"
+            "spec = ModelSpec('m', '0', 64, 3, {'thresholding': True}, 256)\n"
+            "for name in ('one_step', 'iterative', 'sample', 'cfg', 'sdedit', 'inpaint', 'anagram', 'hybrid'):\n"
+            "    mode = MODES[name]\n"
+            "    mode.resolve({k: p.default for k, p in mode.params.items()} | {'t': 10, 'size': 64}, spec)\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
