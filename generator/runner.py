@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from generator.jobs import Job
 from generator.models.base import Backend, ModelSpec
+from generator.models.weights import ModelUnavailable
 from generator.modes.base import MODES
 from generator.recipes.expand import FigureJobs
 from generator.store import Store
@@ -122,7 +123,3 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
         stats.generated += run_model_jobs(jobs, backend, store, batch_size, chunk=256, progress=progress)
     stats.seconds = time.perf_counter() - began
     return stats
-
-
-class ModelUnavailable(RuntimeError):
-    """A model that a command explicitly needs cannot run here; the message says what to do."""

@@ -112,11 +112,11 @@ class DeepFloydSpec(ModelSpec):
         """Prompts whose embeddings are not cached yet (encoding them needs T5)."""
         return embedding_cache(store_root, self.embedding_family).missing(prompts)
 
-    def unavailable(self, needs_stage2: bool = False, prompts_missing: bool | Sequence[str] = False,
-                    device: str | torch.device | None = None) -> str | None:
+    def unavailable(self, *, needs_stage2: bool = False, prompts: Sequence[str] = (),
+                    store_root: str | Path = "store", device: str | torch.device | None = None) -> str | None:
         """`preflight`'s message, or None when the run can go ahead (see `preflight`)."""
         try:
-            preflight(self, needs_stage2, prompts_missing, device)
+            preflight(self, needs_stage2, self.missing_prompts(prompts, store_root), device)
         except ModelUnavailable as err:
             return str(err)
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 from generator.models.base import ModelSpec
@@ -16,7 +17,7 @@ def get_spec(model_id: str) -> ModelSpec:
     if model_id == "digits":
         from generator.models.digits import digits_spec
 
-        return digits_spec()
+        return digits_spec(os.environ.get("GALLERY_DIGITS_MODEL"))   # default: models/digits
     if model_id in DEEPFLOYD_PRESETS:
         from generator.models.deepfloyd import model_spec
 
