@@ -45,6 +45,8 @@ def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView
     """Picked seed large (one row, or one row per sweep point), other seeds as a strip of final images."""
     pixelated = r.spec.image_size < 128
     grids = [main_grid(r.picked, shared, pixelated)]
+    if len(grids[0].rows) > 1 and (lead := shared_panels(r.picked, shared, pixelated)):
+        grids.insert(0, Grid([lead]))           # the input once, above a grid of one row per sweep point
     others = [Panel(primary(res) if res else None, job_label(job), pixelated)
               for job, res in r.jobs if job.seed != r.figure.pick]
     return figure_view(r, grids, others)
@@ -58,18 +60,22 @@ def figure_view(r: FigureResults, grids: list[Grid], others: list[Panel]) -> Fig
                       r.command if pending else "", info, title=r.figure.title)
 
 
+def shared_panels(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -> list[Panel]:
+    """The images every sweep point shares (e.g. the original), taken from the first stored result."""
+    done = [res for _, res in picked if res]
+    return [Panel(done[0].images[n], n, pixelated) for n in shared if done and n in done[0].images]
+
+
 def main_grid(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -> Grid:
     if len(picked) == 1:
         job, res = picked[0]
         if res is None:
             return Grid([[Panel(None, job_label(job), pixelated)]])
         return Grid([[Panel(path, name, pixelated) for name, path in res.images.items()]])
-    done = [res for _, res in picked if res]
-    lead = [Panel(done[0].images[n], n, pixelated) for n in shared if done and n in done[0].images]
+    lead = shared_panels(picked, shared, pixelated)
     own = [[(n, p) for n, p in res.images.items() if n not in shared] if res else [] for _, res in picked]
     if all(len(o) <= 1 for o in own):       # one picture per sweep point: a single labelled row
         row = [Panel(o[0][1] if o else None, sweep_label(job.sweep), pixelated) for (job, _), o in zip(picked, own)]
         return Grid([lead + row])
     rows = [[Panel(p, n, pixelated) for n, p in o] or [Panel(None, "pending", pixelated)] for o in own]
-    grid = Grid(rows, [sweep_label(job.sweep) for job, _ in picked])
-    return Grid([lead] + grid.rows, [""] + grid.row_labels) if lead else grid
+    return Grid(rows, [sweep_label(job.sweep) for job, _ in picked])
