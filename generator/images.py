@@ -1,4 +1,7 @@
-"""Input images (project files, built-in public-domain images, pinned URLs), preprocessing and PNG I/O."""
+"""Input images (project files, built-in public-domain images, pinned URLs), preprocessing and PNG I/O.
+
+A mode may also take a JSON input (e.g. a training record): it is confined and hashed the same way.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ def resolve_input(name: str, spec: Any, recipe_dir: Path, project_root: Path, do
         path, source = fetch_pinned(str(spec["url"]), str(spec["sha256"]).lower(), downloads), str(spec["url"])
     else:
         raise InputError(f"expected a path, {{builtin: NAME}} or {{url: URL, sha256: HEX}}, got {spec!r}")
-    data = read_image_bytes(path)
+    data = read_image_bytes(path) if path.suffix.lower() != ".json" else read_bytes(path)
     return InputImage(name=name, source=source, sha256=sha256_hex(data), path=str(path))
 
 
@@ -61,13 +64,17 @@ def confined_path(relative: str, recipe_dir: Path, project_root: Path) -> Path:
     return path
 
 
-def read_image_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"image file not found: {path}") from None
+        raise InputError(f"{'image ' if path.suffix.lower() != '.json' else ''}file not found: {path}") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
+
+
+def read_image_bytes(path: Path) -> bytes:
+    data = read_bytes(path)
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.load()

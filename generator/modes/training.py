@@ -1,0 +1,161 @@
+"""The training record of a model as figures: its loss curve, its samples per epoch, its evaluation numbers.
+
+Model-free modes whose input is a file the training or evaluation wrote (training.json, eval.json): the file's
+bytes are part of the job key like an input image's, so retraining or re-evaluating refreshes the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from generator.modes.base import Mode, Param, Result, register
+
+if TYPE_CHECKING:
+    import torch
+    from PIL import Image
+
+    from generator.jobs import Job
+    from generator.site.layout import FigureResults
+    from generator.site.page import FigureView
+
+WIDTH, HEIGHT, MARGIN = 720, 300, 48
+
+
+def to_tensor(img: Image.Image) -> torch.Tensor:
+    """An 8-bit image as a (C, H, W) tensor in [-1, 1], the store's currency."""
+    import numpy as np
+    import torch
+
+    array = np.asarray(img.convert("RGB"), dtype=np.float32) / 127.5 - 1.0
+    return torch.from_numpy(array.transpose(2, 0, 1).copy())
+
+
+def smooth(values: list[float], window: int) -> list[float]:
+    """Trailing moving average, so the curve's trend shows through per-batch noise."""
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v - (values[i - window] if i >= window else 0.0)
+        out.append(total / min(i + 1, window))
+    return out
+
+
+def plot_loss(step_loss: list[float], steps_per_epoch: int) -> Image.Image:
+    """Per-step training loss (faint) and its moving average (bold), log scale, epochs marked."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (WIDTH, HEIGHT), (255, 255, 255))
+    pen = ImageDraw.Draw(img)
+    low, high = math.log10(min(step_loss)), math.log10(max(step_loss))
+    x = lambda i: MARGIN + (WIDTH - 2 * MARGIN) * i / max(1, len(step_loss) - 1)         # noqa: E731
+    y = lambda v: HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * (math.log10(v) - low) / max(1e-9, high - low)  # noqa: E731
+    for epoch in range(0, len(step_loss), steps_per_epoch or len(step_loss)):
+        pen.line([(x(epoch), MARGIN), (x(epoch), HEIGHT - MARGIN)], fill=(235, 235, 235))
+    for decade in range(math.floor(low), math.ceil(high) + 1):
+        for v in (10 ** decade, 2 * 10 ** decade, 5 * 10 ** decade):
+            if low <= math.log10(v) <= high:
+                pen.line([(MARGIN, y(v)), (WIDTH - MARGIN, y(v))], fill=(225, 225, 225))
+                pen.text((4, y(v) - 6), f"{v:g}", fill=(90, 90, 90))
+    pen.line([(x(i), y(v)) for i, v in enumerate(step_loss)], fill=(170, 190, 230), width=1)
+    pen.line([(x(i), y(v)) for i, v in enumerate(smooth(step_loss, 50))], fill=(20, 60, 160), width=3)
+    pen.text((MARGIN, HEIGHT - MARGIN + 8), f"training step (0 – {len(step_loss)}; a grey line per epoch)",
+             fill=(60, 60, 60))
+    pen.text((MARGIN, 12), "loss (MSE of the noise estimate, log scale)", fill=(60, 60, 60))
+    return img
+
+
+def read_record(job: Job) -> dict[str, Any]:
+    return json.loads(Path(job.input("record").path).read_text())
+
+
+class RecordMode(Mode):
+    needs_model = False
+    inputs = ("record",)
+
+    def layout(self, results: FigureResults) -> FigureView:
+        from generator.site.layout import default_layout
+
+        view = default_layout(results)
+        for grid in view.grids:                    # plots and sample sheets are already full-size
+            for row in grid.rows:
+                for panel in row:
+                    panel.pixelated = False
+        return view
+
+
+@register
+class LossCurve(RecordMode):
+    name = "loss_curve"
+
+    def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
+        record = read_record(job)
+        plot = plot_loss(record["step_loss"], record.get("steps_per_epoch", 0))
+        info = {"steps": record["steps"], "epochs": record["epochs"],
+                "final epoch loss": record["epoch_loss"][-1], "training time": f"{record['wall_time_s'] / 60:.0f} min"}
+        return Result({"loss": to_tensor(plot)}, info)
+
+
+@register
+class EpochSamples(RecordMode):
+    name = "epoch_samples"
+    params = {"folder": Param(str, default="samples", help="sample sheets beside the record, epoch-NNN.png")}
+
+    def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
+        from PIL import Image
+
+        folder = Path(job.input("record").path).parent / job.params["folder"]
+        sheets = sorted(folder.glob("epoch-*.png"))
+        if not sheets:
+            raise FileNotFoundError(f"no sample sheets epoch-*.png in {folder}")
+        images = {}
+        for sheet in sheets:
+            with Image.open(sheet) as img:
+                images[f"epoch {int(sheet.stem.split('-')[1])}"] = to_tensor(img)
+        return Result(images)
+
+
+def plot_bars(groups: list[tuple[str, dict[str, float], float]]) -> Image.Image:
+    """Side-by-side bar charts (title, {label: share in [0, 1]}, target line) for the evaluation figure."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (WIDTH, HEIGHT), (255, 255, 255))
+    pen = ImageDraw.Draw(img)
+    panel = WIDTH // len(groups)
+    for g, (title, shares, target) in enumerate(groups):
+        left, width = g * panel + MARGIN // 2, panel - MARGIN
+        bar = width / len(shares)
+        y = lambda v: HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * v            # noqa: E731
+        pen.text((left, 12), title, fill=(40, 40, 40))
+        for i, (label, v) in enumerate(shares.items()):
+            x0 = left + i * bar
+            pen.rectangle([x0 + 2, y(v), x0 + bar - 2, y(0)], fill=(20, 60, 160))
+            pen.text((x0 + bar / 2 - 3, HEIGHT - MARGIN + 6), label, fill=(60, 60, 60))
+        pen.line([(left, y(target)), (left + width, y(target))], fill=(200, 60, 40), width=2)
+        pen.text((left, y(target) - 14), f"{target:.0%}", fill=(200, 60, 40))
+        pen.line([(left, y(0)), (left + width, y(0))], fill=(120, 120, 120))
+    return img
+
+
+@register
+class Evaluation(RecordMode):
+    name = "evaluation"
+
+    def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
+        r = read_record(job)
+        cfg, uncond = r["cfg"], r["unconditional"]
+        plot = plot_bars([
+            (f"CFG samples read as their digit (γ = {cfg['guidance']:g})",
+             {str(d): v for d, v in cfg["per_digit"].items()}, 0.95),
+            ("unconditional samples: share of each digit", {str(d): v for d, v in uncond["shares"].items()}, 0.20),
+        ])
+        info = {"classifier accuracy (held-out digits)": f"{r['classifier_test_accuracy']:.1%}",
+                "CFG accuracy": f"{cfg['accuracy']:.1%} of {cfg['samples']} samples",
+                "unconditional: all ten digits present": str(uncond["all_present"]),
+                "unconditional: largest share": f"{uncond['max_share']:.1%}"}
+        for a in r.get("anagrams", []):
+            info[f"anagram {a['prompts'][0]} / {a['prompts'][1]} ({a['view']}): both readings"] = f"{a['both']:.0%}"
+        for h in r.get("hybrids", []):
+            info[f"hybrid {h['far']} far / {h['near']} near: both readings"] = f"{h['both']:.0%}"
+        return Result({"evaluation": to_tensor(plot)}, info)
