@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.recipes.located_yaml import KeyPath, Located, RecipeError, load_located
 from generator.recipes.figure import Origin, load_figure
-from generator.recipes.schema import (BOOK_KEYS, INPUT_KEYS, SECTION_KEYS,
+from generator.recipes.schema import (BOOK_KEYS, HUGO_KEYS, INPUT_KEYS, SECTION_KEYS,
                                       check_keys, check_value, figure_keys, is_kind, type_name)
 
 
@@ -57,6 +57,7 @@ class Book:
     model: str
     order: int
     sections: list[Section] = field(default_factory=list)
+    front_matter: dict[str, Any] = field(default_factory=dict)   # date, authors, tags, categories
 
     def figures(self) -> list[FigureSpec]:
         return [f for s in self.sections for f in s.figures]
@@ -90,6 +91,7 @@ def load_book(folder: Path, root: Path, model_ids: set[str]) -> tuple[Book | Non
         doc.error(("model",), f"unknown model {data.get('model')!r}; known: {', '.join(sorted(model_ids))}")
     book = Book(folder.name, str(data.get("title", folder.name)), str(data.get("summary", "")),
                 str(data.get("model", "")), int_or(data.get("order"), 0))
+    book.front_matter = {k: data[k] for k in HUGO_KEYS if k in data}
     defaults = located_defaults(doc, data)
     errors: list[RecipeError] = []
     first_seen: dict[str, str] = {}

@@ -6,13 +6,17 @@ and what was expected.
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
 from generator.modes.base import MODES, Mode, Param
 from generator.recipes.located_yaml import KeyPath, Located
 
-BOOK_KEYS = {"title": str, "summary": str, "model": str, "order": int, "defaults": dict}
+BOOK_KEYS = {"title": str, "summary": str, "model": str, "order": int, "defaults": dict,
+             # front matter for the Hugo page bundle of the book
+             "date": (str, datetime.date), "authors": list, "tags": list, "categories": list}
+HUGO_KEYS = ("date", "authors", "tags", "categories")
 SECTION_KEYS = {"title": str, "order": int, "intro": str, "defaults": dict, "figures": list}
 FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

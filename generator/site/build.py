@@ -38,4 +38,4 @@ def book_view(book: Book, by_id: dict[tuple[str, str], FigureJobs], store: Store
             views.append(mode.layout(results))
             model = model or expanded.spec.description
         sections.append(SectionView(section.slug, section.title, section.intro, views))
-    return BookView(book.slug, book.title, book.summary, model, sections)
+    return BookView(book.slug, book.title, book.summary, model, sections, extras=dict(book.front_matter))
