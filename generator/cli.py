@@ -1,4 +1,4 @@
-"""`gallery` — build | run | render | plan | gc | serve. `make gallery` calls `gallery build`."""
+"""`gallery` — build | run | render | plan | gc | modes | serve. `make gallery` calls `gallery build`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             sub.add_argument("--batch-size", type=int, help="samples per model call (default: automatic)")
     gc = commands.add_parser("gc", help="remove stored results that no recipe references")
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed")
+    commands.add_parser("modes", help="list every figure mode and its parameters (Markdown)")
     serve = commands.add_parser("serve", help="serve the built site on localhost")
     serve.add_argument("--port", type=int, default=8000)
     return parser.parse_args(argv)
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         from generator.site.render import serve
 
         serve(project.public, args.port)
+        return 0
+    if args.command == "modes":
+        print(modes_table())
         return 0
     try:
         plan = load_plan(project, getattr(args, "book", None), getattr(args, "figure", None))
@@ -124,6 +128,32 @@ def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     removed = project.store.gc(keep, dry_run=args.dry_run)
     print(f"{'would remove' if args.dry_run else 'removed'} {len(removed)} unreferenced result(s)")
     return 0
+
+
+def modes_table() -> str:
+    """Every registered mode with its inputs, prompts and parameters, as a Markdown table (for the README)."""
+    from generator.modes import MODES
+    from generator.recipes.schema import type_name
+
+    def describe(name: str, p) -> str:
+        bits = [type_name(p.kind)]
+        if p.choices:
+            bits.append("one of " + ", ".join(map(str, p.choices)))
+        if p.minimum is not None or p.maximum is not None:
+            bits.append(f"{p.minimum if p.minimum is not None else ''}–{p.maximum if p.maximum is not None else ''}")
+        bits.append("required" if p.required else f"default `{p.default!r}`")
+        if p.sweepable:
+            bits.append("sweepable")
+        return f"`{name}` ({'; '.join(bits)}){': ' + p.help if p.help else ''}"
+
+    rows = ["| mode | inputs | prompts | parameters |", "|---|---|---|---|"]
+    for name, mode in sorted(MODES.items()):
+        inputs = ", ".join([*mode.inputs, *(f"{i} (optional)" for i in mode.optional_inputs)]) or "—"
+        low, high = mode.prompts
+        prompts = "—" if high == 0 else (str(low) if low == high else f"{low}–{high}")
+        params = "<br>".join(describe(k, p) for k, p in mode.params.items()) or "—"
+        rows.append(f"| `{name}` | {inputs} | {prompts} | {params} |")
+    return "\n".join(rows)
 
 
 COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc}
