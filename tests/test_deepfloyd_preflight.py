@@ -51,7 +51,7 @@ def test_no_gpu_is_refused_unless_allowed(monkeypatch):
     preflight(tiny_spec(), needs_stage2=True, prompts_missing=True, allow_cpu=True)
     monkeypatch.setenv("GALLERY_ALLOW_CPU", "1")
     preflight(tiny_spec(), needs_stage2=True, prompts_missing=True)
-    assert tiny_spec().unavailable(needs_stage2=True, prompts_missing=["a dog"]) is None
+    assert tiny_spec().unavailable(needs_stage2=True, prompts=["a dog"]) is None
 
 
 def test_wrong_local_path_names_the_directory(tmp_path):
@@ -74,7 +74,7 @@ def test_local_path_missing_text_encoder_names_the_missing_files(tmp_path):
     assert f"{stage1 / 'tokenizer'} is missing" in message
     (stage1 / "text_encoder").mkdir()
     (stage1 / "text_encoder" / "config.json").write_text("{}")
-    message = spec.unavailable(prompts_missing=True, device="cpu")
+    message = spec.unavailable(prompts=["a dog"], device="cpu")
     assert f"no weight file in {stage1 / 'text_encoder'} (looked for model.fp16.safetensors" in message
 
 
@@ -159,7 +159,7 @@ def test_accessible_repo_with_a_gpu_passes(monkeypatch):
 def test_hub_tokenizer_needs_sentencepiece_and_protobuf(monkeypatch):
     monkeypatch.setattr(huggingface_hub.HfApi, "auth_check", lambda self, repo_id, **kwargs: None)
     monkeypatch.setattr(weights, "_importable", lambda module: module == "sentencepiece")
-    message = model_spec("if-i-l").unavailable(prompts_missing=True, device="cuda")
+    message = model_spec("if-i-l").unavailable(prompts=["a dog"], device="cuda")
     assert "T5 tokenizer (spiece.model) needs the protobuf package: pip install protobuf" in message
-    assert model_spec("if-i-l").unavailable(prompts_missing=False, device="cuda") is None
+    assert model_spec("if-i-l").unavailable(prompts=[], device="cuda") is None
     preflight(tiny_spec(), needs_stage2=False, prompts_missing=True, allow_cpu=True)   # has tokenizer.json
