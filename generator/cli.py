@@ -1,4 +1,4 @@
-"""`gallery` — build | run | render | plan | gc | modes | serve. `make gallery` calls `gallery build`."""
+"""`gallery` — build | run | render | plan | gc | modes | import-embeddings | serve. `make gallery` calls `gallery build`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     gc = commands.add_parser("gc", help="remove stored results that no recipe references")
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed")
     commands.add_parser("modes", help="list every figure mode and its parameters (Markdown)")
+    imp = commands.add_parser("import-embeddings", help="add a course-style prompt_embeds_dict.pth to the cache")
+    imp.add_argument("file", type=Path, help="a torch file holding {prompt: [1, 77, 4096] tensor}")
     serve = commands.add_parser("serve", help="serve the built site on localhost")
     serve.add_argument("--port", type=int, default=8000)
     return parser.parse_args(argv)
@@ -49,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "modes":
         print(modes_table())
         return 0
+    if args.command == "import-embeddings":
+        return import_embeddings(project, args.file)
     try:
         plan = load_plan(project, getattr(args, "book", None), getattr(args, "figure", None))
     except RecipeErrors as exc:
@@ -127,6 +131,20 @@ def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     keep = {j.key for f in plan.figures for j in f.jobs}
     removed = project.store.gc(keep, dry_run=args.dry_run)
     print(f"{'would remove' if args.dry_run else 'removed'} {len(removed)} unreferenced result(s)")
+    return 0
+
+
+def import_embeddings(project: Project, file: Path) -> int:
+    """Prompt embeddings from the course's file go into the DeepFloyd IF cache: those prompts skip T5."""
+    from generator.models.deepfloyd import EMBEDDING_FAMILY
+    from generator.models.embeddings import embedding_cache, import_prompt_embeds
+
+    try:
+        prompts = import_prompt_embeds(file, embedding_cache(project.store_root, EMBEDDING_FAMILY))
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"error: cannot import {file}: {exc}", file=sys.stderr)
+        return 1
+    print(f"imported {len(prompts)} prompt embedding(s) into {project.store_root / 'embeddings'}")
     return 0
 
 

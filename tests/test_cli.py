@@ -100,3 +100,18 @@ def test_a_missing_input_image_names_recipe_and_figure(project, capsys):
     err = capsys.readouterr().err
     assert "recipes/book/10-forward.yaml:4: figure 'fwd', input 'image': image file not found" in err
     assert not (project / "public").exists()
+
+
+def test_course_prompt_embeddings_can_be_imported(project, tmp_path, capsys):
+    import torch
+
+    from generator.models.embeddings import embedding_cache
+
+    table = {"a rocket ship": torch.randn(1, 77, 8), "": torch.zeros(1, 77, 8)}
+    torch.save(table, tmp_path / "prompt_embeds_dict.pth")
+    assert gallery(project, "import-embeddings", str(tmp_path / "prompt_embeds_dict.pth")) == 0
+    assert "imported 2 prompt embedding(s)" in capsys.readouterr().out
+    assert embedding_cache(project / "store", "deepfloyd-if").missing(["a rocket ship", "", "a dog"]) == ["a dog"]
+    torch.save({"bad": torch.zeros(3)}, tmp_path / "bad.pth")
+    assert gallery(project, "import-embeddings", str(tmp_path / "bad.pth")) == 1
+    assert "entry 'bad' is (3,); expected a [1, 77, D] tensor" in capsys.readouterr().err
