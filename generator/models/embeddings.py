@@ -143,7 +143,7 @@ def import_prompt_embeds(source: str | Path, cache: EmbeddingCache) -> list[str]
     if not isinstance(table, dict) or not all(isinstance(k, str) for k in table):
         raise ValueError(f"{source}: expected a dict mapping prompt strings to [1, 77, D] tensors")
     for prompt, emb in table.items():
-        if not isinstance(emb, torch.Tensor) or emb.shape[-2] != MAX_TOKENS:
+        if not isinstance(emb, torch.Tensor) or emb.dim() < 2 or emb.shape[-2] != MAX_TOKENS:
             shape = tuple(emb.shape) if isinstance(emb, torch.Tensor) else type(emb).__name__
             raise ValueError(f"{source}: entry {prompt!r} is {shape}; expected a [1, {MAX_TOKENS}, D] tensor")
         cache.put(prompt, emb)
