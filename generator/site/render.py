@@ -29,6 +29,7 @@ from PIL import Image
 
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.site.prose import markdown, plain_text
+from generator.store import pid_alive
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 MARKER = ".gallery-site"
@@ -309,18 +310,8 @@ def _remove_stale(out_dir: Path) -> None:
     for path in out_dir.parent.glob(f".{out_dir.name}.*-*"):
         kind, _, pid = path.name.rpartition("-")
         if kind in (f".{out_dir.name}.staging", f".{out_dir.name}.old") and pid.isdigit() \
-                and not _alive(int(pid)):
+                and not pid_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
