@@ -3,6 +3,7 @@ overflows on a phone. Screenshots go to tests/artifacts/ for a human look."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -42,7 +43,10 @@ def base_url(site_dir):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium` (make test does)")
+        why = f"{CHROMIUM} is missing; install it with `apt-get install -y chromium` (make test does)"
+        if os.environ.get("CI"):                  # CI installs it: a missing browser there is a failure
+            pytest.fail(why)
+        pytest.skip(why)
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
