@@ -32,6 +32,15 @@ def sweep_label(values: dict[str, Any]) -> str:
                      for k, v in values.items())
 
 
+def show(value: Any) -> str:
+    """A result's number or mapping as a reader would write it."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {show(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
 def job_label(job: Job) -> str:
     return ", ".join(filter(None, [sweep_label(job.sweep), f"seed {job.seed}"]))
 
@@ -55,7 +64,9 @@ def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView
 def figure_view(r: FigureResults, grids: list[Grid], others: list[Panel]) -> FigureView:
     pending = [job_label(job) for job, res in r.jobs if res is None]
     model = r.spec.description if any(j.model for j, _ in r.jobs) else ""
-    info = [(k, str(v)) for job, res in r.picked if res for k, v in res.info.items() if len(r.picked) == 1]
+    many = len(r.picked) > 1
+    info = [(f"{sweep_label(job.sweep)}: {k}" if many else k, show(v))
+            for job, res in r.picked if res for k, v in res.info.items()]
     return FigureView(r.figure.id, r.figure.caption, r.figure.mode, model, grids, others, pending,
                       r.command if pending else "", info, title=r.figure.title)
 
