@@ -29,9 +29,20 @@ SCHEDULER = Path("scheduler") / "scheduler_config.json"
 MISSING = "missing"
 
 DESCRIPTION = (
-    "a small class-conditional DDPM (diffusers UNet2DModel, 2.7 M parameters) that this project trains in "
-    "about 20–30 minutes on a 2-core CPU from 4000 MNIST digits (32×32 grayscale); its prompts are the digits 0–9"
+    "a small class-conditional DDPM (diffusers UNet2DModel, 2.7 M parameters) that this project trains on a CPU "
+    "from 4000 MNIST digits (32×32 grayscale); its prompts are the digits 0–9"
 )
+
+
+def described(path: Path) -> str:
+    """DESCRIPTION with what training.json says of this training run."""
+    try:
+        record = json.loads((path / "training.json").read_text())
+        run = (f"; these weights: {record['steps']} steps, {record['wall_time_s'] / 60:.0f} min on "
+               f"{record['machine']['cpu_count']} CPU cores")
+    except (OSError, KeyError, ValueError):
+        run = ""
+    return DESCRIPTION + run
 
 
 class DigitsUnavailable(RuntimeError):
@@ -113,6 +124,6 @@ def digits_spec(path: str | Path | None = None) -> DigitsSpec:
     unet_config = json.loads((path / UNET_CONFIG).read_text())
     return DigitsSpec(
         id="digits", revision=weights_revision(path), image_size=unet_config["sample_size"],
-        channels=unet_config["in_channels"], description=DESCRIPTION, prompt_help=PROMPT_HELP, path=str(path),
+        channels=unet_config["in_channels"], description=described(path), prompt_help=PROMPT_HELP, path=str(path),
         scheduler_config={k: v for k, v in config.items() if not k.startswith("_")},
     )
