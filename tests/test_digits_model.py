@@ -14,7 +14,7 @@ from generator.embedded.classifier import build_classifier, classify
 from generator.embedded.train import TrainConfig, build_scheduler, build_unet, train
 from generator.models.digits import DigitsUnavailable, digits_spec
 
-TINY = TrainConfig(block_out_channels=(8, 16, 16), attention=(False, False, True), batch_size=8,
+TINY = TrainConfig(block_out_channels=(8, 16, 16), attention=(False, False, True), norm_groups=4, batch_size=8,
                    preview_per_digit=1)
 
 
