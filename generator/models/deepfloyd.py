@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -168,7 +169,23 @@ def _sample_size(path: str | None, default: int) -> int:
 def default_device(device: str | torch.device | None = None) -> torch.device:
     import torch
 
-    return torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
+    return torch.device(device if device is not None else ("cuda" if cuda_available() else "cpu"))
+
+
+def cuda_available() -> bool:
+    """torch.cuda.is_available(), without importing torch (1–2 s) on machines with no NVIDIA driver at all."""
+    if not Path("/proc/driver/nvidia/version").exists() and shutil.which("nvidia-smi") is None:
+        return False
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def device_type(device: str | torch.device | None) -> str:
+    """"cuda" or "cpu" (or another torch device type), for the preflight's checks."""
+    if device is None:
+        return "cuda" if cuda_available() else "cpu"
+    return str(device).split(":")[0]
 
 
 def preflight(
@@ -182,7 +199,7 @@ def preflight(
     ModelUnavailable listing the problems and what to do about each. Checks: a CUDA GPU (or an explicit
     allow_cpu / GALLERY_ALLOW_CPU=1), the local directories' files, the Hub cache when HF_HUB_OFFLINE is set,
     and, last and only if all else is fine, access to the Hub repositories (licence accepted, token)."""
-    problems = _device_problems(default_device(device), allow_cpu)
+    problems = _device_problems(device_type(device), allow_cpu)
     parts = [spec.part("unet")]
     if prompts_missing:
         parts += [spec.part("tokenizer"), spec.part("text_encoder")]
@@ -198,10 +215,10 @@ def preflight(
         raise ModelUnavailable(f"cannot run {spec.id} ({spec.repo}):\n  - " + "\n  - ".join(problems))
 
 
-def _device_problems(device: torch.device, allow_cpu: bool | None) -> list[str]:
+def _device_problems(device: str, allow_cpu: bool | None) -> list[str]:
     if allow_cpu is None:
         allow_cpu = os.environ.get(ALLOW_CPU_ENV, "").lower() in {"1", "true", "yes", "on"}
-    if device.type != "cpu" or allow_cpu:
+    if device != "cpu" or allow_cpu:
         return []
     return [f"no CUDA GPU is available: DeepFloyd IF on the CPU takes hours per figure (each IF-I-XL UNet "
             f"call is 2.9 TFLOP). Run on a machine with an NVIDIA GPU (24 GB is enough), or set "
