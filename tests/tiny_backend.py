@@ -65,8 +65,8 @@ class TinyBackend:
     def __init__(self, learned_variance: bool = True, device: str = "cpu") -> None:
         self.spec = tiny_spec(learned_variance)
         self.device = torch.device(device)
-        self.unet = tiny_unet(learned_variance)
-        self.unet2 = tiny_unet(learned_variance, in_channels=6, size=32, class_embed=True, seed=1)
+        self.unet = tiny_unet(learned_variance).to(self.device)
+        self.unet2 = tiny_unet(learned_variance, in_channels=6, size=32, class_embed=True, seed=1).to(self.device)
         self.calls: list[int] = []           # batch size of every predict call
 
     def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
