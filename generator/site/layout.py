@@ -64,11 +64,22 @@ def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView
 def figure_view(r: FigureResults, grids: list[Grid], others: list[Panel]) -> FigureView:
     pending = [job_label(job) for job, res in r.jobs if res is None]
     model = r.spec.description if any(j.model for j, _ in r.jobs) else ""
-    many = len(r.picked) > 1
-    info = [(f"{sweep_label(job.sweep)}: {k}" if many else k, show(v))
-            for job, res in r.picked if res for k, v in res.info.items()]
     return FigureView(r.figure.id, r.figure.caption, r.figure.mode, model, grids, others, pending,
-                      r.command if pending else "", info, title=r.figure.title)
+                      r.command if pending else "", facts(r.picked), title=r.figure.title)
+
+
+def facts(picked: list[Outcome]) -> list[tuple[str, str]]:
+    """Result numbers under a figure: once when every sweep point agrees, else one per sweep point."""
+    infos = [(job, res.info) for job, res in picked if res]
+    keys = list(dict.fromkeys(k for _, info in infos for k in info))
+    out = []
+    for key in keys:
+        values = [(job, info.get(key)) for job, info in infos]
+        if len({repr(v) for _, v in values}) == 1:
+            out.append((key, show(values[0][1])))
+        else:
+            out += [(f"{sweep_label(job.sweep)}: {key}", show(v)) for job, v in values]
+    return out
 
 
 def shared_panels(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -> list[Panel]:
