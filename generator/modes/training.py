@@ -60,7 +60,7 @@ def plot_loss(step_loss: list[float], steps_per_epoch: int) -> Image.Image:
                 pen.text((4, y(v) - 6), f"{v:g}", fill=(90, 90, 90))
     pen.line([(x(i), y(v)) for i, v in enumerate(step_loss)], fill=(170, 190, 230), width=1)
     pen.line([(x(i), y(v)) for i, v in enumerate(smooth(step_loss, 50))], fill=(20, 60, 160), width=3)
-    pen.text((MARGIN, HEIGHT - MARGIN + 8), f"training step (0 – {len(step_loss)}; a grey line per epoch)",
+    pen.text((MARGIN, HEIGHT - MARGIN + 8), f"training step (0 to {len(step_loss)}; a grey line per epoch)",
              fill=(60, 60, 60))
     pen.text((MARGIN, 12), "loss (MSE of the noise estimate, log scale)", fill=(60, 60, 60))
     return img
@@ -88,6 +88,7 @@ class RecordMode(Mode):
 @register
 class LossCurve(RecordMode):
     name = "loss_curve"
+    version = 2                                    # 2: ASCII axis label (the default font has no en dash)
 
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
         record = read_record(job)

@@ -33,6 +33,7 @@ from generator.store import pid_alive
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 MARKER = ".gallery-site"
+WIDE = 256                              # pictures at least this wide get the full column width
 RESERVED = {"img", "hugo"}              # top-level folders of ours that a book slug must not take
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -73,6 +74,7 @@ class GridOut:
     rows: list[Row]
     colheads: list[str]                 # one label per column when every row shares it, else []
     rowheads: bool
+    wide: bool = False                  # large pictures (plots, stage II): columns share the full width
 
 
 @dataclass
@@ -239,7 +241,8 @@ def _grid(grid: Grid, where: str, images: ImageStore, ratio: str) -> GridOut:
         cells = [_cell(p, images, where, ratio, _alt(p, label, i, j), keep_label=not colheads)
                  for j, p in enumerate(panels)]
         rows.append(Row(label, cells))
-    return GridOut(grid.title, cols, rows, colheads, rowheads=any(grid.row_labels))
+    wide = all(c.image is not None and c.image.width >= WIDE for r in rows for c in r.cells)
+    return GridOut(grid.title, cols, rows, colheads, rowheads=any(grid.row_labels), wide=wide)
 
 
 def _cell(p: Panel, images: ImageStore, where: str, ratio: str, alt: str, keep_label: bool = True) -> Cell:
