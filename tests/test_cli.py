@@ -115,3 +115,20 @@ def test_course_prompt_embeddings_can_be_imported(project, tmp_path, capsys):
     torch.save({"bad": torch.zeros(3)}, tmp_path / "bad.pth")
     assert gallery(project, "import-embeddings", str(tmp_path / "bad.pth")) == 1
     assert "entry 'bad' is (3,); expected a [1, 77, D] tensor" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("figure, message", [
+    ("  - id: cat\n    mode: cfg\n    prompts: ['a cat']\n",
+     "figure 'cat': the digits model does not understand the prompt 'a cat'; it understands a digit"),
+    ("  - id: views\n    mode: anagram\n    views: [identity, flip, rotate_cw]\n    prompts: ['6', '9']\n",
+     "figure 'views': figure 'views' (anagram): expected 3 prompt(s), one per view (identity, flip, rotate_cw)"),
+])
+def test_prompts_a_model_or_mode_cannot_take_are_refused_before_any_work(project, capsys, figure, message):
+    book = project / "recipes" / "digits"
+    book.mkdir()
+    (book / "book.yaml").write_text("title: Digits\nmodel: digits\n")
+    (book / "10-a.yaml").write_text("title: A\nfigures:\n" + figure)
+    assert gallery(project, "build") == 2
+    err = capsys.readouterr().err
+    assert "recipes/digits/10-a.yaml:3: " + message in err, err
+    assert not (project / "store").exists() and not (project / "public").exists()

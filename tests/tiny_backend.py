@@ -110,9 +110,11 @@ def make_job(mode_name: str, prompts: list[str], seed: int = 0, inputs: dict[str
     merged = {k: p.default for k, p in mode.params.items()}
     merged.update(params, size=spec.image_size, channels=spec.channels, resize="squash")
     images = tuple(InputImage(name, path, "0" * 64, path) for name, path in (inputs or {}).items())
-    return Job(book="test", section="test", figure="fig", mode=mode_name, algorithm=mode.version,
-               params=mode.resolve(merged, spec), prompts=tuple(prompts), seed=seed, model=spec.key(),
-               inputs=images)
+    job = Job(book="test", section="test", figure="fig", mode=mode_name, algorithm=mode.version,
+              params=mode.resolve(merged, spec), prompts=tuple(prompts), seed=seed, model=spec.key(),
+              inputs=images)
+    mode.check(job)
+    return job
 
 
 def make_context(backend: TinyBackend, prompts: list[str]):

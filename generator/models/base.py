@@ -51,6 +51,9 @@ class ModelSpec:
     def key(self) -> dict[str, str]:
         return {"id": self.id, "revision": self.revision}
 
+    def check_prompt(self, prompt: str) -> None:
+        """Raise ValueError (saying what the model understands) for a prompt it cannot take; any text by default."""
+
     def unavailable(self, *, needs_stage2: bool = False, prompts: Sequence[str] = (),
                     store_root: Path | None = None, device: str | None = None) -> str | None:
         """Why this model cannot run here (no GPU, no weights, gated, offline…) and what to do; None if it can.

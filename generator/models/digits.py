@@ -55,6 +55,9 @@ class DigitsSpec(ModelSpec):
 
     path: str = str(DEFAULT_PATH)
 
+    def check_prompt(self, prompt: str) -> None:
+        class_of(prompt)                      # ValueError listing the prompts the model understands
+
     def unavailable(self, **needs: object) -> str | None:
         missing = [str(Path(self.path) / f) for f in (WEIGHTS, UNET_CONFIG, SCHEDULER)
                    if not (Path(self.path) / f).is_file()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from generator.modes.base import Param, Result, register
-from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, with_upsampled
+from generator.modes.common import GUIDED, ModelMode, as_image, with_upsampled
 
 if TYPE_CHECKING:
     import torch
@@ -37,6 +37,11 @@ class Anagram(ModelMode):
             raise ValueError(f"mode 'anagram': unknown view(s) {unknown}; choose from {', '.join(VIEW_NAMES)}")
         return super().resolve(params, spec)
 
+    def check(self, job: Job) -> None:
+        from generator.modes.common import check_prompts
+
+        check_prompts(job, len(job.params["views"]), f"one per view ({', '.join(job.params['views'])})")
+
     def views(self, job: Job) -> list[View]:
         from generator.diffusion.views import get_view
 
@@ -47,8 +52,6 @@ class Anagram(ModelMode):
         from generator.engine import draw_noise, make_generator
         from generator.modes.common import guided_terms, image_shape, make_track
 
-        views = job.params["views"]
-        check_prompts(job, len(views), f"one per view ({', '.join(views)})")
         generator = make_generator(job.seed)
         x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
         terms = [term for prompt, view in zip(job.prompts, self.views(job))

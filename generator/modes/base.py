@@ -64,6 +64,9 @@ class Mode:
         """Add what the model decides for this mode's pixels (e.g. its noise schedule) to the job's params."""
         return params
 
+    def check(self, job: Job) -> None:
+        """Raise ValueError for a job this mode cannot run (checked at expansion, before any work)."""
+
     def embedding_prompts(self, job: Job) -> list[str]:
         """Every prompt whose embedding this job's tracks read (encoded once, up front, for the whole run)."""
         return [*job.prompts, ""]

@@ -40,11 +40,15 @@ def expand_figure(figure: FigureSpec, spec: ModelSpec, project_root: Path, downl
             prompts = tuple(point.get("prompts", figure.prompts))
             try:
                 params = mode.resolve({**base, **values}, spec)
+                job = Job(book=figure.book, section=figure.section, figure=figure.id, mode=mode.name,
+                          algorithm=mode.version, params=params, prompts=prompts, seed=seed,
+                          model=spec.key() if mode.needs_model else None, inputs=inputs, sweep=point)
+                mode.check(job)
+                for prompt in (mode.embedding_prompts(job) if mode.needs_model else ()):
+                    spec.check_prompt(prompt)
             except ValueError as exc:
                 raise InputError(f"{figure.file}:{figure.line}: figure {figure.id!r}: {exc}") from None
-            jobs.append(Job(book=figure.book, section=figure.section, figure=figure.id, mode=mode.name,
-                            algorithm=mode.version, params=params, prompts=prompts, seed=seed,
-                            model=spec.key() if mode.needs_model else None, inputs=inputs, sweep=point))
+            jobs.append(job)
     return FigureJobs(figure, spec, jobs)
 
 
