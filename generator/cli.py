@@ -70,7 +70,7 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
 
     began = time.perf_counter()
     store = project.store
-    before = {f.figure.id for f in plan.figures if f not in plan.pending(store)}
+    stored_before = len(plan.figures) - len(plan.pending(store))
     required = {f.spec.id for f in plan.figures} if (args.book or args.figure) else set()
     try:
         stats = generate(plan.figures, store, device=args.device, batch_size=args.batch_size,
@@ -81,10 +81,10 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
     if render:
         render_site(project, plan)
     pending = plan.pending(store)
-    made = len(plan.figures) - len(pending) - len(before)
+    made = len(plan.figures) - len(pending) - stored_before
     for model_id, why in stats.skipped.items():
         print(f"skipped {model_id}: {why}")
-    print(f"figures: {len(before)} stored, {made} generated, {len(pending)} pending · "
+    print(f"figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
           f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s")
     return 0
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.recipes.located_yaml import KeyPath, Located, RecipeError, load_located
 from generator.recipes.figure import Origin, load_figure
-from generator.recipes.schema import (BOOK_KEYS, HUGO_KEYS, INPUT_KEYS, SECTION_KEYS,
+from generator.recipes.schema import (BOOK_KEYS, HUGO_KEYS, SECTION_KEYS,
                                       check_keys, check_value, figure_keys, is_kind, type_name)
 
 
@@ -132,12 +132,10 @@ def located_defaults(doc: Located, data: dict[str, Any]) -> dict[str, tuple[Any,
     if not isinstance(raw, dict):
         return {}
     allowed = {k: v for k, v in figure_keys(None).items() if k not in ("id",)}
-    allowed.update({name: None for name in INPUT_KEYS})
     check_keys(doc, ("defaults",), raw, allowed, "defaults")
     good = {}
     for key, value in raw.items():
-        param = allowed.get(key)
-        if key in allowed and (param is None or check_value(doc, ("defaults", key), value, param)):
+        if key in allowed and check_value(doc, ("defaults", key), value, allowed[key]):
             good[key] = (value, (doc, ("defaults", key)))
     return good
 

@@ -33,7 +33,6 @@ COMMON = {
     "sweep": Param(dict, default={}, help="parameter → list of values; one job per combination"),
     "resize": Param(str, default="squash", choices=("squash", "crop"), help="how input images fit the model"),
 }
-INPUT_KEYS = ("image", "mask")   # input images: a path, {builtin: name} or {url: …, sha256: …}
 
 
 def type_name(kind: type | tuple[type, ...]) -> str:
