@@ -105,20 +105,21 @@ def fetch_pinned(url: str, sha256: str, downloads: Path) -> Path:
 
 def load_image(path: str | Path, size: int, channels: int, resize: str = "squash") -> torch.Tensor:
     """An image file as a (channels, size, size) float tensor in [-1, 1]; `squash` ignores aspect ratio."""
-    import torch
-
     with Image.open(path) as img:
         img = img.convert("RGB" if channels == 3 else "L")
         if resize == "crop":
             side = min(img.size)
             left, top = (img.width - side) // 2, (img.height - side) // 2
             img = img.crop((left, top, left + side, top + side))
-        img = img.resize((size, size), Image.Resampling.LANCZOS)
-        array = np.asarray(img, dtype=np.float32) / 127.5 - 1.0
-    if channels == 1:
-        array = array[None]
-    else:
-        array = array.transpose(2, 0, 1)
+        return from_pil(img.resize((size, size), Image.Resampling.LANCZOS))
+
+
+def from_pil(img: Image.Image) -> torch.Tensor:
+    """An 8-bit L or RGB image as a (C, H, W) float tensor in [-1, 1] (the inverse of `to_pil`)."""
+    import torch
+
+    array = np.asarray(img, dtype=np.float32) / 127.5 - 1.0
+    array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
     return torch.from_numpy(np.ascontiguousarray(array))
 
 

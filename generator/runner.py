@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from generator.jobs import Job
-from generator.models.base import Backend, ModelSpec
-from generator.models.weights import ModelUnavailable
+from generator.models.base import Backend, ModelSpec, ModelUnavailable
 from generator.modes.base import MODES
 from generator.recipes.expand import FigureJobs
 from generator.store import Store

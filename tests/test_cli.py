@@ -1,6 +1,5 @@
 """`gallery` end to end on model-free figures: build, rebuild, broken recipes, edits, plan, gc."""
 
-import shutil
 from pathlib import Path
 
 import pytest

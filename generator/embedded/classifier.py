@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from generator.embedded.data import load_split
+from generator.store import atomic_write_bytes
 
 WEIGHTS = "classifier.safetensors"
 RECORD = "classifier.json"
@@ -75,7 +76,7 @@ def train_classifier(out: Path, seed: int = 0, epochs: int = 8, batch_size: int 
     tmp = out / f".{WEIGHTS}.tmp-{os.getpid()}"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
     os.replace(tmp, out / WEIGHTS)
-    (out / RECORD).write_text(json.dumps(record, indent=1) + "\n")
+    atomic_write_bytes(out / RECORD, (json.dumps(record, indent=1) + "\n").encode())
     return record
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from generator.embedded.classifier import accuracy, classify, load_classifier
 from generator.embedded.data import load_split
 from generator.engine import Term, Track, draw_noise, make_generator, run_tracks
 from generator.models.digits import DEFAULT_PATH, digits_spec
+from generator.store import atomic_write_bytes
 
 STEPS = "strided-30"          # 990, 960, …, 0: what the gallery samples with
 GUIDANCE = 4.0
@@ -167,9 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     report = evaluate(args.model, args.per_digit, args.guidance, args.uncond, args.illusions)
     out = args.out or args.model / "eval.json"
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(report, indent=1) + "\n")
-    os.replace(tmp, out)
+    atomic_write_bytes(out, (json.dumps(report, indent=1) + "\n").encode())
     print(summary(report))
     print(f"written to {out}")
 

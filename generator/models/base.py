@@ -35,6 +35,10 @@ class Backend(Protocol):
         """
 
 
+class ModelUnavailable(RuntimeError):
+    """The model cannot be used here as configured; the message says why and what to do."""
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A model known by name, before any weights are touched."""

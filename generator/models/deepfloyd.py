@@ -28,10 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from generator.models.base import ModelSpec
+from generator.models.base import ModelSpec, ModelUnavailable
 from generator.models.embeddings import embedding_cache
 from generator.models.weights import (
-    ModelUnavailable,
     Part,
     check_access,
     check_local,

@@ -18,10 +18,6 @@ from pathlib import Path
 import huggingface_hub
 
 
-class ModelUnavailable(RuntimeError):
-    """The model cannot be used here as configured; the message says why and what to do."""
-
-
 # Weight file names by subfolder kind, preferred first; "{v}" is "" or ".fp16" (the Hub's half-precision
 # variant). Index files name the shards of a sharded checkpoint.
 _WEIGHTS = {

@@ -12,7 +12,7 @@ The figure on the page is built by `layout`, from the stored results only: rende
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 
 

@@ -11,10 +11,10 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from generator.images import from_pil
 from generator.modes.base import Mode, Param, Result, register
 
 if TYPE_CHECKING:
-    import torch
     from PIL import Image
 
     from generator.jobs import Job
@@ -22,15 +22,6 @@ if TYPE_CHECKING:
     from generator.site.page import FigureView
 
 WIDTH, HEIGHT, MARGIN = 720, 300, 48
-
-
-def to_tensor(img: Image.Image) -> torch.Tensor:
-    """An 8-bit image as a (C, H, W) tensor in [-1, 1], the store's currency."""
-    import numpy as np
-    import torch
-
-    array = np.asarray(img.convert("RGB"), dtype=np.float32) / 127.5 - 1.0
-    return torch.from_numpy(array.transpose(2, 0, 1).copy())
 
 
 def smooth(values: list[float], window: int) -> list[float]:
@@ -95,7 +86,7 @@ class LossCurve(RecordMode):
         plot = plot_loss(record["step_loss"], record.get("steps_per_epoch", 0))
         info = {"steps": record["steps"], "epochs": record["epochs"],
                 "final epoch loss": record["epoch_loss"][-1], "training time": f"{record['wall_time_s'] / 60:.0f} min"}
-        return Result({"loss": to_tensor(plot)}, info)
+        return Result({"loss": from_pil(plot)}, info)
 
 
 @register
@@ -113,7 +104,7 @@ class EpochSamples(RecordMode):
         images = {}
         for sheet in sheets:
             with Image.open(sheet) as img:
-                images[f"epoch {int(sheet.stem.split('-')[1])}"] = to_tensor(img)
+                images[f"epoch {int(sheet.stem.split('-')[1])}"] = from_pil(img.convert("RGB"))
         return Result(images)
 
 
@@ -159,4 +150,4 @@ class Evaluation(RecordMode):
             info[f"anagram {a['prompts'][0]} / {a['prompts'][1]} ({a['view']}): both readings"] = f"{a['both']:.0%}"
         for h in r.get("hybrids", []):
             info[f"hybrid {h['far']} far / {h['near']} near: both readings"] = f"{h['both']:.0%}"
-        return Result({"evaluation": to_tensor(plot)}, info)
+        return Result({"evaluation": from_pil(plot)}, info)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.recipes.located_yaml import KeyPath, Located, RecipeError, load_located
+from generator.recipes.located_yaml import Located, RecipeError, load_located
 from generator.recipes.figure import Origin, load_figure
 from generator.recipes.schema import (BOOK_KEYS, HUGO_KEYS, SECTION_KEYS,
                                       check_keys, check_value, figure_keys, is_kind, type_name)
