@@ -122,7 +122,8 @@ def test_anagram_with_swapped_prompts_is_the_upside_down_image(backend, monkeypa
     views = {"views": ["identity", "flip"], **FEW}
     first, _ = run_job(make_job("anagram", ["a", "b"], 9, **views), backend)
     swapped, _ = run_job(make_job("anagram", ["b", "a"], 9, **views), backend)
-    assert torch.equal(swapped.images["identity"], first.images["identity"].flip(-2))
+    # Rows of the two runs meet the model flipped and in other batch positions: equal up to kernel rounding.
+    torch.testing.assert_close(swapped.images["identity"], first.images["identity"].flip(-2), atol=1e-4, rtol=0)
     assert torch.equal(first.images["flip"], first.images["identity"].flip(-2))
 
 
