@@ -18,7 +18,6 @@ leaves the previous site as it was.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -27,9 +26,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import Image
 
+from generator.fileops import is_stale, recover_swap, remove, swap_dir, temp_name
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.site.prose import markdown, plain_text
-from generator.store import pid_alive
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 MARKER = ".gallery-site"
@@ -304,27 +303,24 @@ def _check_owned(out_dir: Path) -> None:
         raise NotADirectoryError(f"{out_dir} is a file; the site needs a folder there")
 
 
-def _sibling(out_dir: Path, kind: str, pid: int | None = None) -> Path:
-    return out_dir.parent / f".{out_dir.name}.{kind}-{os.getpid() if pid is None else pid}"
+def _sibling(out_dir: Path, kind: str) -> Path:
+    """This process's temporary beside `out_dir` (fileops' naming: `.public.staging-<pid>@<host>`)."""
+    return out_dir.parent / temp_name(out_dir.name, kind)
 
 
 def _remove_stale(out_dir: Path) -> None:
-    """Staging or old folders left by a render that was killed (its process no longer exists)."""
-    for path in out_dir.parent.glob(f".{out_dir.name}.*-*"):
-        kind, _, pid = path.name.rpartition("-")
-        if kind in (f".{out_dir.name}.staging", f".{out_dir.name}.old") and pid.isdigit() \
-                and not pid_alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
+    """Put back a site a killed two-rename swap left aside; remove staging/old folders of dead renders."""
+    if out_dir.parent.is_dir():
+        recover_swap(out_dir)
+        for path in out_dir.parent.glob(f".{out_dir.name}.*-*"):
+            if is_stale(path.name, {"staging", "old"}):
+                remove(path)
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
-    """Old site aside, new site in, old site removed: readers see one or the other, never a mix."""
-    old = _sibling(out_dir, "old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out_dir.exists():
-        os.rename(out_dir, old)
-    os.rename(staging, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    """New site in, old site out, in one atomic exchange: there is never a moment without a site."""
+    swap_dir(staging, out_dir)
+    remove(staging)                     # now the previous site (or nothing, on a first render)
 
 
 def _write(path: Path, text: str) -> None:
