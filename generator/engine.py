@@ -221,20 +221,40 @@ def average(parts: list[torch.Tensor]) -> torch.Tensor:
 
 
 def run_tracks(tracks: Sequence[Track], backend: Any, batch_size: int | None = None, desc: str | None = None,
-               progress: bool = True) -> Sequence[Track]:
-    """Run every track to the end, then their follow-ups (phase by phase); returns `tracks`."""
+               progress: bool = True, on_done: Callable[[Track], None] | None = None) -> Sequence[Track]:
+    """Run every track to the end, then their follow-ups (phase by phase); returns `tracks`.
+
+    `on_done(track)` is called for each of `tracks` as soon as it and all its follow-ups are finished, so a
+    caller can store a job's result then (durable progress: a kill loses only the jobs still in flight)."""
+    root: dict[int, Track] = {id(t): t for t in tracks}
+
+    def finished(track: Track) -> None:
+        if track.then is None and on_done is not None:
+            on_done(root[id(track)])
+
+    for track in tracks:
+        if track.done and track.then is None:
+            finished(track)
     phase, number = [t for t in tracks if not t.done or t.then is not None], 1
     while phase:
         label = (desc or "denoising") + (f" · phase {number}" if number > 1 else "")
-        run_phase(phase, backend, batch_size, label, progress)
+        run_phase(phase, backend, batch_size, label, progress, on_finish=finished)
         for track in phase:
             track.next = track.then(track) if track.then is not None else None
-        phase, number = [t.next for t in phase if t.next is not None], number + 1
+            if track.then is not None and track.next is None and on_done is not None:
+                on_done(root[id(track)])
+            elif track.next is not None:
+                root[id(track.next)] = root[id(track)]
+                if track.next.done and track.next.then is None:
+                    finished(track.next)
+        phase, number = [t.next for t in phase if t.next is not None and (not t.next.done or t.next.then)], \
+            number + 1
     return tracks
 
 
-def run_phase(tracks: Sequence[Track], backend: Any, batch_size: int | None, desc: str, progress: bool) -> None:
-    """Tick until every track is done; one tqdm step per tick."""
+def run_phase(tracks: Sequence[Track], backend: Any, batch_size: int | None, desc: str, progress: bool,
+              on_finish: Callable[[Track], None] | None = None) -> None:
+    """Tick until every track is done; one tqdm step per tick; on_finish(track) in the tick a track ends."""
     from tqdm import tqdm
 
     device = torch.device(getattr(backend, "device", "cpu"))
@@ -250,6 +270,9 @@ def run_phase(tracks: Sequence[Track], backend: Any, batch_size: int | None, des
             outputs = batcher.predict_all(requests)
             for track in active:
                 track.advance(outputs)
+            for track in active:
+                if track.done and on_finish is not None:
+                    on_finish(track)
             bar.set_postfix(samples=len(requests), batch=batcher.size, refresh=False)
             bar.update()
 

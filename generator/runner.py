@@ -1,4 +1,11 @@
-"""Generate what the store lacks: model-free jobs directly, model jobs packed together through the engine."""
+"""Generate what the store lacks: model-free jobs directly, model jobs packed together through the engine.
+
+Durable progress: each job is stored as soon as its tracks (and follow-ups) finish, and the engine holds only
+a chunk of about two batches of jobs in flight, so a kill loses at most those. Concurrent builders split the
+work: a job is computed only under its claim (Store.claim), jobs claimed by a live process are skipped and
+waited for at the end. One bad figure never stops the others: a job that fails is reported (Failure) and the
+rest still run; a chunk whose engine run fails is rerun job by job to find the culprit.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,9 @@ from generator.jobs import Job
 from generator.models.base import Backend, ModelSpec, ModelUnavailable
 from generator.modes.base import MODES
 from generator.recipes.expand import FigureJobs
-from generator.store import Store
+from generator.store import Holder, Store
+
+CHUNK_BATCHES = 2            # jobs in flight: about this many model batches' worth
 
 
 @dataclass
@@ -26,11 +35,33 @@ class RunContext:
     embeddings: dict[str, Any] = field(default_factory=dict)   # prompt → embedding, encoded up front
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A figure with a job that failed at run time."""
+
+    figure: str                  # "book/figure-id"
+    where: str                   # "recipes/book/10-x.yaml:12"
+    reason: str                  # one line
+
+    def __str__(self) -> str:
+        return f"{self.where}: figure {self.figure!r} failed: {self.reason}"
+
+
 @dataclass
 class RunStats:
     generated: int = 0
     seconds: float = 0.0
     skipped: dict[str, str] = field(default_factory=dict)   # model id → why its jobs were not run
+    failures: list[Failure] = field(default_factory=list)
+    waited: int = 0              # jobs another live builder computed while this one waited
+
+
+class StoreWriteError(Exception):
+    """Writing a result failed (disk full, permissions): an operational error that stops the run."""
+
+    def __init__(self, cause: OSError):
+        self.cause = cause
+        super().__init__(str(cause))
 
 
 def package_versions() -> dict[str, str]:
@@ -58,58 +89,191 @@ def prompts_of(jobs: list[Job]) -> list[str]:
     return sorted({p for job in jobs for p in MODES[job.mode].embedding_prompts(job)})
 
 
-def run_model_free(jobs: list[Job], spec_of: dict[str, ModelSpec], store: Store, progress: Callable) -> int:
-    if not jobs:
-        return 0
-    versions = package_versions()
-    for job in progress(jobs, desc="model-free figures", unit="job"):
-        start = time.perf_counter()
-        result = MODES[job.mode].assemble(job, [], RunContext(spec_of[job.key], store_root=store.root))
-        store.put(job, result.images, result.info, {"seconds": round(time.perf_counter() - start, 3)}, versions)
-    return len(jobs)
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300] if text else ''}".rstrip(": ")
 
 
-def run_model_jobs(jobs: list[Job], backend: Backend, store: Store, batch_size: int | None,
-                   chunk: int, progress: Callable) -> int:
-    """Pack the tracks of many jobs into shared model calls; store each chunk as soon as it is done."""
-    from generator.engine import run_tracks
+class Runner:
+    """One generate() call: the store, who owns which job, what failed."""
 
-    versions = package_versions()
-    ctx = RunContext(backend.spec, backend, backend.device, store.root, backend.encode(prompts_of(jobs)))
-    done = 0
-    for start in range(0, len(jobs), chunk):
-        part = jobs[start:start + chunk]
+    def __init__(self, figures: list[FigureJobs], store: Store, stats: RunStats, progress: Callable):
+        self.store, self.stats, self.progress = store, stats, progress
+        self.versions = package_versions()
+        self.owners: dict[str, list[FigureJobs]] = {}
+        for f in figures:
+            for job in f.jobs:
+                self.owners.setdefault(job.key, []).append(f)
+        self.attempted: set[str] = set()
+
+    def fail(self, job: Job, exc: BaseException) -> None:
+        """Record a failed job once per figure that needs it; release its claim."""
+        self.store.release(job.key)
+        known = {(f.figure, f.where) for f in self.stats.failures}
+        for f in self.owners.get(job.key, []):
+            figure, where = f"{f.figure.book}/{f.figure.id}", f"{f.figure.file}:{f.figure.line}"
+            if (figure, where) not in known:
+                self.stats.failures.append(Failure(figure, where, one_line(exc)))
+
+    def save(self, job: Job, images: dict, info: dict, timing: dict) -> None:
+        """Store a result and drop the claim; a write error stops the run (StoreWriteError)."""
+        try:
+            self.store.put(job, images, info, timing, self.versions)
+        except OSError as exc:
+            self.store.release(job.key)
+            raise StoreWriteError(exc) from exc
+        self.store.release(job.key)
+        self.stats.generated += 1
+
+    def claim(self, job: Job) -> bool:
+        """Claim a job nobody has stored yet; False when it is stored or a live process computes it."""
+        if self.store.has(job.key) or not self.store.claim(job.key):
+            return False
+        if self.store.has(job.key):                 # finished by another builder just before our claim
+            self.store.release(job.key)
+            return False
+        self.attempted.add(job.key)
+        return True
+
+    # ---------------------------------------------------------------------------------------- model-free
+
+    def run_model_free(self, jobs: list[Job], spec_of: dict[str, ModelSpec]) -> None:
+        for job in self.progress(jobs, desc="model-free figures", unit="job", disable=not jobs):
+            if not self.claim(job):
+                continue
+            start = time.perf_counter()
+            try:
+                result = MODES[job.mode].assemble(job, [], RunContext(spec_of[job.key], store_root=self.store.root))
+            except Exception as exc:                # noqa: BLE001 — one bad figure never stops the others
+                self.fail(job, exc)
+                continue
+            self.save(job, result.images, result.info, {"seconds": round(time.perf_counter() - start, 3)})
+
+    # ------------------------------------------------------------------------------------------- models
+
+    def run_model_jobs(self, jobs: list[Job], spec: ModelSpec, device: str | None, batch_size: int | None,
+                       required: bool) -> None:
+        """Claim chunks of about CHUNK_BATCHES batches of jobs and run each through the engine."""
+        from generator.engine import CPU_BATCH_SIZE, MAX_BATCH_SIZE
+
+        queue, backend, ctx, done = list(jobs), None, None, 0
+        chunk = CHUNK_BATCHES * (batch_size or (MAX_BATCH_SIZE if str(device or "").startswith("cuda")
+                                                else CPU_BATCH_SIZE))
+        while queue:
+            part = []
+            while queue and len(part) < chunk:
+                job = queue.pop(0)
+                if self.claim(job):
+                    part.append(job)
+            if not part:
+                break
+            if backend is None:
+                try:
+                    backend = spec.load(device, store_root=self.store.root)
+                    ctx = RunContext(backend.spec, backend, backend.device, self.store.root,
+                                     backend.encode(prompts_of(jobs)))
+                except ModelUnavailable as exc:
+                    for job in part:
+                        self.store.release(job.key)
+                    if required:
+                        raise
+                    self.stats.skipped[spec.id] = f"{len(jobs)} jobs pending — {exc}"
+                    return
+            desc = f"{spec.id}: jobs {done + 1}–{done + len(part)} of {len(jobs)}"
+            self.run_chunk(part, backend, ctx, batch_size, desc)
+            done += len(part)
+
+    def run_chunk(self, part: list[Job], backend: Backend, ctx: RunContext, batch_size: int | None,
+                  desc: str) -> None:
+        """Run the chunk's tracks packed together; each job is stored the moment its tracks are done."""
+        from generator.engine import run_tracks
+
         began = time.perf_counter()
-        tracks = {job.key: MODES[job.mode].tracks(job, ctx) for job in part}
-        run_tracks([t for ts in tracks.values() for t in ts], backend, batch_size=batch_size,
-                   desc=f"{backend.spec.id}: jobs {start + 1}–{start + len(part)} of {len(jobs)}")
-        seconds = (time.perf_counter() - began) / len(part)
+        tracks: dict[str, list] = {}
         for job in part:
-            result = MODES[job.mode].assemble(job, tracks[job.key], ctx)
-            store.put(job, result.images, result.info, {"seconds": round(seconds, 3)}, versions)
-        done += len(part)
-    return done
+            try:
+                tracks[job.key] = MODES[job.mode].tracks(job, ctx)
+            except Exception as exc:                # noqa: BLE001
+                self.fail(job, exc)
+        jobs = {job.key: job for job in part if job.key in tracks}
+        owner = {id(t): key for key, ts in tracks.items() for t in ts}
+        left = {key: len(ts) for key, ts in tracks.items()}
+        calls = {key: MODES[jobs[key].mode].model_calls(jobs[key]) for key in jobs}
+        total_calls = max(1, sum(calls.values()))
+
+        def on_done(track) -> None:
+            key = owner[id(track)]
+            left[key] -= 1
+            if left[key] == 0:
+                self.finish(jobs[key], tracks[key], ctx,
+                            (time.perf_counter() - began) * calls[key] / total_calls)
+
+        for key in [k for k, n in left.items() if n == 0]:    # nothing to denoise: assemble at once
+            self.finish(jobs[key], tracks[key], ctx, 0.0)
+        try:
+            run_tracks([t for ts in tracks.values() for t in ts], backend, batch_size=batch_size, desc=desc,
+                       on_done=on_done)
+        except (StoreWriteError, KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:                    # noqa: BLE001 — find the culprit: rerun the rest alone
+            unfinished = [jobs[k] for k, n in left.items() if n > 0]
+            if len(part) == 1 or len(unfinished) == 1:
+                for job in unfinished:
+                    self.fail(job, exc)
+                return
+            for job in unfinished:
+                self.run_chunk([job], backend, ctx, batch_size, f"{desc} · retry {job.figure} alone")
+
+    def finish(self, job: Job, tracks: list, ctx: RunContext, seconds: float) -> None:
+        """Assemble and store one job whose tracks are all done."""
+        try:
+            result = MODES[job.mode].assemble(job, tracks, ctx)
+        except Exception as exc:                    # noqa: BLE001
+            self.fail(job, exc)
+            return
+        self.save(job, result.images, result.info, {"seconds": round(seconds, 3)})
+
+    # ------------------------------------------------------------------------------------ other builders
+
+    def wait_for_others(self, jobs: list[Job], on_wait: Callable[[str], None] | None, poll: float = 0.5) -> None:
+        """Wait until no job of `jobs` is claimed by a live process; names the holders once."""
+        told: set[tuple[int, str]] = set()
+        while True:
+            held: dict[tuple[int, str], tuple[Holder, int]] = {}
+            for job in jobs:
+                holder = None if self.store.has(job.key) else self.store.claim_holder(job.key)
+                if holder is not None:
+                    h, n = held.get((holder.pid, holder.host), (holder, 0))
+                    held[(holder.pid, holder.host)] = (h, n + 1)
+            if not held:
+                return
+            for who, (holder, n) in held.items():
+                if who not in told and on_wait is not None:
+                    on_wait(f"waiting for {n} job(s) being computed by {holder.describe()}")
+                    told.add(who)
+            time.sleep(poll)
 
 
 def generate(figures: list[FigureJobs], store: Store, *, device: str | None = None,
              batch_size: int | None = None, required: set[str] = frozenset(),
-             progress: Callable | None = None) -> RunStats:
-    """Run every pending job. A model that cannot run here is skipped (with the reason) unless required."""
+             progress: Callable | None = None, on_wait: Callable[[str], None] | None = None) -> RunStats:
+    """Run every pending job. A model that cannot run here is skipped (with the reason) unless required;
+    a job that fails is reported in stats.failures and the others still run."""
     from tqdm import tqdm
 
     progress = progress or tqdm
     began = time.perf_counter()
     stats = RunStats()
     store.clean_tmp()
+    runner = Runner(figures, store, stats, progress)
     todo = pending_jobs(figures, store)
     spec_of = {job.key: spec for job, spec in todo}
-    stats.generated += run_model_free([j for j, _ in todo if not MODES[j.mode].needs_model], spec_of, store,
-                                      progress)
     by_model: dict[str, list[Job]] = {}
     for job, spec in todo:
         if MODES[job.mode].needs_model:
             by_model.setdefault(spec.id, []).append(job)
-    for model_id, jobs in by_model.items():
+    for model_id, jobs in list(by_model.items()):
         spec = spec_of[jobs[0].key]
         reason = spec.unavailable(needs_stage2=any(j.params.get("upsample") for j in jobs),
                                   prompts=prompts_of(jobs), store_root=store.root, device=device)
@@ -117,8 +281,18 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
             if model_id in required:
                 raise ModelUnavailable(f"model {model_id!r}: {reason}")
             stats.skipped[model_id] = f"{len(jobs)} jobs pending — {reason}"
-            continue
-        backend = spec.load(device, store_root=store.root)
-        stats.generated += run_model_jobs(jobs, backend, store, batch_size, chunk=256, progress=progress)
+            del by_model[model_id]
+    runnable = [j for j, _ in todo if not MODES[j.mode].needs_model] + [j for js in by_model.values() for j in js]
+    while runnable:
+        runner.run_model_free([j for j in runnable if not MODES[j.mode].needs_model], spec_of)
+        for model_id in by_model:
+            jobs = [j for j in runnable if MODES[j.mode].needs_model and spec_of[j.key].id == model_id]
+            if jobs and model_id not in stats.skipped:
+                runner.run_model_jobs(jobs, spec_of[jobs[0].key], device, batch_size, model_id in required)
+        others = [j for j in runnable if not store.has(j.key) and j.key not in runner.attempted
+                  and not (MODES[j.mode].needs_model and spec_of[j.key].id in stats.skipped)]
+        runner.wait_for_others(others, on_wait)
+        stats.waited += sum(1 for j in others if store.has(j.key))
+        runnable = [j for j in others if not store.has(j.key)]      # released unfinished: try them here
     stats.seconds = time.perf_counter() - began
     return stats
