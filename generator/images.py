@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
+import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,8 +31,34 @@ BUILTIN = {
 }
 
 
+MAX_INPUT_BYTES = 50 * 1024 * 1024     # an input image, record or download
+MAX_PIXELS = 50_000_000                 # an input image's width × height (decompression bombs)
+DOWNLOAD_SECONDS = 120                  # a download's whole duration
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+INPUT_FORMS = "a path relative to the recipe, {builtin: NAME} or {url: https://…, sha256: 64 hex digits}"
+
+
 class InputError(ValueError):
     """An input image that cannot be used; the message says what and what to do."""
+
+
+def input_spec_problems(spec: Any) -> list[tuple[tuple[str, ...], str]]:
+    """What is wrong with the form of an input spec, as (key path inside it, message); [] when fine."""
+    if isinstance(spec, str):
+        return [] if spec.strip() else [((), f"an empty path; expected {INPUT_FORMS}")]
+    if not isinstance(spec, dict) or set(spec) not in ({"builtin"}, {"url", "sha256"}):
+        return [((), f"expected {INPUT_FORMS}, got {spec!r}")]
+    if "builtin" in spec:
+        name = spec["builtin"]
+        return [] if name in BUILTIN else [(("builtin",), f"unknown built-in image {name!r}; choose one of: "
+                                                          f"{', '.join(sorted(BUILTIN))}")]
+    problems = []
+    if not isinstance(spec["url"], str) or not spec["url"].startswith(("https://", "file://")):
+        problems.append((("url",), f"expected an https:// URL, got {spec['url']!r}"))
+    if not isinstance(spec["sha256"], str) or not SHA256.match(spec["sha256"]):
+        problems.append((("sha256",), f"expected the file's sha256 as 64 hex digits, got {spec['sha256']!r} "
+                                      f"(compute it with `sha256sum FILE`)"))
+    return problems
 
 
 def builtin_path(name: str) -> Path:
@@ -42,65 +71,102 @@ def builtin_path(name: str) -> Path:
 
 
 def resolve_input(name: str, spec: Any, recipe_dir: Path, project_root: Path, downloads: Path) -> InputImage:
-    """Turn a recipe's input spec into an InputImage with the sha256 of its bytes (checked to be an image)."""
+    """Turn a recipe's input spec into an InputImage with the sha256 of its bytes (checked to be an image).
+
+    Paths and file:// URLs are confined to the project; only regular files are read; a download is verified
+    against its pin before it is stored, and a stored one is re-hashed before use."""
+    problems = input_spec_problems(spec)
+    if problems:
+        raise InputError(problems[0][1])
     if isinstance(spec, str):
         path, source = confined_path(spec, recipe_dir, project_root), spec
-    elif isinstance(spec, dict) and set(spec) == {"builtin"}:
-        path, source = builtin_path(str(spec["builtin"])), f"builtin:{spec['builtin']}"
-    elif isinstance(spec, dict) and set(spec) == {"url", "sha256"}:
-        path, source = fetch_pinned(str(spec["url"]), str(spec["sha256"]).lower(), downloads), str(spec["url"])
+    elif "builtin" in spec:
+        path, source = builtin_path(spec["builtin"]), f"builtin:{spec['builtin']}"
     else:
-        raise InputError(f"expected a path, {{builtin: NAME}} or {{url: URL, sha256: HEX}}, got {spec!r}")
+        sha256 = spec["sha256"].lower()
+        path, source = fetch_pinned(spec["url"], sha256, downloads, project_root), spec["url"]
     data = read_image_bytes(path) if path.suffix.lower() != ".json" else read_bytes(path)
     return InputImage(name=name, source=source, sha256=sha256_hex(data), path=str(path))
 
 
 def confined_path(relative: str, recipe_dir: Path, project_root: Path) -> Path:
-    path = (recipe_dir / relative).resolve()
+    """`relative` from the recipe's folder, symlinks resolved; refused unless it stays inside the project."""
+    try:
+        path = (recipe_dir / relative).resolve()
+    except (OSError, ValueError) as exc:           # a loop of symlinks, a NUL byte
+        raise InputError(f"cannot resolve {relative!r}: {exc}") from None
     root = project_root.resolve()
     if not path.is_relative_to(root):
         raise InputError(f"{relative!r} resolves to {path}, outside the project ({root}); "
-                         f"copy the image into the project (e.g. recipes/images/) and point there")
+                         f"copy the file into the project (e.g. recipes/images/) and point there")
     return path
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """A regular file's bytes (FIFOs, devices and folders are refused without being opened), at most `limit`."""
+    from generator.recipes.located_yaml import read_regular_file
+
+    what = "image file" if path.suffix.lower() != ".json" else "file"
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{'image ' if path.suffix.lower() != '.json' else ''}file not found: {path}") from None
+        return read_regular_file(path, limit, what)
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
+        message = str(exc) if str(exc).startswith((what, str(path))) else f"cannot read {path}: {exc}"
+        raise InputError(message) from None
 
 
 def read_image_bytes(path: Path) -> bytes:
     data = read_bytes(path)
     try:
         with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > MAX_PIXELS:
+                raise InputError(f"{path} is {img.width}×{img.height} pixels, more than {MAX_PIXELS:,}; "
+                                 f"use a smaller image")
             img.load()
+    except InputError:
+        raise
     except Exception as exc:  # PIL raises many types for corrupt data
         raise InputError(f"{path} is not a readable image ({exc.__class__.__name__}: {exc})") from None
     return data
 
 
-def fetch_pinned(url: str, sha256: str, downloads: Path) -> Path:
-    """Download `url` once into `downloads/<sha256>`; refuse bytes whose hash differs from the pin."""
+def fetch_pinned(url: str, sha256: str, downloads: Path, project_root: Path) -> Path:
+    """`downloads/<sha256>`: a stored copy whose bytes still match the pin, else `url` fetched (bounded in size
+    and time), verified, and only then stored. A mismatch stores nothing."""
     target = downloads / sha256
-    if target.exists():
+    if target.is_file() and sha256_hex(read_bytes(target)) == sha256:
         return target
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            data = response.read()
-    except OSError as exc:
-        raise InputError(f"cannot download {url}: {exc}") from None
+    data = read_url(url, project_root)
     actual = sha256_hex(data)
     if actual != sha256:
         raise InputError(f"{url} has sha256 {actual}, but the recipe pins {sha256}; "
                          f"check the URL, or update the pin if the new image is intended")
     from generator.store import atomic_write_bytes
 
-    atomic_write_bytes(target, data)
+    atomic_write_bytes(target, data)                 # replaces a stored copy that no longer matched
     return target
+
+
+def read_url(url: str, project_root: Path) -> bytes:
+    """The bytes at an https:// URL (or a file:// URL inside the project), at most MAX_INPUT_BYTES."""
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme == "file":
+        path = urllib.request.url2pathname(parsed.path)
+        return read_bytes(confined_path(path, project_root, project_root))
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise InputError(f"expected an https:// URL, got {url!r}")
+    deadline = time.monotonic() + DOWNLOAD_SECONDS
+    chunks, size = [], 0
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            while chunk := response.read(1 << 20):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_INPUT_BYTES or time.monotonic() > deadline:
+                    raise InputError(f"{url} is larger than {MAX_INPUT_BYTES:,} bytes or took longer than "
+                                     f"{DOWNLOAD_SECONDS} s; use a smaller image or a faster host")
+    except OSError as exc:
+        raise InputError(f"cannot download {url}: {exc}") from None
+    return b"".join(chunks)
 
 
 def load_image(path: str | Path, size: int, channels: int, resize: str = "squash") -> torch.Tensor:

@@ -9,7 +9,7 @@ from generator import PROJECT_ROOT
 from generator.models.base import ModelSpec
 from generator.recipes import Book, RecipeError, load_books
 from generator.recipes.expand import FigureJobs, expand_all
-from generator.recipes.located_yaml import load_located
+from generator.recipes.book import load_site
 from generator.store import Store
 
 
@@ -58,9 +58,9 @@ def load_plan(project: Project, books: list[str] | None = None, figures: list[st
     from generator.models.registry import MODEL_IDS, get_spec
     import generator.modes  # noqa: F401  (registers the modes)
 
-    site = load_located(project.recipes / "site.yaml", "recipes/site.yaml")
+    data, site_errors = load_site(project.recipes)
     loaded, errors = load_books(project.recipes, MODEL_IDS)
-    errors = [*site.errors, *errors]
+    errors = [*site_errors, *errors]
     if errors:
         raise RecipeErrors(errors)
     chosen = [b for b in loaded if not books or b.slug in books]
@@ -75,5 +75,4 @@ def load_plan(project: Project, books: list[str] | None = None, figures: list[st
     expanded, input_errors = expand_all(wanted, specs, project.root, project.store.downloads)
     if input_errors:
         raise RecipeErrors(input_errors)
-    data = site.data if isinstance(site.data, dict) else {}
     return Plan(str(data.get("title", "diffusion-gallery")), str(data.get("intro", "")), chosen, expanded)

@@ -12,14 +12,13 @@ The figure on the page is built by `layout`, from the stored results only: rende
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Sequence
-
-
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 if TYPE_CHECKING:
     import torch
     from generator.engine import Track
-    from generator.jobs import Job
+    from generator.jobs import InputImage, Job
     from generator.models.base import ModelSpec
     from generator.runner import RunContext
     from generator.site.page import FigureView, FigureResults
@@ -38,6 +37,17 @@ class Param:
     items: type | tuple[type, ...] | None = None   # element type for list params
     sweepable: bool = False               # may be given as a list under `sweep:`
     help: str = ""
+
+
+class ParamError(ValueError):
+    """A parameter value this mode cannot run with; `key` names it so the error points at its line."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
+
+
+Problem = tuple[tuple[Any, ...], str]       # (key path from the parameter name, message)
 
 
 @dataclass
@@ -66,6 +76,13 @@ class Mode:
 
     def check(self, job: Job) -> None:
         """Raise ValueError for a job this mode cannot run (checked at expansion, before any work)."""
+
+    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, InputImage], image_size: int,
+                     project_root: Path) -> list[Problem]:
+        """Every problem with these resolved parameters that only the model's image size or the inputs reveal
+        (a rect outside the image, a kernel wider than it, a malformed record), as (key path, message).
+        Called at expansion for every sweep point, without torch, before any work or write."""
+        return []
 
     def embedding_prompts(self, job: Job) -> list[str]:
         """Every prompt whose embedding this job's tracks read (encoded once, up front, for the whole run)."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import Mode, Param, Result, register
+from generator.modes.base import Mode, Param, Problem, Result, register
+from generator.modes.common import kernel_problems
 from generator.modes.forward import T_PARAM, clean_and_noisy, with_schedule
 
 if TYPE_CHECKING:
@@ -39,6 +41,10 @@ class BlurDenoise(Mode):
         if params["kernel_size"] % 2 == 0:
             params = {**params, "kernel_size": params["kernel_size"] + 1}
         return with_schedule(params, spec)
+
+    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
+                     project_root: Path) -> list[Problem]:
+        return kernel_problems("kernel_size", params["kernel_size"], image_size)
 
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
         from generator.diffusion.filters import gaussian_blur

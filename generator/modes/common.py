@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from generator.modes.base import Mode, Param
+from generator.modes.base import Mode, Param, ParamError, Problem
 
 if TYPE_CHECKING:
     import torch
@@ -54,16 +54,18 @@ class ModelMode(Mode):
         params, config = dict(params), spec.scheduler_config
         total = config.get("num_train_timesteps", 1000)
         if "steps" in params:
-            timesteps = parse_timesteps(params["steps"], total)
+            timesteps = checked_timesteps(params, "steps", total)
             if "i_start" in params and params["i_start"] > len(timesteps):
-                raise ValueError(f"mode {self.name!r}: i_start {params['i_start']} is past the end of the "
-                                 f"{len(timesteps)} timesteps of steps={params['steps']!r}")
+                raise ParamError("i_start", f"i_start {params['i_start']} is past the end of the "
+                                            f"{len(timesteps)} timesteps of steps={params['steps']!r}; use at "
+                                            f"most {len(timesteps)}")
         if "thresholding" in params:
             params["thresholding"] = resolve_thresholding(params["thresholding"], config_thresholding(config))
         if params.get("upsample"):
             if not spec.upscale_size or not hasattr(spec, "upscale_key"):
-                raise ValueError(f"mode {self.name!r}: upsample is on, but model {spec.id!r} has no stage II")
-            parse_timesteps(params["upsample_steps"], total)
+                raise ParamError("upsample", f"upsample is on, but model {spec.id!r} has no stage II; "
+                                             f"remove `upsample: true`")
+            checked_timesteps(params, "upsample_steps", total)
             params["upscaler"] = spec.upscale_key()
         return params
 
@@ -81,6 +83,24 @@ class ModelMode(Mode):
         if p.get("upsample"):
             calls += requests_per_step(job, p["upsample_guidance"] > 1) * len(parse_timesteps(p["upsample_steps"]))
         return calls
+
+
+def checked_timesteps(params: dict[str, Any], key: str, total: int) -> list[int]:
+    """The timesteps of `params[key]`; a ParamError naming the key when they cannot be parsed."""
+    from generator.diffusion.timesteps import parse_timesteps
+
+    try:
+        return parse_timesteps(params[key], total)
+    except ValueError as exc:
+        raise ParamError(key, str(exc)) from None
+
+
+def kernel_problems(key: str, kernel_size: int, size: int) -> list[Problem]:
+    """A Gaussian kernel with reflect padding needs kernel_size // 2 < the image side (filters.gaussian_blur)."""
+    if kernel_size // 2 < size:
+        return []
+    return [((key,), f"kernel_size {kernel_size} is too wide for the model's {size}×{size} images "
+                     f"(reflect padding); use at most {2 * size - 1}")]
 
 
 def requests_per_step(job: Job, guided: bool) -> int:

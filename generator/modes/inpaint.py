@@ -4,9 +4,10 @@ replaced by the original noised to the new timestep, x ← m·x + (1 − m)·for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import Param, Result, register
+from generator.modes.base import Param, Problem, Result, register
 from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, with_upsampled
 
 if TYPE_CHECKING:
@@ -47,6 +48,18 @@ class Inpaint(ModelMode):
         **GUIDED,
     }
     shared_images = ("image", "mask", "hole")
+
+    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
+                     project_root: Path) -> list[Problem]:
+        """Exactly one of `mask` and `rect`; a rect is [top, left, bottom, right] inside the stage-I image."""
+        rect, has_mask = params["rect"], "mask" in inputs
+        if has_mask == bool(rect):
+            return [(("rect",) if rect else (), "give the hole either as a `mask` image or as `rect: [top, left, "
+                                                f"bottom, right]`, {'not both' if rect else 'one is needed'}")]
+        if rect and (len(rect) != 4 or not (rect[0] < rect[2] <= image_size and rect[1] < rect[3] <= image_size)):
+            return [(("rect",), f"rect {rect} must be [top, left, bottom, right] with top < bottom ≤ {image_size} "
+                                f"and left < right ≤ {image_size} (the model's {image_size}×{image_size} pixels)")]
+        return []
 
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         from generator.engine import draw_noise, make_generator

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import Param, Result, register
-from generator.modes.common import I_START, STEPS, THRESHOLDING, ModelMode, as_image, check_prompts
+from generator.modes.base import Param, Problem, Result, register
+from generator.modes.common import (I_START, STEPS, THRESHOLDING, ModelMode, as_image, check_prompts,
+                                    kernel_problems)
 
 if TYPE_CHECKING:
     from generator.engine import Track
@@ -28,6 +30,11 @@ class Iterative(ModelMode):
         "blur_sigma": Param(float, default=2.0, minimum=0.1, maximum=20.0, help="σ of the blur baseline"),
     }
     shared_images = ("original",)
+
+    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
+                     project_root: Path) -> list[Problem]:
+        kernel = params["blur_kernel"] + (params["blur_kernel"] % 2 == 0)
+        return kernel_problems("blur_kernel", kernel, image_size)
 
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         """x_t = √ᾱ x₀ + √(1−ᾱ) ε with ε the seed's first draw (the `forward` mode's ε), then DDPM steps."""

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.images import from_pil
-from generator.modes.base import Mode, Param, Result, register
+from generator.images import InputError, from_pil, read_bytes
+from generator.modes.base import Mode, Param, Problem, Result, register
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -61,9 +64,57 @@ def read_record(job: Job) -> dict[str, Any]:
     return json.loads(Path(job.input("record").path).read_text())
 
 
+NUMBER, POSITIVE, ANY = "a number", "a number > 0", "anything"
+SHEET = re.compile(r"^epoch-(\d+)\.png$")
+MAX_RECORD_BYTES = 10 * 1024 * 1024
+
+
+def shape_problems(value: Any, shape: Any, where: str) -> list[str]:
+    """Where `value` differs from `shape`: a dict of keys (a trailing '?' marks optional, '*' any key), a
+    one-item list (a non-empty list of that), a type, NUMBER or POSITIVE (finite numbers)."""
+    if shape == ANY:
+        return []
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return [f"{where or 'the record'}: expected a JSON object, got {type(value).__name__}"]
+        if "*" in shape:
+            return [p for k, v in value.items() for p in shape_problems(v, shape["*"], f"{where}.{k}")]
+        out = []
+        for key, sub in shape.items():
+            name = key.rstrip("?")
+            if name in value:
+                out += shape_problems(value[name], sub, f"{where}.{name}".lstrip("."))
+            elif not key.endswith("?"):
+                out.append(f"missing key {f'{where}.{name}'.lstrip('.')!r}")
+        return out
+    if isinstance(shape, list):
+        if not isinstance(value, list) or not value:
+            return [f"{where}: expected a non-empty list, got {value!r:.40}"]
+        return [p for i, v in enumerate(value) for p in shape_problems(v, shape[0], f"{where}[{i}]")][:3]
+    if shape in (NUMBER, POSITIVE):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return [] if ok and (shape == NUMBER or value > 0) else [f"{where}: expected {shape}, got {value!r:.40}"]
+    return [] if isinstance(value, shape) else [f"{where}: expected {shape.__name__}, got {value!r:.40}"]
+
+
+def record_problems(record: Any, shape: Any) -> list[Problem]:
+    """The record file's JSON against `shape`, as problems of the `record` key."""
+    try:
+        data = json.loads(read_bytes(Path(record.path), MAX_RECORD_BYTES).decode("utf-8"),
+                          parse_constant=lambda c: (_ for _ in ()).throw(ValueError(f"{c} is not a number")))
+    except (InputError, ValueError, RecursionError) as exc:      # UnicodeDecodeError is a ValueError
+        return [(("record",), f"{record.source} is not a JSON training record: {exc}")]
+    return [(("record",), f"{record.source}: {p}") for p in shape_problems(data, shape, "")[:5]]
+
+
 class RecordMode(Mode):
     needs_model = False
     inputs = ("record",)
+    record_shape: Any = ANY
+
+    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
+                     project_root: Path) -> list[Problem]:
+        return record_problems(inputs["record"], self.record_shape)
 
     def layout(self, results: FigureResults) -> FigureView:
         from generator.site.layout import default_layout
@@ -80,6 +131,8 @@ class RecordMode(Mode):
 class LossCurve(RecordMode):
     name = "loss_curve"
     version = 2                                    # 2: ASCII axis label (the default font has no en dash)
+    record_shape = {"steps": int, "epochs": int, "wall_time_s": NUMBER, "epoch_loss": [NUMBER],
+                    "step_loss": [POSITIVE], "steps_per_epoch?": int}
 
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
         record = read_record(job)
@@ -93,6 +146,25 @@ class LossCurve(RecordMode):
 class EpochSamples(RecordMode):
     name = "epoch_samples"
     params = {"folder": Param(str, default="samples", help="sample sheets beside the record, epoch-NNN.png")}
+
+    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
+                     project_root: Path) -> list[Problem]:
+        """The folder of sheets: inside the project, holding regular files named epoch-NNN.png."""
+        try:
+            folder = (Path(inputs["record"].path).parent / params["folder"]).resolve()
+        except (OSError, ValueError) as exc:
+            return [(("folder",), f"cannot resolve {params['folder']!r}: {exc}")]
+        if not folder.is_relative_to(project_root.resolve()):
+            return [(("folder",), f"{params['folder']!r} resolves to {folder}, outside the project; "
+                                  f"keep the sample sheets inside it")]
+        if not folder.is_dir():
+            return [(("folder",), f"{folder} is not a folder of sample sheets (epoch-NNN.png)")]
+        sheets = sorted(folder.glob("epoch-*.png"))
+        odd = [p.name for p in sheets if not SHEET.match(p.name) or not stat.S_ISREG(os.stat(p).st_mode)]
+        if odd or not sheets:
+            return [(("folder",), f"{folder}: expected regular files named epoch-NNN.png, "
+                                  f"{'found ' + ', '.join(odd[:3]) if odd else 'found none'}")]
+        return []
 
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
         from PIL import Image
@@ -133,6 +205,13 @@ def plot_bars(groups: list[tuple[str, dict[str, float], float]]) -> Image.Image:
 @register
 class Evaluation(RecordMode):
     name = "evaluation"
+    record_shape = {
+        "classifier_test_accuracy": NUMBER,
+        "cfg": {"guidance": NUMBER, "per_digit": {"*": NUMBER}, "accuracy": NUMBER, "samples": int},
+        "unconditional": {"shares": {"*": NUMBER}, "all_present": bool, "max_share": NUMBER},
+        "anagrams?": [{"prompts": [str], "view": str, "both": NUMBER}],
+        "hybrids?": [{"far": str, "near": str, "both": NUMBER}],
+    }
 
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
         r = read_record(job)

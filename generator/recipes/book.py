@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.recipes.located_yaml import Located, RecipeError, load_located
+from generator.recipes.located_yaml import KeyPath, Located, RecipeError, load_located
 from generator.recipes.figure import Origin, load_figure
-from generator.recipes.schema import (BOOK_KEYS, HUGO_KEYS, SECTION_KEYS,
-                                      check_keys, check_value, figure_keys, is_kind, type_name)
+from generator.recipes.schema import (BOOK_KEYS, HUGO_KEYS, SECTION_KEYS, SITE_KEYS, check_keys, check_value,
+                                      figure_keys, is_kind, slug_problem, type_name)
+
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -36,6 +38,23 @@ class FigureSpec:
     file: str                         # recipe path, for messages
     line: int
     recipe_dir: Path                  # relative input paths resolve from here
+    origins: dict[str, Origin] = field(default_factory=dict)   # key → where it was written ("" = the figure)
+
+    def error(self, key_path: KeyPath, message: str, sweep_point: dict[str, Any] | None = None) -> RecipeError:
+        """A problem with one key of this figure, at the line where that key (or its swept value) was written."""
+        key = key_path[0] if key_path else ""
+        if sweep_point and key in sweep_point and "sweep" in self.origins:
+            doc, path = self.origins["sweep"]
+            path = path + (key, index_of(self.sweep[key], sweep_point[key])) + key_path[1:]
+        else:
+            doc, path = self.origins.get(key) or self.origins[""]
+            path = path + key_path[1:] if key in self.origins else path
+        line, column = doc.where(path)
+        return RecipeError(doc.file, line, column, path, message)
+
+
+def index_of(values: list[Any], value: Any) -> int:
+    return next((i for i, v in enumerate(values) if v == value), 0)
 
 
 @dataclass
@@ -71,10 +90,16 @@ def display(path: Path, root: Path) -> str:
 
 
 def load_books(recipes_root: Path, model_ids: set[str]) -> tuple[list[Book], list[RecipeError]]:
-    """Every book under `recipes_root`, validated; all errors from all files are returned together."""
-    books, errors = [], []
-    for book_file in sorted(recipes_root.glob("*/book.yaml")):
-        book, book_errors = load_book(book_file.parent, recipes_root, model_ids)
+    """Every book under `recipes_root`, validated; all errors from all files are returned together.
+
+    Nothing is skipped silently: a folder of YAML files without book.yaml, a `.yml` file or a YAML file outside
+    a book is an error that says what to rename."""
+    books, errors = [], stray_files(recipes_root)
+    for folder in sorted(p for p in recipes_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if not (folder / "book.yaml").exists():
+            errors += missing_book_yaml(folder, recipes_root)
+            continue
+        book, book_errors = load_book(folder, recipes_root, model_ids)
         errors += book_errors
         if book is not None:
             books.append(book)
@@ -82,26 +107,93 @@ def load_books(recipes_root: Path, model_ids: set[str]) -> tuple[list[Book], lis
     return books, errors
 
 
+def stray_files(recipes_root: Path) -> list[RecipeError]:
+    """YAML files directly under recipes/ other than site.yaml: they belong to no book."""
+    errors = []
+    for file in sorted(recipes_root.iterdir()):
+        if file.suffix.lower() in YAML_SUFFIXES and file.name != "site.yaml":
+            hint = ("rename it to site.yaml" if file.stem.lower() == "site" else
+                    "move it into a book folder (recipes/<book>/, beside a book.yaml)")
+            errors.append(RecipeError(display(file, recipes_root), 1, 1, (), f"not read: {hint}"))
+    return errors
+
+
+def missing_book_yaml(folder: Path, root: Path) -> list[RecipeError]:
+    """A folder holding YAML but no book.yaml would vanish from the site: say so (asset folders are fine)."""
+    yaml_files = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES)
+    if not yaml_files:
+        return []
+    near = [n for n in yaml_files if n.lower() in ("book.yml", "book.yaml", "books.yaml", "book.yaml.yaml")]
+    hint = f"rename {near[0]} to book.yaml" if near else "add a book.yaml (title, model) to make it a book"
+    return [RecipeError(display(folder / "book.yaml", root), 0, 0, (),
+                        f"missing: the folder holds {', '.join(yaml_files[:5])} but no book.yaml; {hint}")]
+
+
+def load_site(recipes_root: Path) -> tuple[dict[str, Any], list[RecipeError]]:
+    """recipes/site.yaml (title, intro): every key and type checked like a book's."""
+    file = recipes_root / "site.yaml"
+    doc = load_located(file, display(file, recipes_root))
+    if not doc.errors:
+        check_header(doc, doc.data, SITE_KEYS, "site.yaml", required=())
+    data = doc.data if isinstance(doc.data, dict) and not doc.errors else {}
+    return data, doc.errors
+
+
 def load_book(folder: Path, root: Path, model_ids: set[str]) -> tuple[Book | None, list[RecipeError]]:
     doc = load_located(folder / "book.yaml", display(folder / "book.yaml", root))
     data = doc.data if isinstance(doc.data, dict) else {}
     if doc.data is not None or not doc.errors:
         check_header(doc, data, BOOK_KEYS, "book.yaml", required=("title", "model"))
-    if data.get("model") is not None and data.get("model") not in model_ids:
+    if isinstance(data.get("model"), str) and data["model"] not in model_ids:
         doc.error(("model",), f"unknown model {data.get('model')!r}; known: {', '.join(sorted(model_ids))}")
+    problem = slug_problem(folder.name, "book folder")
+    if problem:
+        doc.errors.append(RecipeError(doc.file, 1, 1, (), f"{problem} (rename the folder)"))
+    check_front_matter(doc, data)
     book = Book(folder.name, str(data.get("title", folder.name)), str(data.get("summary", "")),
                 str(data.get("model", "")), int_or(data.get("order"), 0))
     book.front_matter = {k: data[k] for k in HUGO_KEYS if k in data}
     defaults = located_defaults(doc, data)
     errors: list[RecipeError] = []
     first_seen: dict[str, str] = {}
-    for file in sorted(p for p in folder.glob("*.yaml") if p.name != "book.yaml"):
+    slugs: dict[str, str] = {}
+    for file in sorted(p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES and p.name != "book.yaml"):
+        if file.suffix != ".yaml":
+            errors.append(RecipeError(display(file, root), 1, 1, (), f"not read: rename {file.name} to "
+                                                                    f"{file.stem}.yaml"))
+            continue
         section, section_errors = load_section(file, root, book, defaults, first_seen, model_ids)
-        errors += section_errors
+        errors += section_errors + section_slug_errors(file, root, slugs)
         if section is not None:
             book.sections.append(section)
     book.sections.sort(key=lambda s: (s.order, s.slug))
     return (book if not doc.errors else None), doc.errors + errors
+
+
+def section_slug_errors(file: Path, root: Path, slugs: dict[str, str]) -> list[RecipeError]:
+    """A section's name (its file name without the number) must be a valid, unreserved, unique slug."""
+    slug = section_name(file.stem)[1]
+    problem = slug_problem(slug, "section name")
+    if not problem and slug in slugs:
+        problem = f"section name {slug!r} is already taken by {slugs[slug]}; rename one of the files"
+    slugs.setdefault(slug, file.name)
+    return [RecipeError(display(file, root), 1, 1, (), f"{problem} (rename the file)")] if problem else []
+
+
+def check_front_matter(doc: Located, data: dict[str, Any]) -> None:
+    """Hugo front matter: a real YYYY-MM-DD date and lists of strings."""
+    import datetime
+
+    date = data.get("date")
+    if isinstance(date, str):
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            doc.error(("date",), f"expected a date written YYYY-MM-DD, got {date!r}")
+    for key in ("authors", "tags", "categories"):
+        for i, item in enumerate(data.get(key) if isinstance(data.get(key), list) else []):
+            if not isinstance(item, str):
+                doc.error((key, i), f"expected a string, got {item!r}")
 
 
 def section_name(stem: str) -> tuple[int, str]:

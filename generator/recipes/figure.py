@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.modes.base import MODES, Mode, Param
 from generator.recipes.located_yaml import KeyPath, Located
-from generator.recipes.schema import FIGURE_ID, check_keys, check_value, figure_keys
+from generator.recipes.schema import (FIGURE_ID, MAX_JOBS, MAX_SEEDS, SLUG_RULE, check_keys, check_value,
+                                      figure_keys)
 
 if TYPE_CHECKING:
     from generator.recipes.book import Book, FigureSpec, Section
@@ -39,6 +41,9 @@ def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Sect
         report(values.get("model", (None, (doc, path)))[1], f"unknown model {model!r}; known: "
                f"{', '.join(sorted(model_ids))}")
     inputs = {name: values[name][0] for name in (*mode.inputs, *mode.optional_inputs) if name in values}
+    for name in inputs:
+        check_input(values[name][1], inputs[name])
+    check_job_count(origin_of(values, "sweep", (doc, path)), len(seeds), sweep)
     for name in mode.inputs:
         if name not in values:
             doc.error(path, f"mode {mode.name!r} needs an input image {name!r} (a path relative to the "
@@ -50,7 +55,31 @@ def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Sect
     return FigureSpec(book.slug, section.slug, raw["id"], mode.name, model, values.get("title", ("",))[0],
                       values.get("caption", ("",))[0], list(values.get("prompts", ([],))[0]), seeds, pick,
                       sweep, params, inputs, values.get("resize", ("squash",))[0], doc.file,
-                      doc.where(path)[0], recipe_dir)
+                      doc.where(path)[0], recipe_dir, origins={"": (doc, path), **{k: v[1] for k, v in values.items()}})
+
+
+def origin_of(values: dict[str, tuple[Any, Origin]], key: str, fallback: Origin) -> Origin:
+    return values[key][1] if key in values else fallback
+
+
+def check_input(origin: Origin, spec: Any) -> None:
+    """An input's form (path, builtin, or https URL with a 64-hex sha256), checked where it was written."""
+    from generator.images import input_spec_problems
+
+    doc, path = origin
+    for subpath, message in input_spec_problems(spec):
+        doc.error(path + subpath, message)
+
+
+def check_job_count(origin: Origin, seeds: int, sweep: dict[str, list[Any]]) -> None:
+    """seeds × every sweep combination, counted before anything is expanded."""
+    count = seeds
+    for values in sweep.values():
+        count *= len(values)
+    if count > MAX_JOBS:
+        sizes = " × ".join([str(seeds), *(f"{len(v)} {k}" for k, v in sweep.items())])
+        report(origin, f"this figure expands to {count:,} jobs ({sizes} seeds/values), more than {MAX_JOBS:,}; "
+                       f"split it into several figures")
 
 
 
@@ -64,6 +93,9 @@ def check_mode(doc: Located, path: KeyPath, raw: dict[str, Any]) -> Mode | None:
     name = raw.get("mode")
     if name is None:
         doc.error(path, "missing required key 'mode'")
+    elif not isinstance(name, str):
+        doc.error(path + ("mode",), f"expected a mode name (a string), got {name!r}")
+        return None
     elif name not in MODES:
         doc.error(path + ("mode",), f"unknown mode {name!r}; expected one of: {', '.join(sorted(MODES))}")
     return MODES.get(name) if isinstance(name, str) else None
@@ -74,7 +106,8 @@ def check_identity(doc: Located, path: KeyPath, raw: dict[str, Any]) -> None:
     if fid is None:
         doc.error(path, "missing required key 'id'")
     elif not isinstance(fid, str) or not FIGURE_ID.match(fid):
-        doc.error(path + ("id",), f"expected an id of lowercase letters, digits and '-', got {fid!r}")
+        doc.error(path + ("id",), f"expected an id of lowercase letters, digits and '-' ({SLUG_RULE}), "
+                                  f"got {fid!r}")
 
 
 def merged_values(doc: Located, path: KeyPath, raw: dict[str, Any], mode: Mode,
@@ -113,8 +146,13 @@ def check_seeds(doc: Located, path: KeyPath, values: dict[str, tuple[Any, Origin
     if not seeds:
         report(origin, "expected at least one seed")
         return [0], 0
+    if len(seeds) > MAX_SEEDS:
+        report(origin, f"{len(seeds):,} seeds, more than {MAX_SEEDS:,} for one figure; use fewer seeds "
+                       f"(each seed is a full run of the figure)")
+        return [0], 0
     if len(set(seeds)) != len(seeds):
-        report(origin, f"seeds repeat: {seeds}")
+        repeated = sorted(s for s, n in Counter(seeds).items() if n > 1)
+        report(origin, f"seeds repeat: {repeated[:10]}")
     pick, pick_origin = values.get("pick", (seeds[0], (doc, path)))
     if pick not in seeds:
         report(pick_origin, f"pick {pick} is not one of the seeds {seeds}")

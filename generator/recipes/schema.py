@@ -7,6 +7,7 @@ and what was expected.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from typing import Any
 
@@ -18,7 +19,16 @@ BOOK_KEYS = {"title": str, "summary": str, "model": str, "order": int, "defaults
              "date": (str, datetime.date), "authors": list, "tags": list, "categories": list}
 HUGO_KEYS = ("date", "authors", "tags", "categories")
 SECTION_KEYS = {"title": str, "order": int, "intro": str, "defaults": dict, "figures": list}
-FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SITE_KEYS = {"title": str, "intro": str}
+# Book folders, section names and figure ids become folder names, file names and anchors.
+FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+SLUG = FIGURE_ID
+RESERVED_SLUGS = ("img", "hugo")        # top-level folders of the site (site/render.py's RESERVED)
+SLUG_RULE = "1–64 characters from a–z, 0–9 and '-', starting with a letter or digit"
+
+SEED_MAX = 2**32 - 1                    # seeds: 0 ≤ seed < 2³², portable to every RNG (numpy, torch)
+MAX_SEEDS = 1000                        # seeds of one figure
+MAX_JOBS = 10_000                       # jobs of one figure: seeds × every sweep combination
 
 # Keys every figure may have, whatever its mode.
 COMMON = {
@@ -28,8 +38,8 @@ COMMON = {
     "caption": Param(str, default="", help="Markdown under the figure"),
     "model": Param(str, help="model preset; defaults to the book's"),
     "prompts": Param(list, default=[], items=str, help="prompts, in the order the mode expects"),
-    "seeds": Param(list, default=[0], items=int, minimum=0, help="one image (set) per seed"),
-    "pick": Param(int, minimum=0, help="the seed shown large; defaults to the first"),
+    "seeds": Param(list, default=[0], items=int, minimum=0, maximum=SEED_MAX, help="one image (set) per seed"),
+    "pick": Param(int, minimum=0, maximum=SEED_MAX, help="the seed shown large; defaults to the first"),
     "sweep": Param(dict, default={}, help="parameter → list of values; one job per combination"),
     "resize": Param(str, default="squash", choices=("squash", "crop"), help="how input images fit the model"),
 }
@@ -37,7 +47,7 @@ COMMON = {
 
 def type_name(kind: type | tuple[type, ...]) -> str:
     names = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
-             list: "a list", dict: "a mapping"}
+             list: "a list", dict: "a mapping", type(None): "nothing (null)", datetime.date: "a date"}
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
@@ -63,6 +73,8 @@ def check_value(doc: Located, path: KeyPath, value: Any, param: Param) -> bool:
             if param.items is not None:
                 check_value(doc, path + (i,), item, Param(param.items, minimum=param.minimum,
                                                           maximum=param.maximum))
+    elif isinstance(value, float) and not math.isfinite(value):
+        doc.error(path, f"expected a finite number, got {value!r}")
     elif is_kind(value, (int, float)) and not isinstance(value, bool):
         check_range(doc, path, value, param)
     return len(doc.errors) == ok_before
@@ -78,13 +90,30 @@ def check_range(doc: Located, path: KeyPath, value: float, param: Param) -> None
 
 def check_keys(doc: Located, path: KeyPath, mapping: Any, allowed: dict[str, Any], what: str) -> bool:
     if not isinstance(mapping, dict):
-        doc.error(path, f"expected a mapping for {what}, got {type(mapping).__name__}")
+        doc.error(path, f"expected a mapping for {what}, got {type_name(type(mapping))}")
         return False
     for key in mapping:
         if key not in allowed:
             doc.error(path + (key,), f"unknown key {key!r} in {what}; expected one of: "
-                                     f"{', '.join(sorted(map(str, allowed)))}")
+                                     f"{', '.join(sorted(map(str, allowed)))}{closest(key, allowed)}")
     return True
+
+
+def closest(key: Any, allowed: Any) -> str:
+    """' (did you mean 'x'?)' for a near miss, else ''."""
+    import difflib
+
+    match = difflib.get_close_matches(str(key), list(map(str, allowed)), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def slug_problem(slug: str, what: str) -> str | None:
+    """Why `slug` cannot name a book or section (it becomes a folder and an anchor), or None."""
+    if not SLUG.match(slug):
+        return f"{what} {slug!r} is not a valid name: use {SLUG_RULE}"
+    if slug in RESERVED_SLUGS:
+        return f"{what} {slug!r} is reserved (the site uses {', '.join(RESERVED_SLUGS)}); choose another name"
+    return None
 
 
 def figure_keys(mode: Mode | None) -> dict[str, Param]:
