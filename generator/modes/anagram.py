@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from generator.modes.base import Param, Result, register
+from generator.modes.base import Param, ParamError, Result, register
 from generator.modes.common import GUIDED, ModelMode, as_image, with_upsampled
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class Anagram(ModelMode):
     def resolve(self, params: dict[str, Any], spec: Any) -> dict[str, Any]:
         unknown = [v for v in params["views"] if v not in VIEW_NAMES]
         if unknown:
-            raise ValueError(f"mode 'anagram': unknown view(s) {unknown}; choose from {', '.join(VIEW_NAMES)}")
+            raise ParamError("views", f"mode 'anagram': unknown view(s) {unknown}; choose from {', '.join(VIEW_NAMES)}")
         return super().resolve(params, spec)
 
     def check(self, job: Job) -> None:

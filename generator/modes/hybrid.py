@@ -26,6 +26,12 @@ class Hybrid(ModelMode):
         **GUIDED,
     }
 
+    def check_params(self, params, inputs, image_size, project_root):  # type: ignore[no-untyped-def]
+        """The stage-I low-pass kernel (made odd) must fit the image with reflect padding."""
+        from generator.modes.common import kernel_problems
+
+        return kernel_problems("kernel_size", params["kernel_size"] + (params["kernel_size"] % 2 == 0), image_size)
+
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         """Prompts in order: far (low frequencies), near (high frequencies); their estimates add up."""
         from generator.diffusion.factorizations import hybrid
