@@ -190,14 +190,33 @@ def test_shared_column_labels_become_headings(site):
     assert html.count("t = 1 plain") == 1 + 2                  # heading + two alt texts
 
 
-def test_pending_figure_shows_placeholders_and_the_command(site):
+def test_pending_figure_shows_a_notice_the_command_and_folded_detail(site):
     view, out = site
     render_site(view, out)
     html = (out / "book/index.html").read_text("utf-8")
-    assert html.count('class="ph"') == 2
-    assert '<pre class="command"><code>gallery build --figure later plain</code></pre>' in html
-    assert "2 jobs of this figure have not run yet" in html and "<li>anagram seed 1 plain</li>" in html
-    assert "Images made with tiny model" in html and "Images made with model plain" in html
+    assert 'class="ph"' not in html                             # nothing stored: no empty placeholders
+    assert '<code class="command">gallery build --figure later plain</code>' in html
+    assert "Not generated yet</strong>" in html and "2 images not generated yet" in html
+    details = html[html.index("<details>"):html.index("</details>")]
+    assert "<li>anagram seed 1 plain</li>" in details and "gallery build --figure later plain" in details
+
+
+def test_model_is_described_once_in_the_book_header(site):
+    view, out = site
+    render_site(view, out)
+    html = (out / "book/index.html").read_text("utf-8")
+    assert html.count("model plain") == 1 and '<p class="model">' in html
+    assert "Images made with tiny model" in html                # a figure made by another model says so
+
+
+def test_partly_pending_figure_keeps_placeholders(site):
+    view, out = site
+    figure = view.books[0].sections[0].figures[0]
+    figure.others.append(Panel(None, "seed 4"))
+    figure.pending = ["seed 4"]
+    render_site(view, out)
+    html = (out / "book/index.html").read_text("utf-8")
+    assert html.count('class="ph"') == 1
 
 
 def test_index_lists_every_book_section_and_model(site):
@@ -205,7 +224,7 @@ def test_index_lists_every_book_section_and_model(site):
     render_site(view, out)
     html = (out / "index.html").read_text("utf-8")
     assert 'href="book/index.html#first"' in html and 'href="book/index.html#second"' in html
-    assert "Images made with model plain · 2 figures, 1 pending" in html
+    assert "5 October 2024 · 2 figures, 1 pending" in html
 
 
 # ---- atomic, deterministic, safe ----

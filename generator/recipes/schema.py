@@ -16,8 +16,10 @@ from generator.recipes.located_yaml import KeyPath, Located
 
 BOOK_KEYS = {"title": str, "summary": str, "model": str, "order": int, "defaults": dict,
              # front matter for the Hugo page bundle of the book
-             "date": (str, datetime.date), "authors": list, "tags": list, "categories": list}
-HUGO_KEYS = ("date", "authors", "tags", "categories")
+             "date": (str, datetime.date), "authors": list, "tags": list, "categories": list,
+             # the site: the index's cover pictures ("figure-id" or "figure-id/image"), the closing words
+             "cover": list, "closing": str}
+HUGO_KEYS = ("date", "authors", "tags", "categories", "cover", "closing")   # kept in Book.front_matter
 SECTION_KEYS = {"title": str, "order": int, "intro": str, "defaults": dict, "figures": list}
 SITE_KEYS = {"title": str, "intro": str}
 # Book folders, section names and figure ids become folder names, file names and anchors.

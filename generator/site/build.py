@@ -6,8 +6,9 @@ from generator.modes.base import MODES
 from generator.project import Plan
 from generator.recipes.book import Book, FigureSpec
 from generator.recipes.expand import FigureJobs
+from generator.site import inputs
 from generator.site.layout import FigureResults
-from generator.site.page import BookView, SectionView, SiteView
+from generator.site.page import BookView, FigureView, SectionView, SiteView
 from generator.store import Store
 
 
@@ -15,7 +16,12 @@ def command_for(figure: FigureSpec, needs_model: bool) -> str:
     """The exact command that generates a pending figure."""
     if figure.model == "digits" or not needs_model:
         return "make gallery"
-    return f".venv/bin/gallery build --book {figure.book} --figure {figure.id}   # needs a GPU and the DeepFloyd weights"
+    return f".venv/bin/gallery build --book {figure.book} --figure {figure.id}"
+
+
+def book_command(book: Book) -> str:
+    """The one command that generates every pending figure of a book."""
+    return "make gallery" if book.model == "digits" else f".venv/bin/gallery build --book {book.slug}"
 
 
 def site_view(plan: Plan, store: Store) -> SiteView:
@@ -24,18 +30,30 @@ def site_view(plan: Plan, store: Store) -> SiteView:
 
 
 def book_view(book: Book, by_id: dict[tuple[str, str], FigureJobs], store: Store) -> BookView:
-    sections = []
-    model = ""
+    sections, model = [], ""
     for section in book.sections:
         views = []
         for figure in section.figures:
             expanded = by_id.get((book.slug, figure.id))
             if expanded is None:          # filtered out by --figure: not part of this render
                 continue
-            mode = MODES[figure.mode]
-            outcomes = [(job, store.get(job.key)) for job in expanded.jobs]
-            results = FigureResults(figure, expanded.spec, outcomes, command_for(figure, mode.needs_model))
-            views.append(mode.layout(results))
-            model = model or expanded.spec.description
+            model = model or (expanded.spec.description if figure.model == book.model else "")
+            views.append(figure_view(figure, expanded, store))
         sections.append(SectionView(section.slug, section.title, section.intro, views))
-    return BookView(book.slug, book.title, book.summary, model, sections, extras=dict(book.front_matter))
+    extras = dict(book.front_matter)
+    extras["command"] = book_command(book)
+    if book.model != "digits":
+        extras["needs"] = "a CUDA GPU and the model's weights"
+    return BookView(book.slug, book.title, book.summary, model, sections, extras=extras)
+
+
+def figure_view(figure: FigureSpec, expanded: FigureJobs, store: Store) -> FigureView:
+    """The mode's layout of the stored results; while some are pending, the inputs that need no model."""
+    mode = MODES[figure.mode]
+    outcomes = [(job, store.get(job.key)) for job in expanded.jobs]
+    view = mode.layout(FigureResults(figure, expanded.spec, outcomes, command_for(figure, mode.needs_model)))
+    if view.pending and expanded.jobs:
+        view.inputs = inputs.previews(expanded.jobs[0], expanded.spec)
+        view.settings = inputs.settings(expanded.jobs)
+        view.needs = "a CUDA GPU and the model's weights" if mode.needs_model and figure.model != "digits" else ""
+    return view

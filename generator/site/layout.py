@@ -1,4 +1,9 @@
-"""Stored results → a figure's panels. Modes may override; this default covers most of them."""
+"""Stored results → a figure's panels. Modes may override; this default covers most of them.
+
+The picked seed is shown large (one row, or one row per sweep point); the other seeds follow as a compact grid
+of their main image, one row per seed in the order of the sweep points above. Labels come from
+generator.site.labels, so they say what a reader needs, not what a recipe key is called.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,14 @@ from typing import Any
 from generator.jobs import Job
 from generator.models.base import ModelSpec
 from generator.recipes.book import FigureSpec
+from generator.site import labels
 from generator.site.page import FigureView, Grid, Panel
 from generator.store import StoredResult
 
 Outcome = tuple[Job, StoredResult | None]
+
+# Modes whose first image is the one that stands for a result (an anagram's upright reading).
+FIRST_IMAGE_STANDS = {"anagram"}
 
 
 @dataclass
@@ -26,39 +35,69 @@ class FigureResults:
         return [(j, r) for j, r in self.jobs if j.seed == self.figure.pick]
 
 
-def sweep_label(values: dict[str, Any]) -> str:
-    """What varies, in words: `t = 250`, or the prompts themselves when prompts are swept."""
-    return ", ".join(" / ".join(f"“{p}”" for p in v) if k == "prompts" else f"{k} = {v}"
-                     for k, v in values.items())
-
-
-def show(value: Any) -> str:
-    """A result's number or mapping as a reader would write it."""
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {show(v)}" for k, v in value.items())
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+def sweep_label(job: Job) -> str:
+    """What varies between the sweep points, in words: `t = 250`, `20 steps`, `“7”`."""
+    return labels.sweep_label(job.sweep, job.params)
 
 
 def job_label(job: Job) -> str:
-    return ", ".join(filter(None, [sweep_label(job.sweep), f"seed {job.seed}"]))
+    return ", ".join(filter(None, [sweep_label(job), f"seed {job.seed}"]))
 
 
-def primary(result: StoredResult) -> Any:
-    """The image that stands for a result in small strips: the last one (the final output)."""
-    return list(result.images.values())[-1]
+def panel_label(name: str, result: StoredResult) -> str:
+    """A stored image's label with the numbers that belong to it ('blurred, σ 1.5, PSNR 23.7 dB')."""
+    prompts = result.info.get("prompts") if isinstance(result.info.get("prompts"), dict) else None
+    return labels.with_numbers(labels.image_label(name, prompts), name, result.info)
+
+
+def standing_image(mode: str, result: StoredResult) -> tuple[str, Any]:
+    """The image that stands for a result in the grid of other seeds: the final output (an anagram: upright)."""
+    items = list(result.images.items())
+    return items[0] if mode in FIRST_IMAGE_STANDS else items[-1]
 
 
 def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView:
-    """Picked seed large (one row, or one row per sweep point), other seeds as a strip of final images."""
+    """Picked seed large (one row, or one row per sweep point), other seeds as a compact grid below it."""
     pixelated = r.spec.image_size < 128
     grids = [main_grid(r.picked, shared, pixelated)]
     if len(grids[0].rows) > 1 and (lead := shared_panels(r.picked, shared, pixelated)):
         grids.insert(0, Grid([lead]))           # the input once, above a grid of one row per sweep point
-    others = [Panel(primary(res) if res else None, job_label(job), pixelated)
-              for job, res in r.jobs if job.seed != r.figure.pick]
-    return figure_view(r, grids, others)
+    others = [other_panel(r.figure.mode, job, res, pixelated) for job, res in r.jobs if job.seed != r.figure.pick]
+    view = figure_view(r, grids, others)
+    view.others_cols = len(r.picked) if len(r.picked) > 1 else 0
+    if others and r.figure.mode in FIRST_IMAGE_STANDS:
+        view.others_title = "Other seeds, " + labels.image_label(next(iter(r.picked[0][0].params.get("views", ["identity"]))))
+    describe(view, r.figure.pick)
+    return view
+
+
+MODE_NOUNS = {"forward": "forward process", "blur_denoise": "Gaussian-blur denoising",
+              "one_step": "one-step denoising", "iterative": "iterative denoising", "sample": "sample",
+              "cfg": "CFG sample", "sdedit": "SDEdit", "inpaint": "inpainting", "text_img2img": "image-to-image",
+              "anagram": "visual anagram", "hybrid": "hybrid image", "loss_curve": "training loss curve",
+              "epoch_samples": "samples during training", "evaluation": "evaluation"}
+
+
+def describe(view: FigureView, seed: int | None) -> None:
+    """Alt text for every picture of the picked seed: what it is, what varies, which seed."""
+    noun = MODE_NOUNS.get(view.mode, view.mode.replace("_", " "))
+    for grid in view.grids:
+        for i, row in enumerate(grid.rows):
+            row_label = grid.row_labels[i] if i < len(grid.row_labels) else ""
+            for p in row:
+                if not p.alt:
+                    what = ", ".join(filter(None, [row_label, p.label]))
+                    p.alt = f"{noun}, {what}" + (f", seed {seed}" if seed is not None and view.model else "")
+    for p in view.others:
+        p.alt = f"{noun}, {p.alt}" if p.alt else p.alt
+
+
+def other_panel(mode: str, job: Job, res: StoredResult | None, pixelated: bool) -> Panel:
+    if res is None:
+        return Panel(None, job_label(job), pixelated, alt=job_label(job))
+    name, path = standing_image(mode, res)
+    what = panel_label(name, res)
+    return Panel(path, job_label(job), pixelated, alt=f"{what}, {job_label(job)}")
 
 
 def figure_view(r: FigureResults, grids: list[Grid], others: list[Panel]) -> FigureView:
@@ -69,23 +108,31 @@ def figure_view(r: FigureResults, grids: list[Grid], others: list[Panel]) -> Fig
 
 
 def facts(picked: list[Outcome]) -> list[tuple[str, str]]:
-    """Result numbers under a figure: once when every sweep point agrees, else one per sweep point."""
+    """Result numbers under a figure, in words: once when every sweep point agrees, else one per sweep point.
+
+    A number that a label already shows (the swept value, a PSNR on its image) is left out.
+    """
     infos = [(job, res.info) for job, res in picked if res]
-    keys = list(dict.fromkeys(k for _, info in infos for k in info))
+    keys = [k for k in dict.fromkeys(k for _, info in infos for k in info)
+            if not any(k in job.sweep for job, _ in infos)]
     out = []
     for key in keys:
         values = [(job, info.get(key)) for job, info in infos]
+        shown = labels.fact(key, values[0][1])
+        if shown is None:
+            continue
         if len({repr(v) for _, v in values}) == 1:
-            out.append((key, show(values[0][1])))
+            out.append(shown)
         else:
-            out += [(f"{sweep_label(job.sweep)}: {key}", show(v)) for job, v in values]
+            out += [(f"{sweep_label(job)}: {shown[0]}", labels.fact(key, v)[1]) for job, v in values]
     return out
 
 
 def shared_panels(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -> list[Panel]:
     """The images every sweep point shares (e.g. the original), taken from the first stored result."""
     done = [res for _, res in picked if res]
-    return [Panel(done[0].images[n], n, pixelated) for n in shared if done and n in done[0].images]
+    return [Panel(done[0].images[n], panel_label(n, done[0]), pixelated) for n in shared
+            if done and n in done[0].images]
 
 
 def main_grid(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -> Grid:
@@ -93,11 +140,12 @@ def main_grid(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -
         job, res = picked[0]
         if res is None:
             return Grid([[Panel(None, job_label(job), pixelated)]])
-        return Grid([[Panel(path, name, pixelated) for name, path in res.images.items()]])
+        return Grid([[Panel(path, panel_label(name, res), pixelated) for name, path in res.images.items()]])
     lead = shared_panels(picked, shared, pixelated)
     own = [[(n, p) for n, p in res.images.items() if n not in shared] if res else [] for _, res in picked]
     if all(len(o) <= 1 for o in own):       # one picture per sweep point: a single labelled row
-        row = [Panel(o[0][1] if o else None, sweep_label(job.sweep), pixelated) for (job, _), o in zip(picked, own)]
+        row = [Panel(o[0][1] if o else None, sweep_label(job), pixelated) for (job, _), o in zip(picked, own)]
         return Grid([lead + row])
-    rows = [[Panel(p, n, pixelated) for n, p in o] or [Panel(None, "pending", pixelated)] for o in own]
-    return Grid(rows, [sweep_label(job.sweep) for job, _ in picked])
+    rows = [[Panel(p, panel_label(n, res), pixelated) for n, p in o] or [Panel(None, "pending", pixelated)]
+            for (_, res), o in zip(picked, own)]
+    return Grid(rows, [sweep_label(job) for job, _ in picked])

@@ -14,7 +14,11 @@ class Panel:
     image: Path | None            # a PNG in the store; None while pending
     label: str = ""               # what this panel is: "t = 250", "seed 181", "estimate"
     pixelated: bool = False       # upscale with nearest-neighbour (tiny images such as 32×32 digits)
-    alt: str = ""
+    alt: str = ""                 # what the picture shows, for readers who cannot see it
+    data: bytes | None = None     # a picture made at render time (an input preview, a chart) instead of a file
+    suffix: str = ".png"          # the file type of `data`
+    motion: str = ""              # a CSS transform that turns this picture into its other reading
+    frames: bytes | None = None   # an animated WebP from one reading to the other (permutation views)
 
 
 @dataclass
@@ -38,6 +42,11 @@ class FigureView:
     command: str = ""             # the exact command that generates what is pending
     info: list[tuple[str, str]] = field(default_factory=list)   # (label, value) facts shown under it
     title: str = ""               # optional heading over the figure
+    others_title: str = ""        # what the other seeds' pictures show ("Other seeds, upright")
+    others_cols: int = 0          # the other seeds' pictures per row (one per sweep point); 0: one wrapping row
+    inputs: list[Panel] = field(default_factory=list)         # model-free inputs shown while results are pending
+    settings: list[tuple[str, str]] = field(default_factory=list)   # prompts and settings, in words
+    needs: str = ""               # what generating the pending images needs, in words ("a CUDA GPU")
 
 
 @dataclass

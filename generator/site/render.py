@@ -17,7 +17,9 @@ leaves the previous site as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -58,6 +60,8 @@ class Cell:
     alt: str
     pixelated: bool
     ratio: str                          # CSS aspect-ratio for a placeholder, "w / h"
+    motion: str = ""                    # CSS transform to the other reading (anagrams)
+    frames: SiteImage | None = None     # animated WebP from one reading to the other
 
 
 @dataclass
@@ -82,7 +86,22 @@ class FigureOut:
     anchor: str
     grids: list[GridOut]
     others: list[Cell]
-    missing: str                        # "3 images are missing."
+    missing: str                        # "3 images not generated yet"
+    inputs: list[Cell] = field(default_factory=list)   # model-free inputs of a pending figure
+    main_cols: int = 1                  # columns of the grid holding the picked result (sizes the others)
+    other_model: str = ""               # the model that made it, when it is not the book's
+
+    @property
+    def main_pcols(self) -> int:
+        """Columns of the main grid on a phone: a single labelled row wraps after 4 pictures."""
+        main = next((g for g in reversed(self.grids) if g.rows), None)
+        single = main is not None and len(main.rows) == 1 and not main.colheads
+        return min(self.main_cols, 4) if single else self.main_cols
+
+    @property
+    def shown(self) -> bool:
+        """Some result of this figure is stored (else only its inputs and settings are shown)."""
+        return any(c.image for g in self.grids for r in g.rows for c in r.cells) or any(c.image for c in self.others)
 
 
 @dataclass
@@ -99,6 +118,8 @@ class BookOut:
     sections: list[SectionOut]
     counts: str = ""
     cover: list[tuple[str, Cell]] = field(default_factory=list)   # (figure anchor, picture) for the index
+    pending_model: int = 0              # figures that wait for a model run
+    figure_count: int = 0
 
 
 class ImageStore:
@@ -129,6 +150,16 @@ class ImageStore:
             self.names.add(src)
         self.by_source[source] = image = SiteImage(src, width, height)
         return image
+
+    def add_bytes(self, data: bytes, suffix: str, size: tuple[int, int]) -> SiteImage:
+        """A picture made at render time (an input preview, a chart, an animation), named by its bytes."""
+        src = f"img/{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+        if src not in self.names:
+            target = self.site_dir / src
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(data)
+            self.names.add(src)
+        return SiteImage(src, *size)
 
 
 def render_site(site: SiteView, out_dir: Path, templates: Path | None = None,
@@ -185,6 +216,7 @@ def environment(templates: Path = TEMPLATES) -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["markdown"] = markdown
     env.globals["made_with"] = made_with
+    env.globals["byline"] = byline
     return env
 
 
@@ -197,15 +229,33 @@ def made_with(model: str) -> str:
     return f"Images made with {model}" if model else "Computed without a model"
 
 
+def byline(book: BookView) -> str:
+    """'By Ada Lovelace · 26 November 2026' from the book's authors and date (either may be missing)."""
+    authors = [str(a) for a in book.extras.get("authors") or []]
+    date = book.extras.get("date")
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            pass
+    when = f"{date.day} {date:%B %Y}" if isinstance(date, dt.date) else str(date or "")
+    who = "By " + (", ".join(authors[:-1]) + " and " + authors[-1] if len(authors) > 1 else authors[0]) \
+        if authors else ""
+    return " · ".join(filter(None, [who, when]))
+
+
 # ---- page model → template data ----
 
 def _book(book: BookView, images: ImageStore) -> BookOut:
     sections = [SectionOut(s, [_figure(f, f"{book.slug}/{s.slug}", images) for f in s.figures], "")
                 for s in book.sections]
+    for f in (f for s in sections for f in s.figures):       # the book's model is described once, in its header
+        f.other_model = f.view.model if f.view.model and f.view.model != book.model else ""
     for s in sections:
         s.counts = _counts(s.figures)
     figures = [f for s in sections for f in s.figures]
-    return BookOut(book, book.slug, sections, _counts(figures), _cover(figures))
+    waiting = sum(1 for f in figures if f.view.pending and f.view.model)
+    return BookOut(book, book.slug, sections, _counts(figures), _cover(figures), waiting, len(figures))
 
 
 def _cover(figures: list[FigureOut], n: int = 4) -> list[tuple[str, Cell]]:
@@ -223,9 +273,11 @@ def _figure(fig: FigureView, where: str, images: ImageStore) -> FigureOut:
     ratio = _ratio([p for g in fig.grids for row in g.rows for p in row] + fig.others)
     grids = [_grid(g, where, images, ratio) for g in fig.grids]
     others = [_cell(p, images, where, ratio, p.label or f"other sample {k + 1}") for k, p in enumerate(fig.others)]
+    inputs = [_cell(p, images, where, ratio, p.label) for p in fig.inputs]
     n = len(fig.pending)
-    missing = f"{n} job{'s' if n != 1 else ''} of this figure {'have' if n != 1 else 'has'} not run yet:"
-    return FigureOut(fig, f"fig-{fig.id}", grids, others, missing)
+    missing = f"{n} image{'s' if n != 1 else ''}"
+    main = next((g for g in reversed(grids) if g.rows), None)
+    return FigureOut(fig, f"fig-{fig.id}", grids, others, missing, inputs, main.cols if main else 1)
 
 
 def _grid(grid: Grid, where: str, images: ImageStore, ratio: str) -> GridOut:
@@ -245,8 +297,21 @@ def _grid(grid: Grid, where: str, images: ImageStore, ratio: str) -> GridOut:
 
 
 def _cell(p: Panel, images: ImageStore, where: str, ratio: str, alt: str, keep_label: bool = True) -> Cell:
-    image = images.add(Path(p.image), where) if p.image is not None else None
-    return Cell(image, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio)
+    if p.data is not None:
+        image = images.add_bytes(p.data, p.suffix, _size(p.data, p.suffix))
+    else:
+        image = images.add(Path(p.image), where) if p.image is not None else None
+    frames = images.add_bytes(p.frames, ".webp", (image.width, image.height)) if p.frames and image else None
+    return Cell(image, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio, p.motion, frames)
+
+
+def _size(data: bytes, suffix: str) -> tuple[int, int]:
+    """A picture's intrinsic size: an SVG's viewBox, else what PIL reads."""
+    if suffix == ".svg":
+        box = re.search(rb'viewBox="0 0 ([0-9.]+) ([0-9.]+)"', data)
+        return (round(float(box[1])), round(float(box[2]))) if box else (720, 360)
+    with Image.open(io.BytesIO(data)) as im:
+        return im.size
 
 
 def _alt(p: Panel, row_label: str, i: int, j: int) -> str:

@@ -1,0 +1,115 @@
+"""What a pending figure can show without a model: its input image as the model will see it, the inpainting
+mask and hole, its prompts and settings in words. Pure PIL (no torch), so rendering stays fast."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Sequence
+
+from PIL import Image, ImageDraw
+
+from generator.jobs import Job
+from generator.models.base import ModelSpec
+from generator.site import labels
+from generator.site.page import Panel
+
+
+def preprocess(path: str, size: int, channels: int, resize: str = "squash") -> Image.Image:
+    """The input at the model's size, as generator.images.load_image makes it (squash or centre crop, Lanczos)."""
+    with Image.open(path) as img:
+        img = img.convert("RGB" if channels == 3 else "L")
+        if resize == "crop":
+            side = min(img.size)
+            left, top = (img.width - side) // 2, (img.height - side) // 2
+            img = img.crop((left, top, left + side, top + side))
+        return img.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def png(img: Image.Image) -> bytes:
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def rect_mask(size: int, rect: Sequence[int]) -> Image.Image:
+    """The inpainting hole [top, left, bottom, right] as a white rectangle on black (white: to be filled)."""
+    mask = Image.new("L", (size, size), 0)
+    top, left, bottom, right = rect
+    ImageDraw.Draw(mask).rectangle([left, top, right - 1, bottom - 1], fill=255)
+    return mask
+
+
+def with_hole(img: Image.Image, mask: Image.Image) -> Image.Image:
+    """The input with the masked pixels greyed out: what the model is asked to fill."""
+    grey = Image.new(img.mode, img.size, 128 if img.mode == "L" else (128, 128, 128))
+    return Image.composite(grey, img, mask.convert("L"))
+
+
+def previews(job: Job, spec: ModelSpec) -> list[Panel]:
+    """The job's input image(s) at the model's size; for inpainting also the mask and the hole."""
+    if not any(i.name == "image" for i in job.inputs):
+        return []
+    size, channels = spec.image_size, int(job.params.get("channels", spec.channels))
+    resize = str(job.params.get("resize", "squash"))
+    image = preprocess(job.input("image").path, size, channels, resize)
+    px = size < 128
+    panels = [Panel(None, "input", px, alt=f"input image ({_source(job)}), {size}×{size}", data=png(image))]
+    mask = _mask(job, size, resize)
+    if mask is not None:
+        panels += [Panel(None, "mask", px, alt="inpainting mask: white is refilled", data=png(mask)),
+                   Panel(None, "hole", px, alt="input with the hole to fill in grey", data=png(with_hole(image, mask)))]
+    return panels
+
+
+def _mask(job: Job, size: int, resize: str) -> Image.Image | None:
+    if any(i.name == "mask" for i in job.inputs):
+        return preprocess(job.input("mask").path, size, 1, resize).point(lambda v: 255 if v > 127 else 0)
+    rect = job.params.get("rect")
+    return rect_mask(size, rect) if job.mode == "inpaint" and rect else None
+
+
+def _source(job: Job) -> str:
+    source = job.input("image").source
+    return source.removeprefix("builtin:") + (" photo" if source.startswith("builtin:") else "")
+
+
+def settings(jobs: Sequence[Job]) -> list[tuple[str, str]]:
+    """Prompts and settings shared by a figure's jobs, in words (swept values are listed together)."""
+    job = jobs[0]
+    out: list[tuple[str, str]] = []
+    if job.prompts and "prompts" not in job.sweep:
+        out.append(("prompt" if len(job.prompts) == 1 else "prompts", " / ".join(f"“{p}”" for p in job.prompts)))
+    for key in job.sweep:
+        values = list(dict.fromkeys(labels.param_label(key, j.sweep[key], j.params) for j in jobs))
+        out.append(("varies", shared_prefix(values)))
+    out += _fixed(job)
+    seeds = list(dict.fromkeys(j.seed for j in jobs))
+    out.append(("seeds" if len(seeds) > 1 else "seed", ", ".join(map(str, seeds))))
+    return out
+
+
+def _fixed(job: Job) -> list[tuple[str, str]]:
+    p: dict[str, Any] = dict(job.params)
+    out = []
+    if "steps" in p and "steps" not in job.sweep:
+        out.append(("sampling", labels.steps_label(p["steps"])))
+    if "guidance" in p and "guidance" not in job.sweep:
+        out.append(("guidance", labels.param_label("guidance", p["guidance"])))
+    if "i_start" in p and "i_start" not in job.sweep and job.mode != "inpaint":
+        out.append(("start", labels.param_label("i_start", p["i_start"], p)))
+    if p.get("views"):
+        out.append(("views", " / ".join(labels.VIEW_WORDS.get(v, v) for v in p["views"])))
+    if job.mode == "hybrid":
+        out.append(("low-pass", f"Gaussian, kernel {p.get('kernel_size')}, σ = {p.get('sigma')}"))
+    if p.get("upsample"):
+        out.append(("stage II", "upsampled to 256×256"))
+    return out
+
+
+def shared_prefix(values: list[str]) -> str:
+    """'from t = 960', 'from t = 900' → 'from t = 960, 900': the words every value starts with, said once."""
+    heads = {v.rpartition(" ")[0] for v in values}
+    if len(values) > 1 and len(heads) == 1 and next(iter(heads)):
+        head = next(iter(heads))
+        return f"{head} " + ", ".join(v.rpartition(" ")[2] for v in values)
+    return ", ".join(values)
