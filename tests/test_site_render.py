@@ -338,3 +338,43 @@ def test_serve_answers_on_localhost(site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_cover_takes_the_figures_book_yaml_names_then_distinct_pixels(site, tmp_path):
+    view, out = site
+    figure = view.books[0].sections[0].figures[0]
+    twin = tmp_path / "twin.png"                               # same pixels as a.png, different file bytes
+    Image.open(figure.grids[0].rows[0][0].image).save(twin, optimize=True, pnginfo=_text_chunk())
+    figure.grids[0].rows[1][1] = Panel(twin, "t = 2")
+    view.books[0].extras["cover"] = ["grid"]
+    render_site(view, out)
+    html = (out / "index.html").read_text("utf-8")
+    cover = html[html.index('class="cover"'):html.index("</div>", html.index('class="cover"'))]
+    srcs = re.findall(r'src="(img/[^"]+)"', cover)
+    assert len(srcs) == 3                                       # a, b, c: the twin of a is left out
+    pixels = {Image.open(out / s).convert("L").tobytes() for s in srcs}
+    assert len(pixels) == len(srcs)
+    assert srcs[0] != srcs[1] and "fig-grid" in cover[:cover.index(srcs[0])]
+
+
+def _text_chunk():
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("note", "same pixels, other bytes")
+    return info
+
+
+def test_charts_are_svg_with_real_text_legible_on_a_phone():
+    from generator.site import charts
+
+    record = {"step_loss": [1.0 / (1 + i / 50) for i in range(400)]}
+    evaluation = {"cfg": {"per_digit": {str(d): 0.9 + d / 100 for d in range(10)}, "guidance": 4.0},
+                  "unconditional": {"shares": {str(d): 0.1 for d in range(10)}}}
+    for svg in (charts.loss_chart(record), charts.evaluation_chart(evaluation)):
+        text = svg.decode("utf-8")
+        width = float(re.search(r'viewBox="0 0 ([0-9.]+)', text)[1])
+        sizes = [float(s) for s in re.findall(r'font-size="([0-9.]+)"', text)]
+        assert min(sizes) * 358 / width >= 11                 # a 390 px phone shows it 358 px wide
+        assert "<text" in text and "<image" not in text
+    assert "ε̂" in charts.loss_chart(record).decode() and "γ = 4" in charts.evaluation_chart(evaluation).decode()

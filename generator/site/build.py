@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from generator.modes.base import MODES
 from generator.project import Plan
 from generator.recipes.book import Book, FigureSpec
 from generator.recipes.expand import FigureJobs
-from generator.site import inputs
+from generator.site import charts, inputs
 from generator.site.layout import FigureResults
-from generator.site.page import BookView, FigureView, SectionView, SiteView
+from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.store import Store
 
 
@@ -52,6 +55,10 @@ def figure_view(figure: FigureSpec, expanded: FigureJobs, store: Store) -> Figur
     mode = MODES[figure.mode]
     outcomes = [(job, store.get(job.key)) for job in expanded.jobs]
     view = mode.layout(FigureResults(figure, expanded.spec, outcomes, command_for(figure, mode.needs_model)))
+    chart = charts.CHARTS.get(figure.mode)
+    if chart and not view.pending and expanded.jobs:        # drawn as SVG from the record the job read
+        record = json.loads(Path(expanded.jobs[0].input("record").path).read_text())
+        view.grids = [Grid([[Panel(None, "", alt=chart[1], data=chart[0](record), suffix=".svg")]])]
     if view.pending and expanded.jobs:
         view.inputs = inputs.previews(expanded.jobs[0], expanded.spec)
         view.settings = inputs.settings(expanded.jobs)

@@ -128,8 +128,9 @@ class _Pictures:
         if key not in self.done:
             data = (self.site_root / src).read_bytes()
             recipe = f"{Path(src).stem}-{'nearest' if pixelated else 'bicubic'}-{MIN_SIDE}".encode()
-            name = f"{hashlib.sha256(recipe).hexdigest()[:16]}.png"
-            (self.bundle / name).write_bytes(_enlarge(data, pixelated))
+            suffix = Path(src).suffix
+            name = f"{hashlib.sha256(recipe).hexdigest()[:16]}{suffix}"
+            (self.bundle / name).write_bytes(data if suffix == ".svg" else _enlarge(data, pixelated))
             self.done[key] = name
         return self.done[key]
 

@@ -255,17 +255,29 @@ def _book(book: BookView, images: ImageStore) -> BookOut:
         s.counts = _counts(s.figures)
     figures = [f for s in sections for f in s.figures]
     waiting = sum(1 for f in figures if f.view.pending and f.view.model)
-    return BookOut(book, book.slug, sections, _counts(figures), _cover(figures), waiting, len(figures))
+    cover = _cover(figures, images.site_dir, chosen=[str(c) for c in book.extras.get("cover") or []])
+    return BookOut(book, book.slug, sections, _counts(figures), cover, waiting, len(figures))
 
 
-def _cover(figures: list[FigureOut], n: int = 4) -> list[tuple[str, Cell]]:
-    """Up to `n` distinct pictures for the index: each figure's first, then the figures' others in order."""
-    cells = [[(f.anchor, c) for g in f.grids for r in g.rows for c in r.cells if c.image] for f in figures]
-    ordered = [cs[0] for cs in cells if cs] + [x for cs in cells for x in cs[1:]]
+def _cover(figures: list[FigureOut], root: Path, n: int = 4, chosen: list[str] = ()) -> list[tuple[str, Cell]]:
+    """Up to `n` pictures for the index: the figures `cover:` names in book.yaml (their last picked picture),
+    then each figure's pictures in order; never two with the same pixels."""
+    cells = {f.view.id: [(f.anchor, c) for g in f.grids for r in g.rows for c in r.cells if c.image]
+             for f in figures}
+    ordered = [cells[i][-1] for i in chosen if cells.get(i)]
+    ordered += [cs[0] for cs in cells.values() if cs] + [x for cs in cells.values() for x in cs[1:]]
     cover: dict[str, tuple[str, Cell]] = {}
     for anchor, c in ordered:
-        cover.setdefault(c.image.src, (anchor, c))
+        cover.setdefault(_pixels(root / c.image.src), (anchor, c))
     return list(cover.values())[:n]
+
+
+def _pixels(path: Path) -> str:
+    """A hash of a picture's decoded pixels: two files with the same pixels make one cover picture."""
+    if path.suffix == ".svg":
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    with Image.open(path) as im:
+        return hashlib.sha256(im.convert("RGBA").tobytes() + repr(im.size).encode()).hexdigest()
 
 
 def _figure(fig: FigureView, where: str, images: ImageStore) -> FigureOut:
