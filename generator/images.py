@@ -50,7 +50,7 @@ def input_spec_problems(spec: Any) -> list[tuple[tuple[str, ...], str]]:
         return [((), f"expected {INPUT_FORMS}, got {spec!r}")]
     if "builtin" in spec:
         name = spec["builtin"]
-        return [] if name in BUILTIN else [(("builtin",), f"unknown built-in image {name!r}; choose one of: "
+        return [] if isinstance(name, str) and name in BUILTIN else [(("builtin",), f"unknown built-in image {name!r}; choose one of: "
                                                           f"{', '.join(sorted(BUILTIN))}")]
     problems = []
     if not isinstance(spec["url"], str) or not spec["url"].startswith(("https://", "file://")):
@@ -93,7 +93,7 @@ def confined_path(relative: str, recipe_dir: Path, project_root: Path) -> Path:
     """`relative` from the recipe's folder, symlinks resolved; refused unless it stays inside the project."""
     try:
         path = (recipe_dir / relative).resolve()
-    except (OSError, ValueError) as exc:           # a loop of symlinks, a NUL byte
+    except (OSError, RuntimeError, ValueError) as exc:           # a loop of symlinks, a NUL byte
         raise InputError(f"cannot resolve {relative!r}: {exc}") from None
     root = project_root.resolve()
     if not path.is_relative_to(root):
@@ -124,6 +124,8 @@ def read_image_bytes(path: Path) -> bytes:
             img.load()
     except InputError:
         raise
+    except Image.UnidentifiedImageError:
+        raise InputError(f"{path} is not a readable image (not a format Pillow knows)") from None
     except Exception as exc:  # PIL raises many types for corrupt data
         raise InputError(f"{path} is not a readable image ({exc.__class__.__name__}: {exc})") from None
     return data

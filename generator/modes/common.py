@@ -92,7 +92,10 @@ def checked_timesteps(params: dict[str, Any], key: str, total: int) -> list[int]
     try:
         return parse_timesteps(params[key], total)
     except ValueError as exc:
-        raise ParamError(key, str(exc)) from None
+        steps = params[key]
+        message = str(exc).replace(str(steps), f"[{steps[0]}, {steps[1]}, … {len(steps)} values]") if (
+            isinstance(steps, list) and len(steps) > 8) else str(exc)
+        raise ParamError(key, message) from None
 
 
 def kernel_problems(key: str, kernel_size: int, size: int) -> list[Problem]:

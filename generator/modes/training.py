@@ -152,7 +152,7 @@ class EpochSamples(RecordMode):
         """The folder of sheets: inside the project, holding regular files named epoch-NNN.png."""
         try:
             folder = (Path(inputs["record"].path).parent / params["folder"]).resolve()
-        except (OSError, ValueError) as exc:
+        except (OSError, RuntimeError, ValueError) as exc:       # a loop of symlinks, a NUL byte
             return [(("folder",), f"cannot resolve {params['folder']!r}: {exc}")]
         if not folder.is_relative_to(project_root.resolve()):
             return [(("folder",), f"{params['folder']!r} resolves to {folder}, outside the project; "

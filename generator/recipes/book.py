@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.recipes.located_yaml import KeyPath, Located, RecipeError, load_located
-from generator.recipes.figure import Origin, load_figure
+from generator.modes.base import MODES
+from generator.recipes.figure import Origin, check_input, load_figure
 from generator.recipes.schema import (BOOK_KEYS, HUGO_KEYS, SECTION_KEYS, SITE_KEYS, check_keys, check_value,
                                       figure_keys, is_kind, slug_problem, type_name)
 
@@ -104,7 +105,7 @@ def load_books(recipes_root: Path, model_ids: set[str]) -> tuple[list[Book], lis
         if book is not None:
             books.append(book)
     books.sort(key=lambda b: (b.order, b.slug))
-    return books, errors
+    return books, list({str(e): e for e in errors}.values())     # a bad default is reported once
 
 
 def stray_files(recipes_root: Path) -> list[RecipeError]:
@@ -132,7 +133,7 @@ def missing_book_yaml(folder: Path, root: Path) -> list[RecipeError]:
 def load_site(recipes_root: Path) -> tuple[dict[str, Any], list[RecipeError]]:
     """recipes/site.yaml (title, intro): every key and type checked like a book's."""
     file = recipes_root / "site.yaml"
-    doc = load_located(file, display(file, recipes_root))
+    doc = load_located(file, display(file, recipes_root), recipes_root.parent)
     if not doc.errors:
         check_header(doc, doc.data, SITE_KEYS, "site.yaml", required=())
     data = doc.data if isinstance(doc.data, dict) and not doc.errors else {}
@@ -140,18 +141,19 @@ def load_site(recipes_root: Path) -> tuple[dict[str, Any], list[RecipeError]]:
 
 
 def load_book(folder: Path, root: Path, model_ids: set[str]) -> tuple[Book | None, list[RecipeError]]:
-    doc = load_located(folder / "book.yaml", display(folder / "book.yaml", root))
+    doc = load_located(folder / "book.yaml", display(folder / "book.yaml", root), root.parent)
     data = doc.data if isinstance(doc.data, dict) else {}
     if doc.data is not None or not doc.errors:
-        check_header(doc, data, BOOK_KEYS, "book.yaml", required=("title", "model"))
+        check_header(doc, doc.data, BOOK_KEYS, "book.yaml", required=("title", "model"))
     if isinstance(data.get("model"), str) and data["model"] not in model_ids:
         doc.error(("model",), f"unknown model {data.get('model')!r}; known: {', '.join(sorted(model_ids))}")
     problem = slug_problem(folder.name, "book folder")
     if problem:
         doc.errors.append(RecipeError(doc.file, 1, 1, (), f"{problem} (rename the folder)"))
     check_front_matter(doc, data)
-    book = Book(folder.name, str(data.get("title", folder.name)), str(data.get("summary", "")),
-                str(data.get("model", "")), int_or(data.get("order"), 0))
+    model = data.get("model") if isinstance(data.get("model"), str) else ""
+    book = Book(folder.name, str(data.get("title", folder.name)), str(data.get("summary", "")), model,
+                int_or(data.get("order"), 0))
     book.front_matter = {k: data[k] for k in HUGO_KEYS if k in data}
     defaults = located_defaults(doc, data)
     errors: list[RecipeError] = []
@@ -226,18 +228,21 @@ def located_defaults(doc: Located, data: dict[str, Any]) -> dict[str, tuple[Any,
     allowed = {k: v for k, v in figure_keys(None).items() if k not in ("id",)}
     check_keys(doc, ("defaults",), raw, allowed, "defaults")
     good = {}
+    inputs = {name for mode in MODES.values() for name in (*mode.inputs, *mode.optional_inputs)}
     for key, value in raw.items():
         if key in allowed and check_value(doc, ("defaults", key), value, allowed[key]):
             good[key] = (value, (doc, ("defaults", key)))
+            if key in inputs:
+                check_input(good[key][1], value)
     return good
 
 
 def load_section(file: Path, root: Path, book: Book, book_defaults: dict[str, tuple[Any, Origin]],
                  first_seen: dict[str, str], model_ids: set[str]) -> tuple[Section | None, list[RecipeError]]:
-    doc = load_located(file, display(file, root))
+    doc = load_located(file, display(file, root), root.parent)
     data = doc.data if isinstance(doc.data, dict) else {}
     if doc.data is not None or not doc.errors:
-        check_header(doc, data, SECTION_KEYS, "a section", required=("title", "figures"))
+        check_header(doc, doc.data, SECTION_KEYS, "a section", required=("title", "figures"))
     number, slug = section_name(file.stem)
     section = Section(book.slug, slug, str(data.get("title", slug)), int_or(data.get("order"), number),
                       str(data.get("intro", "")), doc.file)

@@ -37,15 +37,16 @@ def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Sect
     seeds, pick = check_seeds(doc, path, values)
     sweep = check_sweep(doc, path, mode, values)
     model = values.get("model", (book.model, (doc, path)))[0]
-    if model not in model_ids:
+    if model not in model_ids and (model or "model" in values):   # an invalid book model is reported there
         report(values.get("model", (None, (doc, path)))[1], f"unknown model {model!r}; known: "
                f"{', '.join(sorted(model_ids))}")
     inputs = {name: values[name][0] for name in (*mode.inputs, *mode.optional_inputs) if name in values}
     for name in inputs:
-        check_input(values[name][1], inputs[name])
+        if name in raw:                          # defaults were checked where they were written
+            check_input(values[name][1], inputs[name])
     check_job_count(origin_of(values, "sweep", (doc, path)), len(seeds), sweep)
     for name in mode.inputs:
-        if name not in values:
+        if name not in values and name not in raw:       # a bad value there was reported already
             doc.error(path, f"mode {mode.name!r} needs an input image {name!r} (a path relative to the "
                             f"recipe, {{builtin: astronaut}} or {{url: …, sha256: …}})")
     if len(doc.errors) != before:
@@ -77,8 +78,8 @@ def check_job_count(origin: Origin, seeds: int, sweep: dict[str, list[Any]]) -> 
     for values in sweep.values():
         count *= len(values)
     if count > MAX_JOBS:
-        sizes = " × ".join([str(seeds), *(f"{len(v)} {k}" for k, v in sweep.items())])
-        report(origin, f"this figure expands to {count:,} jobs ({sizes} seeds/values), more than {MAX_JOBS:,}; "
+        sizes = " × ".join([f"{seeds} seeds", *(f"{len(v)} {k}" for k, v in sweep.items())])
+        report(origin, f"this figure expands to {count:,} jobs ({sizes}), more than {MAX_JOBS:,}; "
                        f"split it into several figures")
 
 
@@ -119,7 +120,9 @@ def merged_values(doc: Located, path: KeyPath, raw: dict[str, Any], mode: Mode,
         if key in keys and (key in ("id", "mode") or check_value(doc, path + (key,), value, keys[key])):
             values[key] = (value, (doc, path + (key,)))
     for key, param in mode.params.items():
-        given = key in raw or key in defaults or key in (values.get("sweep", ({},))[0] or {})
+        swept = raw.get("sweep") if isinstance(raw.get("sweep"), dict) else {}
+        given = key in raw or key in defaults or key in swept or "sweep" in defaults or (
+            "sweep" in raw and not swept)                       # an unusable sweep was reported already
         if param.required and not given:
             doc.error(path, f"missing required parameter {key!r} for mode {mode.name!r}"
                             f"{' (' + param.help + ')' if param.help else ''}")
@@ -130,6 +133,8 @@ def check_prompts(doc: Located, path: KeyPath, raw: dict[str, Any], mode: Mode,
                   values: dict[str, tuple[Any, Origin]]) -> None:
     if "prompts" in (values.get("sweep", ({},))[0] or {}) and "prompts" not in values:
         return                                  # each swept prompt list is checked in check_sweep
+    if "prompts" in raw and "prompts" not in values:
+        return                                  # already reported as the wrong type
     prompts, origin = values.get("prompts", ([], (doc, path)))
     check_count(mode, len(prompts), origin)
 

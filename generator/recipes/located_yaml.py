@@ -27,7 +27,7 @@ MAX_NODES = 200_000          # after alias expansion
 MAX_INT = 2**63              # |int| must stay below (fits int64 everywhere)
 TAG = "tag:yaml.org,2002:"
 PLAIN_TAGS = {TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")}
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")   # C0 controls, DEL, lone surrogates
 
 
 @dataclass
@@ -118,8 +118,9 @@ def read_regular_file(path: Path, limit: int, what: str = "file") -> bytes:
 
 def decode_utf8(data: bytes, display_name: str) -> tuple[str | None, RecipeError | None]:
     """UTF-8 text (a leading BOM is dropped); an encoding or control-character problem has its position."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = data[:exc.start].decode("utf-8", "replace")
         line, col = position(before, len(before))
@@ -139,12 +140,16 @@ def position(text: str, offset: int) -> tuple[int, int]:
     return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
-def load_located(path: Path, display_name: str) -> Located:
-    """Parse one YAML file safely; syntax errors, duplicate keys and unsafe values become RecipeErrors."""
+def load_located(path: Path, display_name: str, root: Path | None = None) -> Located:
+    """Parse one YAML file safely; syntax errors, duplicate keys and unsafe values become RecipeErrors.
+    With `root`, a file that is a link to somewhere outside `root` is refused unread."""
     doc = Located(display_name, None)
     try:
+        if root is not None and not path.resolve().is_relative_to(root.resolve()):
+            raise OSError(f"{path} links to {path.resolve()}, outside the project; recipes are read only "
+                          f"from inside it")
         text, problem = decode_utf8(read_regular_file(path, MAX_FILE_BYTES, "recipe"), display_name)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:                 # RuntimeError: a loop of symlinks
         doc.errors.append(RecipeError(display_name, 1, 1, (), f"cannot read the file: {exc}"))
         return doc
     if problem:
