@@ -1,0 +1,61 @@
+"""Hostile recipes through the real CLI: every case exits 2 with a one-line, positioned message, no traceback,
+and store/ and public/ exactly as they were — for `plan` and for `build`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.hostile.cases import CASES
+from tests.hostile.project import apply, make_base, tree_digest
+
+POSITION = re.compile(r"^\S[^:\n]*:\d+:\d+: ", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("base")
+    make_base(root)
+    return root
+
+
+def test_the_base_project_is_valid(base, tmp_path, capsys):
+    root = tmp_path / "p"
+    shutil.copytree(base, root, symlinks=True)
+    assert gallery(root, "plan") == 0, capsys.readouterr().err
+
+
+def test_the_corpus_is_large_and_names_are_unique():
+    names = [c[0] for c in CASES]
+    assert len(names) >= 150 and len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("name, files, expected, positioned", CASES, ids=[c[0] for c in CASES])
+def test_a_hostile_recipe_is_refused_before_any_work_or_write(base, tmp_path, capsys, name, files, expected,
+                                                             positioned):
+    root = tmp_path / "p"
+    shutil.copytree(base, root, symlinks=True)
+    apply(root, files)
+    before = tree_digest(root / "store"), tree_digest(root / "public")
+    for command in ("plan", "build"):
+        code = gallery(root, command)
+        out, err = capsys.readouterr()
+        assert code == 2, f"{command}: exit {code}\n{out}\n{err}"
+        assert "Traceback" not in out + err
+        assert re.search(pattern(expected), err), f"{command}: {expected!r} not in:\n{err}"
+        if positioned:
+            assert POSITION.search(err), err
+        assert (tree_digest(root / "store"), tree_digest(root / "public")) == before, command
+
+
+def pattern(expected: str) -> str:
+    """The case's fragment as a regex: literal text, where '.*' stands for anything on the line."""
+    return ".*".join(map(re.escape, expected.split(".*")))
+
+
+def gallery(root: Path, *args: str) -> int:
+    return main(["--root", str(root), "--store", str(root / "store"), "--out", str(root / "public"), *args])
