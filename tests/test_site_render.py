@@ -378,3 +378,24 @@ def test_charts_are_svg_with_real_text_legible_on_a_phone():
         assert min(sizes) * 358 / width >= 11                 # a 390 px phone shows it 358 px wide
         assert "<text" in text and "<image" not in text
     assert "ε̂" in charts.loss_chart(record).decode() and "γ = 4" in charts.evaluation_chart(evaluation).decode()
+
+
+def test_anagram_turns_and_hybrid_has_a_far_control(tmp_path):
+    from generator.site import motion
+
+    still = _png(tmp_path / "a.png", 5)
+    anagram = FigureView(id="ana", caption="6 and 9.", mode="anagram", model="m",
+                         grids=[Grid([[Panel(still, "upright: 6"), Panel(still, "turned 180°: 9")]])])
+    motion.animate_anagram(anagram, ["identity", "rotate_180"])
+    moving = anagram.grids[0].rows[0][-1]
+    assert len(anagram.grids[0].rows[0]) == 3 and moving.motion == motion.css_for("rotate_180") != ""
+    hybrid = FigureView(id="hyb", caption="0 far, 8 near.", mode="hybrid", model="m",
+                        grids=[Grid([[Panel(still, "blurred (far)"), Panel(still, "up close")]])])
+    motion.hybrid_distance(hybrid)
+    book = BookView("b", "B", "", "m", [SectionView("s", "S", "", [anagram, hybrid])])
+    render_site(SiteView("T", "", [book]), tmp_path / "out")
+    html = (tmp_path / "out/b/index.html").read_text("utf-8")
+    assert 'class="cell turning" style="--turn: rotate(180deg)"' in html
+    assert 'class="cell distance"' in html and 'type="checkbox"' in html
+    css = next((tmp_path / "out").glob("style.*.css")).read_text("utf-8")
+    assert "prefers-reduced-motion: reduce" in css

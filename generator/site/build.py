@@ -9,7 +9,7 @@ from generator.modes.base import MODES
 from generator.project import Plan
 from generator.recipes.book import Book, FigureSpec
 from generator.recipes.expand import FigureJobs
-from generator.site import charts, inputs
+from generator.site import charts, inputs, motion
 from generator.site.layout import FigureResults
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.store import Store
@@ -59,6 +59,10 @@ def figure_view(figure: FigureSpec, expanded: FigureJobs, store: Store) -> Figur
     if chart and not view.pending and expanded.jobs:        # drawn as SVG from the record the job read
         record = json.loads(Path(expanded.jobs[0].input("record").path).read_text())
         view.grids = [Grid([[Panel(None, "", alt=chart[1], data=chart[0](record), suffix=".svg")]])]
+    if figure.mode == "anagram" and not view.pending and expanded.jobs:
+        motion.animate_anagram(view, list(expanded.jobs[0].params.get("views", [])))
+    if figure.mode == "hybrid" and not view.pending:
+        motion.hybrid_distance(view)
     if view.pending and expanded.jobs:
         view.inputs = inputs.previews(expanded.jobs[0], expanded.spec)
         view.settings = inputs.settings(expanded.jobs)
