@@ -144,7 +144,10 @@ def fetch_pinned(url: str, sha256: str, downloads: Path, project_root: Path) -> 
                          f"check the URL, or update the pin if the new image is intended")
     from generator.store import atomic_write_bytes
 
-    atomic_write_bytes(target, data)                 # replaces a stored copy that no longer matched
+    try:
+        atomic_write_bytes(target, data)             # replaces a stored copy that no longer matched
+    except OSError as exc:
+        raise InputError(f"cannot store the download of {url} as {target}: {exc}") from None
     return target
 
 

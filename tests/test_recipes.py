@@ -100,3 +100,26 @@ def test_yaml_is_loaded_safely(tmp_path):
     evil = "title: !!python/object/apply:os.system ['echo pwned']\nfigures: []\n"
     errors = errors_of(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": evil})
     assert any("unsupported YAML tag" in e for e in errors), errors
+
+
+def test_a_bom_and_aliases_to_small_values_are_fine(tmp_path):
+    section = "\ufefftitle: A\ndefaults: {seeds: &s [1, 2]}\nfigures:\n" + "".join(
+        f"  - id: f{i}\n    mode: forward\n    image: a.png\n    t: &t{i} 5\n    seeds: *s\n" for i in range(2))
+    books, errors = load_books(write(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": section}), MODELS)
+    assert errors == [] and [f.seeds for f in books[0].figures()] == [[1, 2], [1, 2]]
+
+
+def test_a_folder_of_images_without_yaml_is_not_a_book(tmp_path):
+    root = write(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": GOOD, "images/readme.txt": "pictures"})
+    books, errors = load_books(root, MODELS)
+    assert errors == [] and [b.slug for b in books] == ["b"]
+
+
+def test_every_figure_key_keeps_where_it_was_written(tmp_path):
+    books, _ = load_books(write(tmp_path, {"b/book.yaml": BOOK + "defaults: {resize: crop}\n",
+                                           "b/10-forward.yaml": GOOD}), MODELS)
+    (figure,) = books[0].figures()
+    assert str(figure.error(("seeds", 1), "m")) == "recipes/b/10-forward.yaml:7:16: figures[0].seeds[1]: m"
+    assert str(figure.error(("resize",), "m")) == "recipes/b/book.yaml:3:12: defaults.resize: m"
+    assert str(figure.error(("t",), "m", {"t": 500})) == "recipes/b/10-forward.yaml:6:22: figures[0].sweep.t[1]: m"
+    assert str(figure.error(("caption",), "m")) == "recipes/b/10-forward.yaml:3:5: figures[0]: m"

@@ -164,7 +164,18 @@ class EpochSamples(RecordMode):
         if odd or not sheets:
             return [(("folder",), f"{folder}: expected regular files named epoch-NNN.png, "
                                   f"{'found ' + ', '.join(odd[:3]) if odd else 'found none'}")]
-        return []
+        return [(("folder",), str(exc)) for exc in map(unreadable_image, sheets) if exc][:3]
+
+
+def unreadable_image(path: Path) -> InputError | None:
+    """The error reading `path` as an image, or None when it reads."""
+    from generator.images import read_image_bytes
+
+    try:
+        read_image_bytes(path)
+    except InputError as exc:
+        return exc
+    return None
 
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
         from PIL import Image

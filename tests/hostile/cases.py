@@ -477,6 +477,8 @@ RECORDS = [
     case("samples-odd-name", {"recipes/b/model/samples/epoch-abc.png": b"x", **fig(
         "mode: epoch_samples\nrecord: model/training.json")},
          "20-c.yaml:3:5: figures[0]: .*expected regular files named epoch-NNN.png, found epoch-abc.png"),
+    case("samples-not-png", {"recipes/b/model/samples/epoch-002.png": "text", **fig(
+        "mode: epoch_samples\nrecord: model/training.json")}, "figures[0]: .*epoch-002.png is not a readable image"),
     case("samples-none", {"recipes/b/model/empty/x.txt": "x", **fig(
         "mode: epoch_samples\nrecord: model/training.json\nfolder: empty")}, "figures[0].folder: .*found none"),
 ]
