@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 import time
 from pathlib import Path
 
-from generator.project import ModelMissing, Plan, Project, RecipeErrors, load_plan
+from generator.project import FilterError, ModelMissing, Plan, Project, RecipeErrors, load_plan
 
-EXIT_RECIPE_ERRORS = 2
-EXIT_MODEL_UNAVAILABLE = 3
+EXIT_INTERNAL = 1            # a bug: one line here, the traceback with --debug
+EXIT_USAGE = 2               # recipe errors, a filter that matches nothing, a confirmation (--yes) needed
+EXIT_RECIPE_ERRORS = EXIT_USAGE
+EXIT_MODEL_UNAVAILABLE = 3   # a model the command explicitly needs cannot run here
+EXIT_FIGURES_FAILED = 4      # some figures failed at run time; the others were made and the site rendered
+EXIT_STORE_BUSY = 5          # the store lock is held and --no-wait was given
+EXIT_ENVIRONMENT = 6         # disk full, --out, serve port, corrupt cache, permissions
+EXIT_INTERRUPTED = 130       # Ctrl-C (128 + SIGINT)
+MAX_EVALS = 200_000          # a plan above this many model evaluations needs --yes (GALLERY_MAX_EVALS)
+ROUGH_SECONDS_PER_EVAL = {"digits": 0.004, "cuda": 0.03, "cpu": 2.0}   # stated defaults, see estimate_seconds
+
+
+class Refused(Exception):
+    """The command cannot proceed as given; str() is the one-line message, `code` the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        self.code = code
+        super().__init__(message)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -18,43 +36,99 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--root", type=Path, help="project folder (default: this checkout)")
     parser.add_argument("--store", type=Path, help="store folder (default: ROOT/store)")
     parser.add_argument("--out", type=Path, help="site folder (default: ROOT/public)")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of a failure")
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, text in [("build", "generate what is pending, then render the site"),
+    for name, text in [("build", "generate what is pending, then render the whole site"),
                        ("run", "generate what is pending; do not render"),
-                       ("render", "render the site from stored results only (no model work)"),
                        ("plan", "list every figure: stored or pending, and the model work pending")]:
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("--book", action="append", help="only this book (repeatable)")
-        sub.add_argument("--figure", action="append", help="only this figure id (repeatable)")
+        sub.add_argument("--book", action="append", help="only this book's work (repeatable)")
+        sub.add_argument("--figure", action="append", help="only this figure's work: ID or BOOK/ID (repeatable)")
         if name in ("build", "run"):
             sub.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
             sub.add_argument("--batch-size", type=int, help="samples per model call (default: automatic)")
+            sub.add_argument("--max-evals", type=int, default=None,
+                             help=f"model evaluations allowed without --yes (default {MAX_EVALS:,}, "
+                                  f"or GALLERY_MAX_EVALS)")
+            sub.add_argument("--yes", action="store_true", help="run a plan above --max-evals without asking")
+            sub.add_argument("--no-wait", action="store_true", help="fail at once if gc holds the store")
+    commands.add_parser("render", help="render the site from stored results only (no model work)")
     gc = commands.add_parser("gc", help="remove stored results that no recipe references")
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed")
+    gc.add_argument("--yes", action="store_true", help="remove without asking")
+    gc.add_argument("--no-wait", action="store_true", help="fail at once if a build holds the store")
     commands.add_parser("modes", help="list every figure mode and its parameters (Markdown)")
     imp = commands.add_parser("import-embeddings", help="add a course-style prompt_embeds_dict.pth to the cache")
     imp.add_argument("file", type=Path, help="a torch file holding {prompt: [1, 77, 4096] tensor}")
     serve = commands.add_parser("serve", help="serve the built site on localhost")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port_number, default=8000, help="0–65535 (0: any free port)")
     return parser.parse_args(argv)
 
 
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0–65535)")
+    return port
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every failure becomes one line on stderr and a documented exit code (see README)."""
     args = parse_args(argv)
+    try:
+        return dispatch(args)
+    except BaseException as exc:            # noqa: BLE001 — the one top-level handler
+        if args.debug or isinstance(exc, SystemExit):
+            raise
+        code, message = explain(exc, args)
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
+
+def explain(exc: BaseException, args: argparse.Namespace) -> tuple[int, str]:
+    """(exit code, one line: what happened and what to do) for a failure."""
+    from generator.models.embeddings import CorruptCache
+    from generator.runner import StoreWriteError
+    from generator.store import StoreBusy
+
+    if isinstance(exc, StoreWriteError):
+        exc = exc.cause
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted; every finished result is stored, rerun the command to resume"
+    if isinstance(exc, Refused):
+        return exc.code, str(exc)
+    if isinstance(exc, StoreBusy):
+        return EXIT_STORE_BUSY, f"{exc}; wait for it, or run again without --no-wait to wait"
+    if isinstance(exc, CorruptCache):
+        return EXIT_ENVIRONMENT, str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return EXIT_ENVIRONMENT, (f"disk full{where}; free some space and rerun (finished results are kept, "
+                                  f"nothing half-written remains)")
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return EXIT_ENVIRONMENT, f"{exc.strerror}: {exc.filename}; check the folder's permissions"
+    if isinstance(exc, OSError):
+        return EXIT_ENVIRONMENT, f"{exc}; check the path and the disk, then rerun"
+    text = str(exc).strip().splitlines()
+    return EXIT_INTERNAL, (f"internal error ({type(exc).__name__}: {text[0][:300] if text else ''}); "
+                           f"rerun with --debug for the traceback and report it")
+
+
+def dispatch(args: argparse.Namespace) -> int:
     project = Project(**{k: v for k, v in (("root", args.root), ("store_root", args.store),
                                            ("public", args.out)) if v is not None})
     if args.command == "serve":
-        from generator.site.render import serve
-
-        serve(project.public, args.port)
-        return 0
+        return cmd_serve(project, args.port)
     if args.command == "modes":
         print(modes_table())
         return 0
     if args.command == "import-embeddings":
         return import_embeddings(project, args.file)
     try:
-        plan = load_plan(project, getattr(args, "book", None), getattr(args, "figure", None))
+        plan = load_plan(project)
     except RecipeErrors as exc:
         print(f"{exc}\n\n{len(exc.errors)} problem(s) in the recipes; nothing was generated or written.",
               file=sys.stderr)
@@ -65,44 +139,80 @@ def main(argv: list[str] | None = None) -> int:
     return COMMANDS[args.command](project, plan, args)
 
 
+def selected(plan: Plan, args: argparse.Namespace) -> list:
+    """The figures whose work the command does (--book / --figure); every figure without a filter."""
+    try:
+        return plan.select(getattr(args, "book", None), getattr(args, "figure", None))
+    except FilterError as exc:
+        raise Refused(str(exc)) from None
+
+
 def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bool = True) -> int:
     from generator.runner import ModelUnavailable, generate
 
     began = time.perf_counter()
     store = project.store
-    stored_before = len(plan.figures) - len(plan.pending(store))
-    required = {f.spec.id for f in plan.figures} if (args.book or args.figure) else set()
-    try:
-        stats = generate(plan.figures, store, device=args.device, batch_size=args.batch_size,
-                         required=required)
-    except ModelUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_MODEL_UNAVAILABLE
+    work = selected(plan, args)
     if render:
-        render_site(project, plan)
-    pending = plan.pending(store)
-    made = len(plan.figures) - len(pending) - stored_before
+        check_out(project.public)
+    guard_plan_size(plan, work, store, args)
+    stored_before = len(work) - len(plan.pending(store, work))
+    required = {f.spec.id for f in work} if (args.book or args.figure) else set()
+    with store.lock(shared=True, wait=not args.no_wait, on_wait=tell_waiting):
+        try:
+            stats = generate(work, store, device=args.device, batch_size=args.batch_size, required=required,
+                             on_wait=lambda line: print(line, file=sys.stderr, flush=True))
+        except ModelUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_MODEL_UNAVAILABLE
+        if render:
+            render_site(project, plan)
+    pending = plan.pending(store, work)
+    made = len(work) - len(pending) - stored_before
     for model_id, why in stats.skipped.items():
         print(f"skipped {model_id}: {why}")
+    for failure in stats.failures:
+        print(f"error: {failure}", file=sys.stderr)
     print(f"figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
           f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s")
+    if stats.failures:
+        print(f"{len(stats.failures)} figure(s) failed (listed above); the others were made. Fix them, or run "
+              f"with --debug to see where.", file=sys.stderr)
+        return EXIT_FIGURES_FAILED
     return 0
+
+
+def tell_waiting(holders: list) -> None:
+    names = "; ".join(h.describe() for h in holders) or "another process"
+    print(f"waiting for the store lock held by {names} (Ctrl-C to stop)", file=sys.stderr, flush=True)
 
 
 def cmd_run(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     return cmd_build(project, plan, args, render=False)
 
 
+def check_out(out: Path) -> None:
+    """Refuse, before any work, an --out that is a file or a non-empty folder the renderer did not write."""
+    from generator.site.render import _check_owned
+
+    try:
+        _check_owned(Path(out).absolute())
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise Refused(f"--out {out}: {exc}", EXIT_ENVIRONMENT) from None
+
+
 def render_site(project: Project, plan: Plan) -> None:
     from generator.site.build import site_view
     from generator.site.render import render_site as write_site
 
+    check_out(project.public)
     stats = write_site(site_view(plan, project.store), project.public)
     print(f"site: {stats.pages} pages, {stats.images} images → {project.public}/index.html")
 
 
 def cmd_render(project: Project, plan: Plan, args: argparse.Namespace) -> int:
-    render_site(project, plan)
+    with project.store.lock(shared=True, on_wait=tell_waiting):
+        render_site(project, plan)
     return 0
 
 
@@ -110,27 +220,137 @@ def cmd_plan(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     from generator.modes import MODES
 
     store = project.store
+    work = {id(f) for f in selected(plan, args)}
     total_jobs = total_calls = 0
     for book in plan.books:
+        figures = [f for f in plan.figures if f.figure.book == book.slug and id(f) in work]
+        if not figures:
+            continue
         print(f"{book.slug}: {book.title} (model {book.model})")
-        for f in (f for f in plan.figures if f.figure.book == book.slug):
+        for f in figures:
             missing = [j for j in f.jobs if not store.has(j.key)]
             calls = sum(MODES[j.mode].model_calls(j) for j in missing)
             total_jobs, total_calls = total_jobs + len(missing), total_calls + calls
             state = "stored" if not missing else f"pending {len(missing)}/{len(f.jobs)} jobs"
-            work = f", {calls} model evaluations ({f.spec.id})" if calls else ""
-            print(f"  {f.figure.section + '/' + f.figure.id:44} {f.figure.mode:13} {state}{work}")
+            work_text = f", {calls} model evaluations ({f.spec.id})" if calls else ""
+            print(f"  {f.figure.section + '/' + f.figure.id:44} {f.figure.mode:13} {state}{work_text}")
     print(f"pending: {total_jobs} jobs, {total_calls} model evaluations")
     return 0
 
 
+# ---- the plan-size guard ----
+
+def pending_evaluations(work: list, store) -> dict[str, tuple[int, list]]:
+    """Per model id: the model evaluations still to run, and the figures (of `work`) they belong to."""
+    from generator.modes import MODES
+
+    out: dict[str, tuple[int, list]] = {}
+    seen: set[str] = set()
+    for f in work:
+        for job in f.jobs:
+            if job.key in seen or store.has(job.key) or not MODES[job.mode].needs_model:
+                continue
+            seen.add(job.key)
+            calls, figures = out.get(f.spec.id, (0, []))
+            out[f.spec.id] = (calls + MODES[job.mode].model_calls(job), figures + [f])
+    return out
+
+
+def seconds_per_evaluation(plan: Plan, store, model_id: str, device: str) -> tuple[float, str]:
+    """Measured: stored results' timing over their model evaluations; else a stated rough default."""
+    from generator.modes import MODES
+
+    seconds = calls = 0.0
+    for f in (f for f in plan.figures if f.spec.id == model_id):
+        for job in f.jobs[:50]:
+            result = store.get(job.key) if MODES[job.mode].needs_model else None
+            if result is not None and result.meta.get("timing", {}).get("seconds"):
+                seconds += float(result.meta["timing"]["seconds"])
+                calls += MODES[job.mode].model_calls(job)
+    if calls >= 100:
+        return seconds / calls, "measured on stored results"
+    default = ROUGH_SECONDS_PER_EVAL.get(model_id) or ROUGH_SECONDS_PER_EVAL[
+        "cuda" if (device or "cuda").startswith("cuda") else "cpu"]
+    return default, "rough default"
+
+
+def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> None:
+    """A plan above --max-evals model evaluations runs only with --yes (or a yes on a terminal)."""
+    limit = args.max_evals if args.max_evals is not None else int(os.environ.get("GALLERY_MAX_EVALS", MAX_EVALS))
+    evaluations = pending_evaluations(work, store)
+    total = sum(calls for calls, _ in evaluations.values())
+    if total <= limit or args.yes:
+        return
+    parts, seconds = [], 0.0
+    for model_id, (calls, _) in evaluations.items():
+        per, how = seconds_per_evaluation(plan, store, model_id, args.device or "")
+        seconds += calls * per
+        parts.append(f"{model_id}: {calls:,} at {per * 1000:.1f} ms each ({how})")
+    message = (f"this plan runs {total:,} model evaluations (limit {limit:,}), about {duration(seconds)} — "
+               f"{'; '.join(parts)}")
+    if not confirm(f"{message}. Run it?"):
+        raise Refused(f"{message}; rerun with --yes to run it, or raise --max-evals / GALLERY_MAX_EVALS")
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
+
+
+def confirm(question: str) -> bool:
+    """Ask on a terminal; never in a pipe or a script (there the caller needs --yes)."""
+    if not sys.stdin.isatty():
+        return False
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+# ---- gc ----
+
 def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
-    if len(plan.books) == 0:
-        print("no books found; refusing to collect everything", file=sys.stderr)
-        return 1
+    """Show what would be removed; keep every result of a book the plan does not load; ask or need --yes."""
+    store = project.store
     keep = {j.key for f in plan.figures for j in f.jobs}
-    removed = project.store.gc(keep, dry_run=args.dry_run)
-    print(f"{'would remove' if args.dry_run else 'removed'} {len(removed)} unreferenced result(s)")
+    books = {b.slug for b in plan.books}
+    doomed = store.gc(keep, dry_run=True, keep_books=books)
+    unloaded = sorted({store.figure_of(k).partition("/")[0] or "(unknown)" for k in store.keys()
+                       if k not in keep and store.figure_of(k).partition("/")[0] not in books})
+    if unloaded:
+        print(f"keeping every result of book(s) not in the recipes: {', '.join(unloaded)} "
+              f"(a missing or misnamed book.yaml?)")
+    if not doomed:
+        print("nothing to remove")
+        return 0
+    by_figure: dict[str, int] = {}
+    for key in doomed:
+        by_figure[store.figure_of(key) or "(unknown)"] = by_figure.get(store.figure_of(key) or "(unknown)", 0) + 1
+    print(f"{'would remove' if args.dry_run else 'to remove'}: {len(doomed)} unreferenced result(s) of "
+          f"{len(by_figure)} figure(s)")
+    for figure, n in sorted(by_figure.items()):
+        print(f"  {figure}: {n}")
+    if args.dry_run:
+        return 0
+    if not args.yes and not confirm(f"Remove these {len(doomed)} result(s)?"):
+        raise Refused(f"gc would remove {len(doomed)} result(s) (listed above); rerun with --yes to remove them")
+    with store.lock(shared=False, wait=not args.no_wait, on_wait=tell_waiting):
+        removed = store.gc(keep, keep_books=books, only=set(doomed))
+    print(f"removed {len(removed)} unreferenced result(s)")
+    return 0
+
+
+# ---- serve, embeddings, modes ----
+
+def cmd_serve(project: Project, port: int) -> int:
+    from generator.site.serve import serve
+
+    if not (project.public / "index.html").is_file():
+        raise Refused(f"{project.public}/index.html does not exist; render the site first (make gallery)",
+                      EXIT_ENVIRONMENT)
+    try:
+        serve(project.public, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise Refused(f"port {port} is already in use; stop what uses it or pick another with --port",
+                          EXIT_ENVIRONMENT) from None
+        raise
     return 0
 
 
@@ -143,7 +363,7 @@ def import_embeddings(project: Project, file: Path) -> int:
         prompts = import_prompt_embeds(file, embedding_cache(project.store_root, EMBEDDING_FAMILY))
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"error: cannot import {file}: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     print(f"imported {len(prompts)} prompt embedding(s) into {project.store_root / 'embeddings'}")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,12 +38,38 @@ class Plan:
     books: list[Book]
     figures: list[FigureJobs]
 
-    def pending(self, store: Store) -> list[FigureJobs]:
-        return [f for f in self.figures if any(not store.has(j.key) for j in f.jobs)]
+    def pending(self, store: Store, figures: list[FigureJobs] | None = None) -> list[FigureJobs]:
+        """The figures (of `figures`, default all) with a job the store lacks."""
+        chosen = self.figures if figures is None else figures
+        return [f for f in chosen if any(not store.has(j.key) for j in f.jobs)]
+
+    def select(self, books: list[str] | None = None, figures: list[str] | None = None) -> list[FigureJobs]:
+        """The figures a `--book` / `--figure` filter names (figure ids alone or as book/id); every figure when
+        there is no filter. A name that matches nothing raises FilterError with the closest ids."""
+        slugs = [b.slug for b in self.books]
+        for name in books or []:
+            if name not in slugs:
+                raise FilterError("book", name, slugs)
+        chosen = [f for f in self.figures if not books or f.figure.book in books]
+        ids = sorted({f.figure.id for f in chosen} | {f"{f.figure.book}/{f.figure.id}" for f in chosen})
+        for name in figures or []:
+            if name not in ids:
+                raise FilterError("figure", name, ids, f" in book(s) {', '.join(books)}" if books else "")
+        return [f for f in chosen if not figures or f.figure.id in figures
+                or f"{f.figure.book}/{f.figure.id}" in figures]
 
 
 class ModelMissing(RuntimeError):
     """A model a book names cannot even be described here (e.g. its files are missing)."""
+
+
+class FilterError(ValueError):
+    """A `--book` or `--figure` that names nothing in the recipes."""
+
+    def __init__(self, kind: str, name: str, known: list[str], scope: str = ""):
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f"closest: {', '.join(close)}" if close else f"there are {len(known)}; `gallery plan` lists them"
+        super().__init__(f"--{kind} {name!r} matches no {kind}{scope}; {hint}")
 
 
 class RecipeErrors(Exception):
@@ -53,8 +80,9 @@ class RecipeErrors(Exception):
         super().__init__("\n".join(map(str, errors)))
 
 
-def load_plan(project: Project, books: list[str] | None = None, figures: list[str] | None = None) -> Plan:
-    """Load, validate and expand every recipe; raises RecipeErrors with every problem in every file."""
+def load_plan(project: Project) -> Plan:
+    """Load, validate and expand every recipe of every book (the site always shows them all; filters only
+    select work, with Plan.select); raises RecipeErrors with every problem in every file."""
     from generator.models.registry import MODEL_IDS, get_spec
     import generator.modes  # noqa: F401  (registers the modes)
 
@@ -63,7 +91,7 @@ def load_plan(project: Project, books: list[str] | None = None, figures: list[st
     errors = [*site_errors, *errors]
     if errors:
         raise RecipeErrors(errors)
-    chosen = [b for b in loaded if not books or b.slug in books]
+    chosen = loaded
     specs: dict[str, ModelSpec] = {}
     for figure in (f for b in chosen for f in b.figures()):
         if figure.model not in specs:
@@ -71,7 +99,7 @@ def load_plan(project: Project, books: list[str] | None = None, figures: list[st
                 specs[figure.model] = get_spec(figure.model)
             except (RuntimeError, ValueError, OSError) as exc:   # e.g. the digits weights are missing
                 raise ModelMissing(f"model {figure.model!r} (book {figure.book!r}): {exc}") from None
-    wanted = [f for b in chosen for f in b.figures() if not figures or f.id in figures]
+    wanted = [f for b in chosen for f in b.figures()]
     expanded, input_errors = expand_all(wanted, specs, project.root, project.store.downloads)
     if input_errors:
         raise RecipeErrors(input_errors)

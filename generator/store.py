@@ -157,10 +157,12 @@ class Store:
         except (OSError, ValueError):
             return ""
 
-    def gc(self, keep: set[str], dry_run: bool = False, keep_books: set[str] | None = None) -> list[str]:
+    def gc(self, keep: set[str], dry_run: bool = False, keep_books: set[str] | None = None,
+           only: set[str] | None = None) -> list[str]:
         """Remove stored results whose key no recipe references, except those of books not in `keep_books`
-        (when given: a book missing from the plan keeps all its results); returns the removed keys."""
-        doomed = sorted(k for k in self.keys() if k not in keep and (
+        (when given: a book missing from the plan keeps all its results) and, if given, those not in `only`
+        (what the user confirmed); returns the removed keys. Call it under lock(shared=False)."""
+        doomed = sorted(k for k in self.keys() if k not in keep and (only is None or k in only) and (
             keep_books is None or self.figure_of(k).partition("/")[0] in keep_books))
         if not dry_run:
             self.tmp.mkdir(parents=True, exist_ok=True)

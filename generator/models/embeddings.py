@@ -24,6 +24,14 @@ MAX_TOKENS = 77        # IF's T5 was trained on 77-token captions (IFPipeline.en
 TENSOR_NAME = "prompt_embeds"
 
 
+class CorruptCache(ValueError):
+    """A cache file that cannot be read (truncated, not safetensors, another prompt's)."""
+
+    def __init__(self, path: Path, why: str):
+        super().__init__(f"corrupt embedding cache file {path} ({why}); delete it and rerun: the prompt is "
+                         f"encoded again")
+
+
 @dataclass(frozen=True)
 class EmbeddingCache:
     """One model family's prompt embeddings under `root` (= <store_root>/embeddings/<family>)."""
@@ -40,11 +48,15 @@ class EmbeddingCache:
         path = self.path(prompt)
         if not path.exists():
             return None
-        with safe_open(str(path), framework="pt") as f:
-            stored = (f.metadata() or {}).get("prompt")
-            if stored != prompt:
-                raise ValueError(f"{path} holds the embedding of {stored!r}, not {prompt!r}: delete the file")
-            return f.get_tensor(TENSOR_NAME)
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                stored = (f.metadata() or {}).get("prompt")
+                tensor = f.get_tensor(TENSOR_NAME) if stored == prompt else None
+        except Exception as exc:          # noqa: BLE001 — safetensors raises its own error types
+            raise CorruptCache(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+        if tensor is None:
+            raise CorruptCache(path, f"it holds the embedding of {stored!r}, not {prompt!r}")
+        return tensor
 
     def put(self, prompt: str, emb: torch.Tensor) -> Path:
         """Store one (77, D) embedding atomically (temporary file, then os.replace)."""
