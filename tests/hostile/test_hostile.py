@@ -59,3 +59,19 @@ def pattern(expected: str) -> str:
 
 def gallery(root: Path, *args: str) -> int:
     return main(["--root", str(root), "--store", str(root / "store"), "--out", str(root / "public"), *args])
+
+
+def test_validation_never_imports_torch(base, tmp_path):
+    """Refusing a recipe (and planning a valid one) stays light: no torch, no model weights loaded."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "p"
+    shutil.copytree(base, root, symlinks=True)
+    code = ("import sys; from generator.cli import main; "
+            f"codes = [main(['--root', {str(root)!r}, 'plan'])]; "
+            f"open({str(root / 'recipes/b/20-c.yaml')!r}, 'w').write('title: C\\nfigures: [{{id: c, mode: forward}}]\\n'); "
+            f"codes.append(main(['--root', {str(root)!r}, 'plan'])); "
+            "print(codes, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("[0, 2] False"), out
