@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo torch || echo torch==2.13.0)
 PORT   ?= 8000
 
-.PHONY: setup gallery render plan test serve eval embedded-model bench browser gc
+.PHONY: setup gallery render plan test serve eval embedded-model bench browser gc hugo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,14 @@ serve: $(STAMP)              ## browse the built site on http://127.0.0.1:$(PORT
 test: $(STAMP) browser       ## the test suite (CPU only; GPU/weights tests are skipped)
 	$(BIN)/python -m pytest -q
 
-browser:                     ## Debian's chromium, for the real-browser test of the built site
+browser:                     ## Debian's chromium and hugo, for the real-browser and Hugo-export tests
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "warning: could not install chromium; the browser test will be skipped"
+	@command -v hugo >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq hugo >/dev/null; } \
+	  || echo "warning: could not install hugo; the Hugo export test will be skipped"
+
+hugo: $(STAMP)               ## the books as Hugo page bundles in hugo/ (copy into a Hugo site's content/)
+	$(BIN)/python -m generator.site.hugo --out hugo
 
 embedded-model: $(STAMP)     ## retrain the embedded digits model and its classifier (≈ 25 min on 2 CPU cores)
 	$(BIN)/python -m generator.embedded.train --out models/digits

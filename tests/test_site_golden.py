@@ -71,7 +71,7 @@ def _write_golden(snapshot: dict[str, str]) -> None:
 
 
 def test_render_matches_the_committed_golden_site(tmp_path):
-    render_site(golden_site(), tmp_path / "public")
+    render_site(golden_site(), tmp_path / "public", hugo=True)
     got = _snapshot(tmp_path / "public")
     if os.environ.get("GOLDEN_UPDATE"):
         _write_golden(got)

@@ -87,7 +87,7 @@ def _parse(path: Path) -> _Links:
 
 def test_recipe_text_with_markup_is_shown_as_text(tmp_path):
     out = tmp_path / "public"
-    render_site(tiny_site(tmp_path / "store", EVIL), out)
+    render_site(tiny_site(tmp_path / "store", EVIL), out, hugo=True)
     for page in ("index.html", "book/index.html"):
         html = (out / page).read_text("utf-8")
         assert "<script" not in html.lower(), page
@@ -152,7 +152,7 @@ def test_css_name_follows_its_content(site, tmp_path):
 
 def test_images_are_named_by_their_bytes_and_copied_once(site):
     view, out = site
-    stats = render_site(view, out)
+    stats = render_site(view, out, hugo=True)
     store = view.books[0].sections[0].figures[0].grids[0].rows[0][0].image.parent
     names = {f"{hashlib.sha256((store / f'{n}.png').read_bytes()).hexdigest()[:16]}.png" for n in "abc"}
     assert {p.name for p in (out / "img").iterdir()} == names
@@ -309,19 +309,23 @@ def test_duplicate_figure_ids_are_refused(site):
 
 def test_hugo_bundle_has_front_matter_and_its_pictures(site):
     view, out = site
-    render_site(view, out)
+    render_site(view, out, hugo=True)
     text = (out / "hugo/book/index.md").read_text("utf-8")
     head, body = re.fullmatch(r"\+\+\+\n(.*?)\n\+\+\+\n(.*)", text, re.S).groups()
     meta = tomllib.loads(head)
     assert meta["title"] == "Book plain" and str(meta["date"]) == "2024-10-05"
-    assert meta["series"] == ["Gallery plain"] and meta["description"] == "Summary plain"
-    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", body)
-    assert len(pictures) == 5
+    assert meta["series"] == ["Gallery plain"] and meta["summary"] == "Summary plain"
+    main, others = body.split("*Other seeds*")
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", main)
+    assert len(pictures) == 4
     for name in pictures:
         with Image.open(out / "hugo/book" / name) as im:
             assert im.size == (192, 192)                       # 8×8 enlarged to at least 192 px
+    small = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", others)
+    assert len(small) == 1 and Image.open(out / "hugo/book" / small[0]).size == (8, 8)   # other seeds stay small
+    assert "| --- |" in others                                 # in a table, not a paragraph
     assert "### Figure plain" in body and "## Second {#second}" in body
-    assert "```sh\n> gallery build --figure later plain\n> ```" in body
+    assert "gallery build" not in body and "Not yet." not in body   # the pending figure is left out
 
 
 def test_serve_answers_on_localhost(site):
@@ -395,7 +399,7 @@ def test_anagram_turns_and_hybrid_has_a_far_control(tmp_path):
     book = BookView("b", "B", "", "m", [SectionView("s", "S", "", [anagram, hybrid])])
     render_site(SiteView("T", "", [book]), tmp_path / "out")
     html = (tmp_path / "out/b/index.html").read_text("utf-8")
-    assert 'class="cell turning" style="--turn: rotate(180deg)"' in html
+    assert f'class="cell turning" style="--turn: {motion.css_for("rotate_180")}"' in html
     assert 'class="cell distance"' in html and 'type="checkbox"' in html
     css = next((tmp_path / "out").glob("style.*.css")).read_text("utf-8")
     assert "prefers-reduced-motion: reduce" in css

@@ -1,6 +1,7 @@
 """A book as a Hugo page bundle: index.md (TOML front matter between +++ lines) with its pictures beside it.
 
-Drop public/hugo/<book>/ into a Hugo site's content/ folder. The body is plain Markdown (grids become tables),
+`make hugo` (python -m generator.site.hugo --out hugo) writes hugo/<book>/; drop it into a Hugo site's
+content/ folder. Figures that are not fully generated are left out (no shell commands in a post). The body is plain Markdown (grids become tables),
 because Hugo's default renderer drops raw HTML. Small pictures are enlarged by an integer factor (nearest
 neighbour when the panel is pixelated) since Markdown cannot set a display size.
 
@@ -27,18 +28,22 @@ def write_bundle(site, book, bundle: Path, site_root: Path) -> None:
     """Write `book` (a render.BookOut) as bundle/index.md plus its pictures, copied from the rendered site."""
     bundle.mkdir(parents=True)
     pictures = _Pictures(site_root, bundle)
-    lines = _front_matter(site, book.view) + ["", book.view.summary.strip(), ""]
+    lines = _front_matter(site, book.view) + ["", md_prose(book.view.summary), ""]
     for section in book.sections:
-        lines += [f"## {md_escape(section.view.title)} {{#{section.view.slug}}}", "", section.view.intro.strip(), ""]
+        lines += [f"## {md_escape(section.view.title)} {{#{section.view.slug}}}", "", md_prose(section.view.intro), ""]
         for fig in section.figures:
-            lines += _figure(fig, pictures)
+            if not fig.view.pending:                    # a post shows results, never a to-do list
+                lines += _figure(fig, pictures)
+    if book.view.extras.get("closing"):
+        lines += ["## Closing notes {#closing}", "", md_prose(str(book.view.extras["closing"])), ""]
     (bundle / "index.md").write_bytes(("\n".join(lines).rstrip() + "\n").encode("utf-8"))
 
 
 def _front_matter(site, book) -> list[str]:
     extras = book.extras
     fields = {"title": book.title, "date": _date(extras.get("date"), book.slug),
-              "description": plain_text(book.summary), "authors": extras.get("authors"),
+              "summary": plain_text(book.summary), "description": plain_text(book.summary),
+              "authors": extras.get("authors"),
               "tags": extras.get("tags", ["diffusion"]), "categories": extras.get("categories"),
               "series": [site.title]}
     body = [f"{k} = {v if k == 'date' else toml_value(v)}" for k, v in fields.items() if v]
@@ -65,6 +70,14 @@ def md_escape(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()<>#+!|~])", r"\\\1", " ".join(str(text).split()))
 
 
+def md_prose(text: str) -> str:
+    """Recipe Markdown made inert for Hugo: no raw HTML (`<` becomes an entity) and no shortcodes (`{{<`, `{{%`
+    are broken up, inside code spans too), so a post shows the text that the HTML site shows."""
+    parts = re.split(r"(`+[^`]*?`+)", str(text or "").strip())
+    return "".join(p.replace("{{", "{ {") if i % 2 else p.replace("<", "&lt;").replace("{{", "{&#123;")
+                   for i, p in enumerate(parts))
+
+
 def _figure(fig, pictures: "_Pictures") -> list[str]:
     lines = [f"### {md_escape(fig.view.title)}", ""] if fig.view.title else []
     for grid in fig.grids:
@@ -72,22 +85,20 @@ def _figure(fig, pictures: "_Pictures") -> list[str]:
             lines += [f"**{md_escape(grid.title)}**", ""]
         lines += _table(grid, pictures) + [""]
     if fig.others:
-        lines += ["Other samples: " + " ".join(_cell(c, pictures, True) for c in fig.others), ""]
-    lines += [fig.view.caption.strip(), "", f"*{md_escape(_made(fig.view))}*", ""]
+        lines += ["*Other seeds*", ""] + _others_table(fig.others, pictures) + [""]
+    lines += [md_prose(fig.view.caption), ""]
     if fig.view.info:
         lines += [" · ".join(f"{md_escape(k)}: {md_escape(v)}" for k, v in fig.view.info), ""]
-    if fig.view.pending:
-        lines += [f"> **Not generated yet.** {md_escape(fig.missing)}"]
-        lines += [f"> - {md_escape(p)}" for p in fig.view.pending]
-        if fig.view.command:
-            fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", fig.view.command)), default=0))
-            lines += [">", f"> {fence}sh", *(f"> {c}" for c in fig.view.command.splitlines()), f"> {fence}"]
-        lines += [""]
     return lines
 
 
-def _made(fig) -> str:
-    return (f"Images made with {fig.model}" if fig.model else "Computed without a model") + f" · mode {fig.mode}"
+def _others_table(cells, pictures: "_Pictures", per_row: int = 5) -> list[str]:
+    """The other seeds as a table of small pictures, `per_row` to a row (Markdown cannot size an image)."""
+    rows = [cells[k:k + per_row] for k in range(0, len(cells), per_row)]
+    lines = [_row([""] * per_row), _row(["---"] * per_row)]
+    for row in rows:
+        lines.append(_row([_cell(c, pictures, True, small=True) for c in row] + [""] * (per_row - len(row))))
+    return lines
 
 
 def _table(grid, pictures: "_Pictures") -> list[str]:
@@ -108,12 +119,12 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _cell(cell, pictures: "_Pictures", with_label: bool) -> str:
+def _cell(cell, pictures: "_Pictures", with_label: bool, small: bool = False) -> str:
     label = f" {md_escape(cell.label)}" if with_label and cell.label else ""
     if cell.image is None:
         return f"*(pending)*{label}"
     alt = md_escape(cell.alt).replace("\\(", "(").replace("\\)", ")")
-    return f"![{alt}]({pictures.add(cell.image.src, cell.pixelated)}){label}"
+    return f"![{alt}]({pictures.add(cell.image.src, cell.pixelated, enlarge=not small)}){label}"
 
 
 class _Pictures:
@@ -122,15 +133,16 @@ class _Pictures:
     def __init__(self, site_root: Path, bundle: Path):
         self.site_root, self.bundle, self.done = site_root, bundle, {}
 
-    def add(self, src: str, pixelated: bool) -> str:
+    def add(self, src: str, pixelated: bool, enlarge: bool = True) -> str:
         """The name comes from the source picture and the enlargement, so it is stable while they are."""
-        key = (src, pixelated)
+        key = (src, pixelated, enlarge)
         if key not in self.done:
             data = (self.site_root / src).read_bytes()
-            recipe = f"{Path(src).stem}-{'nearest' if pixelated else 'bicubic'}-{MIN_SIDE}".encode()
+            size = MIN_SIDE if enlarge else 0
+            recipe = f"{Path(src).stem}-{'nearest' if pixelated else 'bicubic'}-{size}".encode()
             suffix = Path(src).suffix
             name = f"{hashlib.sha256(recipe).hexdigest()[:16]}{suffix}"
-            (self.bundle / name).write_bytes(data if suffix == ".svg" else _enlarge(data, pixelated))
+            (self.bundle / name).write_bytes(data if suffix == ".svg" or not enlarge else _enlarge(data, pixelated))
             self.done[key] = name
         return self.done[key]
 
@@ -145,3 +157,56 @@ def _enlarge(data: bytes, pixelated: bool) -> bytes:
         out = io.BytesIO()
         im.resize((im.width * k, im.height * k), resample).save(out, format="PNG")
         return out.getvalue()
+
+
+MARKER = ".gallery-hugo"
+
+
+def export(site, out_dir: Path) -> int:
+    """Write every book of `site` as out_dir/<book>/ (a page bundle); the folder is replaced whole.
+
+    The HTML site is rendered into a temporary folder first, so pictures come out exactly as the site has them.
+    """
+    import shutil
+    import tempfile
+
+    from generator.site.render import render_site
+
+    out_dir = Path(out_dir).absolute()
+    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+        raise FileExistsError(f"{out_dir} is not empty and was not written by the Hugo export; choose an empty "
+                              f"or new folder (--out), or empty this one yourself")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".hugo-", dir=out_dir.parent) as tmp:
+        render_site(site, Path(tmp) / "site", hugo=True)
+        staged = Path(tmp) / "site" / "hugo"
+        (staged / MARKER).write_text("Written by `make hugo`; replaced whole on every export.\n")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        shutil.move(str(staged), str(out_dir))
+    return len(site.books)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`make hugo`: export the books as Hugo page bundles from stored results (no model work)."""
+    import argparse
+
+    from generator.project import Project, load_plan
+    from generator.site.build import site_view
+
+    parser = argparse.ArgumentParser(prog="python -m generator.site.hugo", description=main.__doc__)
+    parser.add_argument("--out", type=Path, default=None, help="folder to write (default: hugo/ in the project)")
+    args = parser.parse_args(argv)
+    project = Project()
+    out = args.out or project.root / "hugo"
+    try:
+        n = export(site_view(load_plan(project), project.store), out)
+    except (FileExistsError, OSError, ValueError) as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"hugo: {n} page bundles → {out}/  (copy them into your Hugo site's content/ folder)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

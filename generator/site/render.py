@@ -7,7 +7,8 @@ Layout of the output folder (every link in it is relative, so it works from file
     img/<sha256[:16]>.png      every picture, named from its bytes: an unchanged image keeps its URL
     style.<sha256[:12]>.css    the stylesheet, named from its bytes
     favicon.svg
-    hugo/<book>/index.md       the same book as a Hugo page bundle (images beside it)
+    hugo/<book>/index.md       only with hugo=True: the book as a Hugo page bundle (`make hugo` exports
+                               these to a folder of their own: generator.site.hugo.export)
     .gallery-site              marker: this folder was written by render_site
 
 The output folder is wholly owned by the renderer: each render replaces all of it (files put there by hand are
@@ -163,7 +164,7 @@ class ImageStore:
 
 
 def render_site(site: SiteView, out_dir: Path, templates: Path | None = None,
-                hugo: bool = True) -> RenderStats:
+                hugo: bool = False) -> RenderStats:
     """Render `site` into `out_dir` (replacing all of it) via a staging folder swapped in by rename."""
     out_dir = Path(out_dir).absolute()
     _check_owned(out_dir)
