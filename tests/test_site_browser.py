@@ -23,6 +23,18 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
+# Text set below 11 px; labels wider than their cell; another seed's picture as wide as a picked one.
+SMALL_TEXT = """[...document.querySelectorAll('body *')].filter(e => e.getClientRects().length
+  && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+  && parseFloat(getComputedStyle(e).fontSize) < 11).map(e => e.textContent.slice(0, 40))"""
+WIDE_LABELS = """[...document.querySelectorAll('.plabel, .colhead')].filter(l => l.getClientRects().length
+  && l.scrollWidth > l.parentElement.clientWidth + 1).map(l => l.textContent)"""
+OTHERS_TOO_BIG = """[...document.querySelectorAll('figure.fig')].filter(f => {
+  const main = [...f.querySelectorAll('.grid-block:not(.inputs) img')].map(i => i.getBoundingClientRect().width);
+  const other = [...f.querySelectorAll('.others img')].map(i => i.getBoundingClientRect().width);
+  return main.length && other.length && Math.max(...other) >= Math.min(...main); }).map(f => f.id)"""
+
+
 @pytest.fixture(scope="module")
 def site_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
@@ -77,6 +89,9 @@ def _visit(context, url: str, viewport: dict, allowed: str, shot: Path) -> dict:
     problems["images"] = page.evaluate("document.images.length")
     problems["overflow"] = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     problems["styled"] = page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth")
+    problems["small_text"] = page.evaluate(SMALL_TEXT)
+    problems["wide_labels"] = page.evaluate(WIDE_LABELS)
+    problems["others_too_big"] = page.evaluate(OTHERS_TOO_BIG)
     shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
     page.close()
@@ -96,6 +111,9 @@ def test_every_page_loads_cleanly_over_http(browser, site_dir, base_url, viewpor
         assert got["broken"] == [], rel
         assert got["overflow"] <= 0, f"{rel} is {got['overflow']}px wider than a {viewport} screen"
         assert got["styled"] == "736px", f"{rel}: the stylesheet did not apply"
+        assert got["small_text"] == [], f"{rel}: text below 11 px on a {viewport} screen"
+        assert got["wide_labels"] == [], f"{rel}: labels wider than their cell on a {viewport} screen"
+        assert got["others_too_big"] == [], f"{rel}: other seeds as large as the picked result"
         assert shot.stat().st_size > 0
         if rel != "index.html":
             assert got["images"] > 0
