@@ -20,7 +20,9 @@ EXIT_STORE_BUSY = 5          # the store lock is held and --no-wait was given
 EXIT_ENVIRONMENT = 6         # disk full, --out, serve port, corrupt cache, permissions
 EXIT_INTERRUPTED = 130       # Ctrl-C (128 + SIGINT)
 MAX_EVALS = 200_000          # a plan above this many model evaluations needs --yes (GALLERY_MAX_EVALS)
-ROUGH_SECONDS_PER_EVAL = {"digits": 0.004, "cuda": 0.03, "cpu": 2.0}   # stated defaults, see estimate_seconds
+# Seconds per model evaluation when the store has no measurement: digits as measured on its stored results
+# (2-core AMD EPYC); DeepFloyd IF rough (GPU: IFPipeline's 1.43 s per 60-evaluation image on an H200 / 2).
+ROUGH_SECONDS_PER_EVAL = {"digits": 0.006, "cuda": 0.03, "cpu": 2.0}
 
 
 class Refused(Exception):

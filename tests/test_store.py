@@ -98,3 +98,72 @@ def test_gc_removes_only_unreferenced_results(tmp_path):
     assert store.has(job(1).key)
     assert store.gc({job(0).key, job(2).key}) == [job(1).key]
     assert sorted(store.keys()) == sorted([job(0).key, job(2).key])
+
+
+# ---- claims, the lock, temporaries of live and dead processes ----
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_claim_is_exclusive_until_released_and_a_dead_process_claim_is_taken_over(tmp_path):
+    from generator.fileops import HOST
+    from generator.store import Holder
+
+    store = Store(tmp_path)
+    key = job(1).key
+    assert store.claim(key) and not store.claim(key)           # held by a live process (this one)
+    holder = store.claim_holder(key)
+    assert holder is not None and holder.pid == os.getpid() and holder.host == HOST
+    store.release(key)
+    assert store.claim_holder(key) is None and store.claim(key)
+    store.release(key)
+    (store.claims / key).write_bytes(Holder(dead_pid(), HOST, "gallery build", time.time()).dumps())
+    assert store.claim_holder(key) is None and store.claim(key)
+    (store.claims / key).write_bytes(Holder(1, "another-host", "gallery build", time.time()).dumps())
+    assert not store.claim(key)                                  # another host's pid cannot be judged here
+
+
+def test_clean_tmp_removes_only_dead_processes_temporaries(tmp_path):
+    from generator.fileops import HOST
+
+    store = Store(tmp_path)
+    store.tmp.mkdir(parents=True)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        live = store.tmp / f".{job(1).key}.gc-{sleeper.pid}@{HOST}"     # gc's trash while it deletes
+        dead = store.tmp / f".{job(2).key[:16]}.put-{dead_pid()}@{HOST}.ab12"
+        legacy = store.tmp / f".{job(3).key[:16]}.put-{dead_pid()}"
+        for folder in (live, dead, legacy):
+            folder.mkdir()
+        store.clean_tmp()
+        assert live.exists() and not dead.exists() and not legacy.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_gc_waits_for_builders_lock_and_names_them(tmp_path):
+    from generator.store import StoreBusy
+
+    store = Store(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; from generator."
+                               "store import Store\nwith Store(Path(sys.argv[1])).lock(shared=True):\n"
+                               "    print('held', flush=True); time.sleep(30)", str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with store.lock(shared=True):                            # builders share
+            pass
+        with pytest.raises(StoreBusy, match=f"locked by pid {holder.pid} on "):
+            with store.lock(shared=False, wait=False):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    told = []
+    with store.lock(shared=False, on_wait=told.append):          # the holder died: its lock went with it
+        assert store.lock_holders() == []
+    assert told == []

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from generator.fileops import temp_name
 from generator.jobs import sha256_hex
 
 if TYPE_CHECKING:      # torch is imported where tensors are touched: a spec's cache look-ups stay light
@@ -68,7 +68,7 @@ class EmbeddingCache:
             raise ValueError(f"embedding of {prompt!r} has shape {tuple(emb.shape)}; expected (tokens, dim)")
         path = self.path(prompt)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+        tmp = path.with_name(temp_name(path.name, "tmp", unique=True))
         try:
             save_file({TENSOR_NAME: emb.detach().cpu().contiguous()}, str(tmp), metadata={"prompt": prompt})
             os.replace(tmp, path)
