@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
+from generator.diffusion.views import VIEW_NAMES   # no torch: the registry and geometry are numpy
 from generator.modes.base import Param, ParamError, Result, register
 from generator.modes.common import GUIDED, ModelMode, as_image, with_upsampled
 
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
     from generator.jobs import Job
     from generator.runner import RunContext
 
-VIEW_NAMES = ("identity", "flip", "rotate_cw", "rotate_ccw", "rotate_180", "negate", "skew", "patch_permute",
-              "pixel_permute", "inner_circle")
+# views whose stage-II permutation used to be a block expansion of the stage-I one (now native at 256²)
+NATIVE_AT_STAGE2 = ("skew", "patch_permute", "inner_circle")
 
 
 @register
@@ -35,7 +36,10 @@ class Anagram(ModelMode):
         unknown = [v for v in params["views"] if v not in VIEW_NAMES]
         if unknown:
             raise ParamError("views", f"mode 'anagram': unknown view(s) {unknown}; choose from {', '.join(VIEW_NAMES)}")
-        return super().resolve(params, spec)
+        params = super().resolve(params, spec)
+        if params.get("upsample") and any(v in NATIVE_AT_STAGE2 for v in params["views"]):
+            params["stage2_views"] = "native"         # their stage II result changed: a new key, others keep theirs
+        return params
 
     def check(self, job: Job) -> None:
         from generator.modes.common import check_prompts
