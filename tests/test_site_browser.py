@@ -4,6 +4,7 @@ overflows on a phone. Screenshots go to tests/artifacts/ for a human look."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -136,3 +137,67 @@ def test_dark_mode_uses_the_dark_palette(browser, site_dir, base_url):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(21, 24, 28)"
     page.screenshot(path=str(ARTIFACTS / "dark-deepfloyd_index.png"))
     page.close()
+
+
+# ---- the project's own books, as a reader gets them ----
+
+PAGE_FACTS = """() => ({
+  height: document.documentElement.scrollHeight,
+  text: document.body.innerText,
+  uncaptioned: [...document.querySelectorAll('figure.fig')].filter(f => {
+    const c = f.querySelector('figcaption > p:not(.made):not(.settings)');
+    return !c || c.textContent.trim().length < 8; }).map(f => f.id),
+  alts: [...document.images].map(i => i.alt),
+  inputs: document.querySelectorAll('figure .inputs img').length,
+  waiting: [...document.querySelectorAll('figure.is-pending')].filter(f => !f.querySelector('code.command'))
+    .map(f => f.id),
+})"""
+# Alt text that says nothing about the picture: a bare role or a bare seed.
+UNDESCRIPTIVE = re.compile(r"^(original|sample|input|mask|hole|seed \d+|row \d+, column \d+|)$")
+
+
+@pytest.fixture(scope="module")
+def project_site(tmp_path_factory) -> tuple[Path, dict[str, str], dict[str, int]]:
+    """The real recipes and committed store, plus the DeepFloyd book rendered with an empty store."""
+    from generator.project import Project, load_plan
+    from generator.site.build import site_view
+    from generator.store import Store
+
+    project = Project()
+    root = tmp_path_factory.mktemp("project")
+    site = site_view(load_plan(project), project.store)
+    bare = site_view(load_plan(project), Store(root / "empty-store"))
+    site.books += [b for b in bare.books if b.slug == "deepfloyd"]
+    site.books[-1].slug = "deepfloyd-bare"
+    render_site(site, root / "public")
+    models = {b.slug: b.model for b in site.books}
+    inputs = {b.slug: sum(1 for s in b.sections for f in s.figures if f.inputs) for b in site.books}
+    return root / "public", models, inputs
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_project_books_read_well_in_chromium(browser, project_site, viewport):
+    site_dir, models, inputs = project_site
+    for rel in _pages(site_dir):
+        shot = ARTIFACTS / f"project-{viewport}-{rel.replace('/', '_').removesuffix('.html')}.png"
+        url = (site_dir / rel).as_uri()
+        got = _visit(browser, url, VIEWPORTS[viewport], site_dir.as_uri(), shot)
+        for key in ("console", "failed", "external", "broken", "small_text", "wide_labels", "others_too_big"):
+            assert got[key] == [], f"{rel} at {viewport}: {key}: {got[key][:5]}"
+        assert got["overflow"] <= 0, f"{rel} is {got['overflow']}px wider than a {viewport} screen"
+        if rel == "index.html":
+            continue
+        slug = rel.split("/")[0]
+        page = browser.new_page()
+        page.set_viewport_size(VIEWPORTS[viewport])
+        page.goto(url, wait_until="load")
+        facts = page.evaluate(PAGE_FACTS)
+        page.close()
+        assert facts["text"].count(models[slug]) == 1, f"{rel}: the model is described once, in the header"
+        assert facts["uncaptioned"] == [], f"{rel}: figures without a caption"
+        vague = [a for a in facts["alts"] if UNDESCRIPTIVE.match(a)]
+        assert vague == [], f"{rel}: alt text that does not describe the picture: {vague[:5]}"
+        assert facts["waiting"] == [], f"{rel}: pending figures without their command"
+        assert facts["inputs"] >= inputs[slug]
+        if slug == "deepfloyd-bare" and viewport == "desktop":
+            assert facts["height"] < 8000, f"the DeepFloyd page without results is {facts['height']} px tall"

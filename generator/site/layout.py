@@ -63,11 +63,12 @@ def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView
     if len(grids[0].rows) > 1 and (lead := shared_panels(r.picked, shared, pixelated)):
         grids.insert(0, Grid([lead]))           # the input once, above a grid of one row per sweep point
     others = [other_panel(r.figure.mode, job, res, pixelated) for job, res in r.jobs if job.seed != r.figure.pick]
+    describe_others(others, r)
     view = figure_view(r, grids, others)
     view.others_cols = len(r.picked) if len(r.picked) > 1 else 0
     if others and r.figure.mode in FIRST_IMAGE_STANDS:
         view.others_title = "Other seeds, " + labels.image_label(next(iter(r.picked[0][0].params.get("views", ["identity"]))))
-    describe(view, r.figure.pick)
+    describe(view, r)
     return view
 
 
@@ -78,18 +79,51 @@ MODE_NOUNS = {"forward": "forward process", "blur_denoise": "Gaussian-blur denoi
               "epoch_samples": "samples during training", "evaluation": "evaluation"}
 
 
-def describe(view: FigureView, seed: int | None) -> None:
-    """Alt text for every picture of the picked seed: what it is, what varies, which seed."""
-    noun = MODE_NOUNS.get(view.mode, view.mode.replace("_", " "))
+def subject(r: FigureResults) -> str:
+    """What a figure's pictures are of: its input image, else its (unswept) prompts; '' when neither."""
+    job = r.jobs[0][0] if r.jobs else None
+    if job is None:
+        return ""
+    source = next((i.source for i in job.inputs if i.name == "image"), "")
+    if source.startswith("builtin:"):
+        return f"the {source.removeprefix('builtin:')} photo"
+    if source:
+        return source.rsplit("/", 1)[-1]
+    if "prompts" not in job.sweep and any(job.prompts):
+        return " / ".join(f"“{p}”" for p in job.prompts)
+    return ""
+
+
+def alt_text(r: FigureResults, what: list[str], seed: int | None) -> str:
+    """'SDEdit of test-7.png, from t = 840, seed 0'; 'visual anagram, upright reading: 6, seed 3'."""
+    noun = MODE_NOUNS.get(r.figure.mode, r.figure.mode.replace("_", " "))
+    about = subject(r)
+    words = [w for w in what if w and w != noun.split()[-1]]
+    if r.figure.mode == "anagram":
+        words = [w.replace(": ", " reading: ", 1) for w in words]
+    tail = [f"seed {seed}"] if seed is not None and any(j.model for j, _ in r.jobs) else []
+    head = f"{noun} of {about}" if about else noun
+    if r.figure.mode == "text_img2img" and r.jobs and r.jobs[0][0].prompts:
+        head += f" toward “{r.jobs[0][0].prompts[0]}”"
+    return ", ".join([head, *words, *tail])
+
+
+def describe(view: FigureView, r: FigureResults) -> None:
+    """Alt text for every picture of the picked seed: what it is, of what, what varies, which seed."""
     for grid in view.grids:
         for i, row in enumerate(grid.rows):
             row_label = grid.row_labels[i] if i < len(grid.row_labels) else ""
             for p in row:
                 if not p.alt:
-                    what = ", ".join(filter(None, [row_label, p.label]))
-                    p.alt = f"{noun}, {what}" + (f", seed {seed}" if seed is not None and view.model else "")
-    for p in view.others:
-        p.alt = f"{noun}, {p.alt}" if p.alt else p.alt
+                    p.alt = alt_text(r, [row_label, p.label], r.figure.pick)
+
+
+def describe_others(others: list[Panel], r: FigureResults) -> None:
+    """The other seeds' alt text, in the same words as the picked seed's."""
+    jobs = [job for job, _ in r.jobs if job.seed != r.figure.pick]
+    for panel, job in zip(others, jobs):
+        what = panel.alt.removesuffix(f", {job_label(job)}") if panel.image is not None else ""
+        panel.alt = alt_text(r, [what, sweep_label(job)], job.seed)
 
 
 def other_panel(mode: str, job: Job, res: StoredResult | None, pixelated: bool) -> Panel:
