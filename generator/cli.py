@@ -242,19 +242,25 @@ def cmd_plan(project: Project, plan: Plan, args: argparse.Namespace) -> int:
 
 # ---- the plan-size guard ----
 
-def pending_evaluations(work: list, store) -> dict[str, tuple[int, list]]:
-    """Per model id: the model evaluations still to run, and the figures (of `work`) they belong to."""
+def pending_evaluations(work: list, store, device: str | None, required: set[str]) -> dict[str, int]:
+    """Per model id that will run here: the model evaluations still to run for the figures of `work`."""
     from generator.modes import MODES
+    from generator.runner import prompts_of
 
-    out: dict[str, tuple[int, list]] = {}
-    seen: set[str] = set()
+    jobs: dict[str, dict[str, object]] = {}
+    specs = {}
     for f in work:
         for job in f.jobs:
-            if job.key in seen or store.has(job.key) or not MODES[job.mode].needs_model:
-                continue
-            seen.add(job.key)
-            calls, figures = out.get(f.spec.id, (0, []))
-            out[f.spec.id] = (calls + MODES[job.mode].model_calls(job), figures + [f])
+            if MODES[job.mode].needs_model and not store.has(job.key):
+                jobs.setdefault(f.spec.id, {})[job.key] = job
+                specs[f.spec.id] = f.spec
+    out = {}
+    for model_id, by_key in jobs.items():
+        todo = list(by_key.values())
+        reason = specs[model_id].unavailable(needs_stage2=any(j.params.get("upsample") for j in todo),
+                                             prompts=prompts_of(todo), store_root=store.root, device=device)
+        if not reason or model_id in required:          # skipped models cost nothing here
+            out[model_id] = sum(MODES[j.mode].model_calls(j) for j in todo)
     return out
 
 
@@ -279,12 +285,13 @@ def seconds_per_evaluation(plan: Plan, store, model_id: str, device: str) -> tup
 def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> None:
     """A plan above --max-evals model evaluations runs only with --yes (or a yes on a terminal)."""
     limit = args.max_evals if args.max_evals is not None else int(os.environ.get("GALLERY_MAX_EVALS", MAX_EVALS))
-    evaluations = pending_evaluations(work, store)
-    total = sum(calls for calls, _ in evaluations.values())
+    required = {f.spec.id for f in work} if (args.book or args.figure) else set()
+    evaluations = pending_evaluations(work, store, args.device, required)
+    total = sum(evaluations.values())
     if total <= limit or args.yes:
         return
     parts, seconds = [], 0.0
-    for model_id, (calls, _) in evaluations.items():
+    for model_id, calls in evaluations.items():
         per, how = seconds_per_evaluation(plan, store, model_id, args.device or "")
         seconds += calls * per
         parts.append(f"{model_id}: {calls:,} at {per * 1000:.1f} ms each ({how})")

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from generator.jobs import Job
 from generator.models.base import Backend, ModelSpec, ModelUnavailable
+from generator.models.embeddings import CorruptCache
 from generator.modes.base import MODES
 from generator.recipes.expand import FigureJobs
 from generator.store import Holder, Store
@@ -106,10 +107,15 @@ class Runner:
             for job in f.jobs:
                 self.owners.setdefault(job.key, []).append(f)
         self.attempted: set[str] = set()
+        self.held: set[str] = set()             # claims this process holds now
+
+    def release(self, key: str) -> None:
+        self.store.release(key)
+        self.held.discard(key)
 
     def fail(self, job: Job, exc: BaseException) -> None:
         """Record a failed job once per figure that needs it; release its claim."""
-        self.store.release(job.key)
+        self.release(job.key)
         known = {(f.figure, f.where) for f in self.stats.failures}
         for f in self.owners.get(job.key, []):
             figure, where = f"{f.figure.book}/{f.figure.id}", f"{f.figure.file}:{f.figure.line}"
@@ -121,17 +127,18 @@ class Runner:
         try:
             self.store.put(job, images, info, timing, self.versions)
         except OSError as exc:
-            self.store.release(job.key)
+            self.release(job.key)
             raise StoreWriteError(exc) from exc
-        self.store.release(job.key)
+        self.release(job.key)
         self.stats.generated += 1
 
     def claim(self, job: Job) -> bool:
         """Claim a job nobody has stored yet; False when it is stored or a live process computes it."""
         if self.store.has(job.key) or not self.store.claim(job.key):
             return False
+        self.held.add(job.key)
         if self.store.has(job.key):                 # finished by another builder just before our claim
-            self.store.release(job.key)
+            self.release(job.key)
             return False
         self.attempted.add(job.key)
         return True
@@ -175,10 +182,16 @@ class Runner:
                                      backend.encode(prompts_of(jobs)))
                 except ModelUnavailable as exc:
                     for job in part:
-                        self.store.release(job.key)
+                        self.release(job.key)
                     if required:
                         raise
                     self.stats.skipped[spec.id] = f"{len(jobs)} jobs pending — {exc}"
+                    return
+                except CorruptCache:
+                    raise                             # an operational error, not a figure's
+                except Exception as exc:              # noqa: BLE001 — a model that fails to load fails its figures
+                    for job in part + queue:
+                        self.fail(job, exc)
                     return
             desc = f"{spec.id}: jobs {done + 1}–{done + len(part)} of {len(jobs)}"
             self.run_chunk(part, backend, ctx, batch_size, desc)
@@ -269,20 +282,42 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
     runner = Runner(figures, store, stats, progress)
     todo = pending_jobs(figures, store)
     spec_of = {job.key: spec for job, spec in todo}
+    by_model = runnable_models(todo, store, device, required, stats)
+    runnable = [j for j, _ in todo if not MODES[j.mode].needs_model] + [j for js in by_model.values() for j in js]
+    try:
+        run_rounds(runner, runnable, by_model, spec_of, device, batch_size, required, on_wait)
+    finally:
+        for key in list(runner.held):             # interrupted: hand back what this process claimed
+            runner.release(key)
+    stats.seconds = time.perf_counter() - began
+    return stats
+
+
+def runnable_models(todo: list[tuple[Job, ModelSpec]], store: Store, device: str | None, required: set[str],
+                    stats: RunStats) -> dict[str, list[Job]]:
+    """Model id → its pending jobs, for the models that can run here; the others go to stats.skipped
+    (a required one raises ModelUnavailable, before any work)."""
     by_model: dict[str, list[Job]] = {}
     for job, spec in todo:
         if MODES[job.mode].needs_model:
             by_model.setdefault(spec.id, []).append(job)
+    specs = {spec.id: spec for _, spec in todo}
     for model_id, jobs in list(by_model.items()):
-        spec = spec_of[jobs[0].key]
-        reason = spec.unavailable(needs_stage2=any(j.params.get("upsample") for j in jobs),
-                                  prompts=prompts_of(jobs), store_root=store.root, device=device)
+        reason = specs[model_id].unavailable(needs_stage2=any(j.params.get("upsample") for j in jobs),
+                                             prompts=prompts_of(jobs), store_root=store.root, device=device)
         if reason:
             if model_id in required:
                 raise ModelUnavailable(f"model {model_id!r}: {reason}")
             stats.skipped[model_id] = f"{len(jobs)} jobs pending — {reason}"
             del by_model[model_id]
-    runnable = [j for j, _ in todo if not MODES[j.mode].needs_model] + [j for js in by_model.values() for j in js]
+    return by_model
+
+
+def run_rounds(runner: Runner, runnable: list[Job], by_model: dict[str, list[Job]], spec_of: dict[str, ModelSpec],
+               device: str | None, batch_size: int | None, required: set[str],
+               on_wait: Callable[[str], None] | None) -> None:
+    """Run what can be claimed; wait for jobs other builders hold; take over those they left unfinished."""
+    store, stats = runner.store, runner.stats
     while runnable:
         runner.run_model_free([j for j in runnable if not MODES[j.mode].needs_model], spec_of)
         for model_id in by_model:
@@ -294,5 +329,3 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
         runner.wait_for_others(others, on_wait)
         stats.waited += sum(1 for j in others if store.has(j.key))
         runnable = [j for j in others if not store.has(j.key)]      # released unfinished: try them here
-    stats.seconds = time.perf_counter() - began
-    return stats

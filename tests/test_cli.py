@@ -323,3 +323,26 @@ def test_gc_beside_a_build_waits_or_fails_fast_naming_the_holder(project, capsys
         holder.wait()
     assert gallery(project, "gc", "--yes", "--no-wait") == 0
     assert len(list(project.glob("store/results/*/*"))) == 2
+
+
+def test_a_job_that_breaks_the_engine_fails_alone_and_its_chunk_mates_are_stored(project, capsys, monkeypatch):
+    from generator.modes import MODES
+
+    book = project / "recipes" / "digits"
+    book.mkdir()
+    (book / "book.yaml").write_text(DIGITS)
+    (book / "10-a.yaml").write_text(TWO_SAMPLES.replace("seeds: [1, 2]", "seeds: [1, 2, 3]"))
+    real = MODES["cfg"].tracks
+
+    def seed_2_has_no_embedding(job, ctx):
+        tracks = real(job, ctx)
+        if job.seed == 2:
+            tracks[0].embeddings = {}                              # the engine raises for the whole batch
+        return tracks
+
+    monkeypatch.setattr(MODES["cfg"], "tracks", seed_2_has_no_embedding)
+    assert gallery(project, "run", "--book", "digits") == 4
+    captured = capsys.readouterr()
+    assert "recipes/digits/10-a.yaml:3: figure 'digits/two' failed: KeyError: \"no embedding for prompt(s)" \
+        in captured.err
+    assert "2 jobs run" in captured.out                            # seeds 1 and 3, packed with seed 2 at first
