@@ -142,6 +142,17 @@ class LossCurve(RecordMode):
         return Result({"loss": from_pil(plot)}, info)
 
 
+def unreadable_image(path: Path) -> InputError | None:
+    """The error reading `path` as an image, or None when it reads."""
+    from generator.images import read_image_bytes
+
+    try:
+        read_image_bytes(path)
+    except InputError as exc:
+        return exc
+    return None
+
+
 @register
 class EpochSamples(RecordMode):
     name = "epoch_samples"
@@ -166,16 +177,6 @@ class EpochSamples(RecordMode):
                                   f"{'found ' + ', '.join(odd[:3]) if odd else 'found none'}")]
         return [(("folder",), str(exc)) for exc in map(unreadable_image, sheets) if exc][:3]
 
-
-def unreadable_image(path: Path) -> InputError | None:
-    """The error reading `path` as an image, or None when it reads."""
-    from generator.images import read_image_bytes
-
-    try:
-        read_image_bytes(path)
-    except InputError as exc:
-        return exc
-    return None
 
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
         from PIL import Image
