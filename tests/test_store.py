@@ -167,3 +167,20 @@ def test_gc_waits_for_builders_lock_and_names_them(tmp_path):
     with store.lock(shared=False, on_wait=told.append):          # the holder died: its lock went with it
         assert store.lock_holders() == []
     assert told == []
+
+
+def test_readers_of_a_read_only_store_need_no_lock(tmp_path, monkeypatch):
+    import errno
+
+    import generator.store as store_module
+
+    def read_only(path, *args):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(store_module.os, "open", read_only)
+    store = Store(tmp_path / "store")
+    with store.lock(shared=True) as me:                          # render from a read-only checkout
+        assert me.pid == os.getpid()
+    with pytest.raises(OSError, match="Read-only"):               # gc must not run unlocked
+        with store.lock(shared=False):
+            pass
