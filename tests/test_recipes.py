@@ -123,3 +123,10 @@ def test_every_figure_key_keeps_where_it_was_written(tmp_path):
     assert str(figure.error(("resize",), "m")) == "recipes/b/book.yaml:3:12: defaults.resize: m"
     assert str(figure.error(("t",), "m", {"t": 500})) == "recipes/b/10-forward.yaml:6:22: figures[0].sweep.t[1]: m"
     assert str(figure.error(("caption",), "m")) == "recipes/b/10-forward.yaml:3:5: figures[0]: m"
+
+
+def test_hidden_files_are_ignored_and_a_missing_recipes_folder_is_an_error(tmp_path):
+    root = write(tmp_path, {"b/book.yaml": BOOK, "b/a.yaml": GOOD, "b/.a.yaml.swp.yaml": "{{{"})
+    assert load_books(root, MODELS)[1] == []
+    assert [str(e) for e in load_books(tmp_path / "nowhere" / "recipes", MODELS)[1]] == [
+        "recipes: missing: no recipes folder here; run from the project folder or pass --root"]

@@ -95,6 +95,9 @@ def load_books(recipes_root: Path, model_ids: set[str]) -> tuple[list[Book], lis
 
     Nothing is skipped silently: a folder of YAML files without book.yaml, a `.yml` file or a YAML file outside
     a book is an error that says what to rename."""
+    if not recipes_root.is_dir():
+        return [], [RecipeError(display(recipes_root, recipes_root), 0, 0, (), "missing: no recipes folder here; "
+                                "run from the project folder or pass --root")]
     books, errors = [], stray_files(recipes_root)
     for folder in sorted(p for p in recipes_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if not (folder / "book.yaml").exists():
@@ -108,11 +111,16 @@ def load_books(recipes_root: Path, model_ids: set[str]) -> tuple[list[Book], lis
     return books, list({str(e): e for e in errors}.values())     # a bad default is reported once
 
 
+def is_yaml_name(path: Path) -> bool:
+    """A YAML file by its name (any case of .yaml / .yml); hidden files (editor locks, swaps) are not."""
+    return path.suffix.lower() in YAML_SUFFIXES and not path.name.startswith(".")
+
+
 def stray_files(recipes_root: Path) -> list[RecipeError]:
     """YAML files directly under recipes/ other than site.yaml: they belong to no book."""
     errors = []
     for file in sorted(recipes_root.iterdir()):
-        if file.suffix.lower() in YAML_SUFFIXES and file.name != "site.yaml":
+        if is_yaml_name(file) and file.name != "site.yaml":
             hint = ("rename it to site.yaml" if file.stem.lower() == "site" else
                     "move it into a book folder (recipes/<book>/, beside a book.yaml)")
             errors.append(RecipeError(display(file, recipes_root), 1, 1, (), f"not read: {hint}"))
@@ -121,7 +129,7 @@ def stray_files(recipes_root: Path) -> list[RecipeError]:
 
 def missing_book_yaml(folder: Path, root: Path) -> list[RecipeError]:
     """A folder holding YAML but no book.yaml would vanish from the site: say so (asset folders are fine)."""
-    yaml_files = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES)
+    yaml_files = sorted(p.name for p in folder.iterdir() if is_yaml_name(p))
     if not yaml_files:
         return []
     near = [n for n in yaml_files if n.lower() in ("book.yml", "book.yaml", "books.yaml", "book.yaml.yaml")]
@@ -159,7 +167,7 @@ def load_book(folder: Path, root: Path, model_ids: set[str]) -> tuple[Book | Non
     errors: list[RecipeError] = []
     first_seen: dict[str, str] = {}
     slugs: dict[str, str] = {}
-    for file in sorted(p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES and p.name != "book.yaml"):
+    for file in sorted(p for p in folder.iterdir() if is_yaml_name(p) and p.name != "book.yaml"):
         if file.suffix != ".yaml":
             errors.append(RecipeError(display(file, root), 1, 1, (), f"not read: rename {file.name} to "
                                                                     f"{file.stem}.yaml"))
