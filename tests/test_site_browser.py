@@ -201,3 +201,25 @@ def test_project_books_read_well_in_chromium(browser, project_site, viewport):
         assert facts["inputs"] >= inputs[slug]
         if slug == "deepfloyd-bare" and viewport == "desktop":
             assert facts["height"] < 8000, f"the DeepFloyd page without results is {facts['height']} px tall"
+
+
+def test_illusions_move_and_keep_still_for_reduced_motion(browser, project_site):
+    site_dir, _, _ = project_site
+    url = (site_dir / "digits/index.html").as_uri()
+    for motion, running in (("no-preference", True), ("reduce", False)):
+        page = browser.new_page()
+        page.set_viewport_size(VIEWPORTS["phone"])
+        page.emulate_media(reduced_motion=motion)
+        page.goto(url, wait_until="load")
+        turning = page.evaluate("[...document.querySelectorAll('.turning img')].map(i => i.getAnimations().length)")
+        assert turning and all((n > 0) == running for n in turning), (motion, turning)
+        page.close()
+    page = browser.new_page()
+    page.set_viewport_size(VIEWPORTS["phone"])
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(url, wait_until="load")
+    near = page.evaluate("document.querySelector('.distance img').getBoundingClientRect().width")
+    page.click(".distance input[type=checkbox]")
+    far = page.evaluate("document.querySelector('.distance img').getBoundingClientRect().width")
+    page.close()
+    assert far < near / 3, (near, far)                      # seen from far: a fifth of its size

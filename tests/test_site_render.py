@@ -382,7 +382,8 @@ def test_charts_are_svg_with_real_text_legible_on_a_phone():
         sizes = [float(s) for s in re.findall(r'font-size="([0-9.]+)"', text)]
         assert min(sizes) * 358 / width >= 11                 # a 390 px phone shows it 358 px wide
         assert "<text" in text and "<image" not in text
-    assert "ε̂" in charts.loss_chart(record).decode() and "γ = 4" in charts.evaluation_chart(evaluation).decode()
+    assert "ε" in charts.loss_chart(record).decode() and "γ = 4" in charts.evaluation_chart(evaluation).decode()
+    assert "\u0302" not in charts.loss_chart(record).decode()      # no combining marks: they drift off their letter
 
 
 def test_anagram_turns_and_hybrid_has_a_far_control(tmp_path):

@@ -71,7 +71,7 @@ MAX_RECORD_BYTES = 10 * 1024 * 1024
 
 def shape_problems(value: Any, shape: Any, where: str) -> list[str]:
     """Where `value` differs from `shape`: a dict of keys (a trailing '?' marks optional, '*' any key), a
-    one-item list (a non-empty list of that), a type, NUMBER or POSITIVE (finite numbers)."""
+    one-item list (a non-empty list of that), a tuple (a list of exactly those), a type, NUMBER or POSITIVE."""
     if shape == ANY:
         return []
     if isinstance(shape, dict):
@@ -87,6 +87,10 @@ def shape_problems(value: Any, shape: Any, where: str) -> list[str]:
             elif not key.endswith("?"):
                 out.append(f"missing key {f'{where}.{name}'.lstrip('.')!r}")
         return out
+    if isinstance(shape, tuple):
+        if not isinstance(value, list) or len(value) < len(shape):
+            return [f"{where}: expected a list of {len(shape)}, got {value!r:.40}"]
+        return [p for i, sub in enumerate(shape) for p in shape_problems(value[i], sub, f"{where}[{i}]")]
     if isinstance(shape, list):
         if not isinstance(value, list) or not value:
             return [f"{where}: expected a non-empty list, got {value!r:.40}"]
@@ -221,7 +225,7 @@ class Evaluation(RecordMode):
         "classifier_test_accuracy": NUMBER,
         "cfg": {"guidance": NUMBER, "per_digit": {"*": NUMBER}, "accuracy": NUMBER, "samples": int},
         "unconditional": {"shares": {"*": NUMBER}, "all_present": bool, "max_share": NUMBER},
-        "anagrams?": [{"prompts": [str], "view": str, "both": NUMBER}],
+        "anagrams?": [{"prompts": (str, str), "view": str, "both": NUMBER}],
         "hybrids?": [{"far": str, "near": str, "both": NUMBER}],
     }
 

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 WIDTH = 440                     # view box width; shown at most 30rem wide, at least a phone's column
 FONT = 14                       # user units: 14 × 358 / 440 = 11.4 px on a 390 px phone
-LEFT, RIGHT, TOP, BOTTOM = 52, 14, 30, 44
+LEFT, RIGHT, TOP, BOTTOM = 52, 24, 30, 44
 INK, MUTED, GRID, LINE, FAINT, TARGET = "#1f2328", "#5c6470", "#dfe2e6", "#2f5d8a", "#a9bfd8", "#b3261e"
 
 
@@ -65,7 +65,7 @@ def loss_chart(record: dict[str, Any]) -> bytes:
     for name, values, colour, width in (("per step", loss, FAINT, 1), ("average", smooth(loss, 50), LINE, 2.5)):
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in _thin(values))
         body.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}"/>')
-    body += [_text(x0, 18, "loss: MSE of the noise estimate ε̂ (log scale)", fill=INK),
+    body += [_text(x0, 18, "loss: MSE of the predicted noise ε (log scale)", fill=INK),
              _text((x0 + x1) / 2, height - 6, "training step", "middle")]
     return _svg(height, body, "Training loss per step and its moving average")
 
@@ -84,22 +84,24 @@ def evaluation_chart(record: dict[str, Any]) -> bytes:
     cfg = {str(k): float(v) for k, v in record["cfg"]["per_digit"].items()}
     shares = {str(k): float(v) for k, v in record["unconditional"]["shares"].items()}
     guidance = record["cfg"].get("guidance")
-    panels = [(f"read as the prompted digit (γ = {guidance:g})", cfg, 0.95, "target 95%", 1.0),
-              ("share of unguided samples", shares, 0.20, "limit 20%", 0.25)]
+    panels = [(f"read as the prompted digit (γ = {guidance:g})", cfg, 0.95, "target 95%", (0, 0.5, 1.0)),
+              ("share of unguided samples", shares, 0.20, "limit 20%", (0, 0.1, 0.2, 0.3))]
     body, y = [], 0
-    for title, values, target, label, top in panels:
-        body += _bar_panel(y, title, values, target, label, top)
+    for title, values, target, label, ticks in panels:
+        body += _bar_panel(y, title, values, target, label, ticks)
         y += 200
     return _svg(y, body, "Evaluation of the digits model by a separate classifier")
 
 
-def _bar_panel(y_off: int, title: str, values: dict[str, float], target: float, label: str, top: float) -> list[str]:
-    """One bar per digit (0 to `top`), a dashed red target line; the target's label beside the title."""
+def _bar_panel(y_off: int, title: str, values: dict[str, float], target: float, label: str,
+               ticks: Sequence[float]) -> list[str]:
+    """One bar per digit (0 to the last tick), a dashed red target line; the target's label beside the title."""
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, y_off + 170, y_off + 40
+    top = ticks[-1]
     y = lambda v: y0 - (y0 - y1) * min(v, top) / top          # noqa: E731
     slot = (x1 - x0) / len(values)
     body = [_text(x0, y_off + 20, title, fill=INK), _text(x1, y_off + 20, label, "end", fill=TARGET)]
-    for frac in (0, top / 2, top):
+    for frac in ticks:
         body += [f'<line x1="{x0}" x2="{x1}" y1="{y(frac):.1f}" y2="{y(frac):.1f}" stroke="{GRID}"/>',
                  _text(x0 - 6, y(frac) + 5, f"{frac:.0%}", "end")]
     for k, (digit, v) in enumerate(values.items()):

@@ -8,6 +8,7 @@ or folder). Figures written with `fig(...)` sit in recipes/b/20-c.yaml, whose li
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.hostile.project import Fifo, Folder, Link
@@ -19,6 +20,9 @@ CFG = "mode: cfg\nprompts: ['3']\n"                            # lines 4-5
 INP = "mode: inpaint\n" + IMG + "prompts: ['3']\n"             # lines 4-6; line 7 is the next key
 BLUR = "mode: blur_denoise\n" + IMG + "t: 300\n"                # lines 4-6
 SHA = "ab" * 32
+EVAL = json.dumps({"classifier_test_accuracy": 0.98, "unconditional": {"shares": {"0": 1.0}, "all_present": True,
+                   "max_share": 0.1}, "cfg": {"accuracy": 0.9, "samples": 10, "guidance": 4.0, "per_digit": {"0": 1}},
+                   "anagrams": [{"prompts": ["6", "9"], "view": "flip", "both": 0.5}]})
 LAUGHS = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9))
 
 
@@ -468,6 +472,11 @@ RECORDS = [
     case("evaluation-missing-cfg", {"recipes/b/model/eval.json": '{"classifier_test_accuracy": 0.9}',
                                     **fig("mode: evaluation\nrecord: model/eval.json")},
          "20-c.yaml:5:5: figures[0].record: model/eval.json: missing key 'cfg'"),
+    case("evaluation-one-prompt", {"recipes/b/model/eval.json": EVAL.replace('["6", "9"]', '["6"]'),
+                                   **fig("mode: evaluation\nrecord: model/eval.json")},
+         "20-c.yaml:5:5: figures[0].record: model/eval.json: anagrams[0].prompts: expected a list of 2"),
+    case("evaluation-nan-share", {"recipes/b/model/eval.json": EVAL.replace('"max_share": 0.1', '"max_share": NaN'),
+                                  **fig("mode: evaluation\nrecord: model/eval.json")}, "NaN is not a number"),
     case("samples-folder-etc", fig("mode: epoch_samples\nrecord: model/training.json\nfolder: /etc"),
          "20-c.yaml:6:5: figures[0].folder: '/etc' resolves to /etc, outside the project"),
     case("samples-folder-dotdot", fig("mode: epoch_samples\nrecord: model/training.json\nfolder: ../../../../.."),
