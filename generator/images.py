@@ -50,8 +50,9 @@ def input_spec_problems(spec: Any) -> list[tuple[tuple[str, ...], str]]:
         return [((), f"expected {INPUT_FORMS}, got {spec!r}")]
     if "builtin" in spec:
         name = spec["builtin"]
-        return [] if isinstance(name, str) and name in BUILTIN else [(("builtin",), f"unknown built-in image {name!r}; choose one of: "
-                                                          f"{', '.join(sorted(BUILTIN))}")]
+        if isinstance(name, str) and name in BUILTIN:
+            return []
+        return [(("builtin",), f"unknown built-in image {name!r}; choose one of: {', '.join(sorted(BUILTIN))}")]
     problems = []
     if not isinstance(spec["url"], str) or not spec["url"].startswith(("https://", "file://")):
         problems.append((("url",), f"expected an https:// URL, got {spec['url']!r}"))
