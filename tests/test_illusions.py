@@ -82,3 +82,96 @@ def test_view_motion_says_what_css_can_show():
         assert view_motion(name)["css"] is None
     assert view_motion("jigsaw")["kind"] == "pieces" and view_motion("skew")["kind"] == "paths"
     assert view_motion("blur")["failure"] and view_motion("jigsaw")["failure"] is None
+
+
+# ---------------------------------------------------------------------------------------------- factorizations
+
+from generator.diffusion import factorizations as fz  # noqa: E402
+
+FACTORIZATIONS = {
+    "hybrid-2": lambda: fz.hybrid_bands(9, [1.5], 32),
+    "hybrid-3": lambda: fz.hybrid_bands(13, [1.0, 2.0], 32),
+    "color": lambda: fz.color(32),
+    "motion": lambda: fz.motion(5, 32),
+    "scale": lambda: fz.scale([4.0, -3.0]),
+}
+
+
+@pytest.mark.parametrize("name", list(FACTORIZATIONS))
+@pytest.mark.parametrize("size", [32, 64, 256])
+def test_components_are_linear_and_sum_to_the_identity(name, size):
+    parts = FACTORIZATIONS[name]()
+    gen = torch.Generator().manual_seed(size)
+    x, y = torch.randn(2, 3, size, size, generator=gen), torch.randn(2, 3, size, size, generator=gen)
+    torch.testing.assert_close(sum(parts(x)), x, atol=1e-5, rtol=0)
+    for f in parts.components:
+        torch.testing.assert_close(f(2 * x - y), 2 * f(x) - f(y), atol=1e-4, rtol=0)
+    assert all(not torch.allclose(f(x), x) for f in parts.components)           # no component is everything
+
+
+def test_each_factor_does_what_its_name_says():
+    x = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    grey, chroma = fz.color(32).components
+    assert torch.allclose(grey(x)[:, 0], x.mean(1)) and torch.allclose(chroma(x).mean(1), torch.zeros(1, 32, 32), atol=1e-6)
+    low, middle, high = fz.hybrid_bands(13, [1.0, 2.0], 32).components
+    assert high(x).std() > middle(x).std() > low(x).std()                      # white noise: more power up high
+    line = torch.zeros(1, 1, 33, 33)
+    line[..., 16, 16] = 1.0
+    streak = fz.MotionBlur(5, 33)(line)[0, 0]
+    assert torch.allclose(streak.diagonal().flip(0).sum() * 0 + streak.flip(0).diagonal()[14:19], torch.full((5,), 0.2))
+    assert fz.LowPass(33, 2.0, 64).scaled(256) == (133, 8.0)
+    with pytest.raises(ValueError, match="sum to 1"):
+        fz.scale([0.5, 0.6])
+
+
+@pytest.mark.parametrize("params, prompts, names", [
+    ({"factorization": "hybrid", "sigmas": [1.0, 2.0]}, ["a", "b", "a blurry photo"], ["far", "middle", "small", "image"]),
+    ({"factorization": "color"}, ["a", "b"], ["grey", "image"]),
+    ({"factorization": "motion", "motion_length": 3}, ["a", "b"], ["moving", "image"]),
+    ({"factorization": "scale", "weights": [0.5, 0.5]}, ["a", "b"], ["image"]),
+])
+def test_factorized_mode_runs_every_factorization(backend, params, prompts, names):
+    result, tracks = run_job(make_job("factorized", prompts, 1, **params, **FEW), backend)
+    assert list(result.images) == names and tracks[0].reduce == "sum"
+    assert result.info["components"] == list(tracks[0].extras["parts"].labels)
+
+
+def test_scale_with_weights_gamma_and_one_minus_gamma_is_cfg(backend):
+    """ε = γ ε(a) + (1 − γ) ε(""): the CFG estimate, as the scale factorization of prompts (a, "")."""
+    from generator.modes import MODES
+    from tests.tiny_backend import make_context
+
+    job = make_job("factorized", ["a", ""], 4, factorization="scale", weights=[3.0, -2.0], guidance=1.0, **FEW)
+    (track,) = MODES["factorized"].tracks(job, make_context(backend, ["a"]))
+    gen = torch.Generator().manual_seed(0)
+    outputs = {r.key: (torch.randn(r.x.shape, generator=gen), None) for r in track.requests()}
+    eps, _ = track.combine(outputs)
+    by_prompt = {key[2]: value[0] for key, value in outputs.items()}
+    torch.testing.assert_close(eps, by_prompt[""] + 3.0 * (by_prompt["a"] - by_prompt[""]), atol=1e-5, rtol=0)
+
+
+def test_reference_keeps_the_reference_component_and_the_prompt_fills_the_rest(backend, tmp_path):
+    from tests.tiny_backend import write_test_image
+
+    image = write_test_image(tmp_path / "ref.png")
+    job = make_job("reference", ["a"], 3, {"image": image}, factorization="hybrid", sigmas=[1.0], **FEW)
+    result, tracks = run_job(job, backend)
+    low = tracks[0].extras["fixed"]
+    assert list(result.images) == ["reference", "fixed", "result"]
+    plain, _ = run_job(make_job("cfg", ["a"], 3, **FEW), backend)
+    far = lambda x: (low(x[None]) - result.images["fixed"][None]).abs().mean()  # noqa: E731
+    assert far(result.images["result"]) < 0.5 * far(plain.images["sample"])    # its far view is the reference's
+
+
+def test_factorization_mistakes_are_reported():
+    with pytest.raises(ValueError, match="needs 3 prompts"):
+        make_job("factorized", ["a", "b"], factorization="hybrid", sigmas=[1.0, 2.0])
+    with pytest.raises(ValueError, match="needs 2 prompts"):
+        make_job("factorized", ["a", "b", "c"], factorization="motion")
+    from generator.modes import MODES
+
+    params = {k: p.default for k, p in MODES["factorized"].params.items()}
+    problems = MODES["factorized"].check_params({**params, "factorization": "scale", "weights": [1, 1]}, {}, 32, None)
+    assert "sum to 1" in problems[0][1]
+    problems = MODES["factorized"].check_params({**params, "factorization": "color", "channels": 1}, {}, 32, None)
+    assert "RGB" in problems[0][1]

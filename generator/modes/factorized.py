@@ -1,0 +1,129 @@
+"""`factorized`: factorized diffusion (Geng, Park & Owens 2024) with any factorization of the family —
+ε = Σ_i f_i(CFG(x_t, p_i)), f_i the components of a hybrid (2 or 3 bands), color, motion or scale
+factorization (generator/diffusion/factorizations.py); prompt i drives component i."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from generator.modes.base import Param, Problem, Result, register
+from generator.modes.common import GUIDED, ModelMode, as_image, kernel_problems, with_upsampled
+
+if TYPE_CHECKING:
+    import torch
+
+    from generator.diffusion.factorizations import Factorization
+    from generator.engine import Track
+    from generator.jobs import Job
+    from generator.runner import RunContext
+
+FACTORIZATIONS = ("hybrid", "color", "motion", "scale")      # as generator.diffusion.factorizations, without torch
+
+FACTOR_PARAMS = {
+    "factorization": Param(str, default="hybrid", choices=FACTORIZATIONS,
+                           help="hybrid (far, [middle,] near bands), color (grey, chroma), motion (blurred, sharp) "
+                                "or scale (w_i·x)"),
+    "sigmas": Param(list, default=[], items=(int, float), minimum=0.1, maximum=20.0,
+                    help="hybrid: σ of the low-pass (2 bands) or σ1 < σ2 (3 bands) at stage I; [] is the "
+                         "paper's 2 (or 1, 2) at 64², scaled to the model"),
+    "kernel_size": Param(int, default=0, minimum=0, maximum=65,
+                         help="hybrid: odd Gaussian kernel width at stage I; 0: about 8σ + 1"),
+    "motion_length": Param(int, default=7, minimum=1, maximum=33,
+                           help="motion: length of the 45° streak at stage I (7 at 64² in the paper)"),
+    "weights": Param(list, default=[], items=(int, float), minimum=-20.0, maximum=20.0,
+                     help="scale: one weight per prompt, summing to 1 ([γ, 1 − γ] with prompts [p, ''] is CFG)"),
+}
+
+
+def factor_problems(params: Mapping[str, Any], image_size: int) -> list[Problem]:
+    """What is wrong with a factorization's own parameters on the model's images (prompt counts: `count_problem`)."""
+    name, problems = params["factorization"], []
+    sigmas, k, weights = params["sigmas"], params["kernel_size"], params.get("weights", [])
+    if name == "hybrid" and len(sigmas) > 2:
+        problems.append((("sigmas",), f"a hybrid has 2 or 3 bands: give 1 or 2 σ values, got {sigmas}"))
+    if name == "hybrid" and len(sigmas) == 2 and not sigmas[0] < sigmas[1]:
+        problems.append((("sigmas",), f"three bands need σ1 < σ2, got {sigmas}"))
+    if name == "hybrid" and k:
+        problems += kernel_problems("kernel_size", k + (k % 2 == 0), image_size)
+    if name == "color" and params.get("channels", 3) != 3:
+        problems.append((("factorization",), "color needs an RGB model (grey + chroma); this model has "
+                                             f"{params.get('channels')} channel"))
+    if name == "motion" and params["motion_length"] // 2 >= image_size:
+        problems.append((("motion_length",), f"motion_length must be below {2 * image_size}"))
+    if name == "scale" and abs(sum(weights) - 1) > 1e-6:
+        problems.append((("weights",), f"scale weights must sum to 1 (the components sum to the image), got {weights}"))
+    return problems
+
+
+def count_problem(params: Mapping[str, Any], prompts: int) -> str | None:
+    """The number of prompts the factorization needs, if `prompts` is not it."""
+    name, sigmas = params["factorization"], params["sigmas"]
+    if name == "hybrid":
+        wanted = [len(sigmas) + 1] if sigmas else [2, 3]
+    elif name == "scale":
+        wanted = [len(params["weights"])]
+    else:
+        wanted = [2]
+    if prompts in wanted:
+        return None
+    return (f"{name} needs {' or '.join(map(str, wanted))} prompts, one per component "
+            f"({', '.join(COMPONENTS[name])}), got {prompts}")
+
+
+COMPONENTS = {"hybrid": ("far", "[middle]", "near"), "color": ("grey", "colour"), "motion": ("moving", "still"),
+              "scale": ("w_1·x", "w_2·x", "…")}
+
+
+@register
+class Factorized(ModelMode):
+    name = "factorized"
+    prompts = (2, 4)
+    params = {**FACTOR_PARAMS, **GUIDED}
+
+    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
+                     project_root: Path) -> list[Problem]:
+        """The factorization's parameters fit the prompts and the model's images."""
+        return factor_problems(params, image_size)
+
+    def check(self, job: Job) -> None:
+        if (problem := count_problem(job.params, len(job.prompts))) is not None:
+            raise ValueError(f"figure {job.figure!r} (factorized): {problem}")
+
+    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+        """One term per prompt, restricted to its component; the estimates add up."""
+        from generator.diffusion.factorizations import factorization
+        from generator.engine import draw_noise, make_generator
+        from generator.modes.common import guided_terms, image_shape, make_track
+
+        parts = factorization(dict(job.params), len(job.prompts))
+        generator = make_generator(job.seed)
+        x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
+        terms = [term for prompt, f in zip(job.prompts, parts.components)
+                 for term in guided_terms(job, [prompt], component=f)]
+        return [make_track(job, ctx, x_T, terms, generator=generator, reduce="sum", extras={"parts": parts})]
+
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+        (track,) = tracks
+        parts: Factorization = track.extras["parts"]
+
+        def shown(x: torch.Tensor) -> dict[str, torch.Tensor]:
+            return factor_readings(parts, x)
+
+        images = {name: as_image(x) for name, x in shown(track.x).items()}
+        return Result(with_upsampled(images, track, "image", shown), {"components": list(parts.labels)})
+
+
+def factor_readings(parts: Factorization, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The picture as each reading sees it: far (and middle) bands, grey, motion-blurred; then the image."""
+    import torch.nn.functional as F
+
+    c = parts.components
+    if parts.name == "hybrid":
+        readings = {"far": c[0](x), **({"middle": c[0](x) + c[1](x)} if len(c) == 3 else {}),
+                    "small": F.interpolate(x, scale_factor=0.25, mode="area")}
+    elif parts.name in ("color", "motion"):
+        readings = {parts.labels[0]: c[0](x)}
+    else:
+        readings = {}
+    return {**readings, "image": x}
