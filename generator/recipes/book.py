@@ -44,6 +44,8 @@ class FigureSpec:
     def error(self, key_path: KeyPath, message: str, sweep_point: dict[str, Any] | None = None) -> RecipeError:
         """A problem with one key of this figure, at the line where that key (or its swept value) was written."""
         key = key_path[0] if key_path else ""
+        if not self.origins:                       # built by hand, not loaded from a file
+            return RecipeError(self.file, self.line, 1, key_path, message)
         if sweep_point and key in sweep_point and "sweep" in self.origins:
             doc, path = self.origins["sweep"]
             path = path + (key, index_of(self.sweep[key], sweep_point[key])) + key_path[1:]
