@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo torch || echo torch==2.13.0)
 PORT   ?= 8000
 
-.PHONY: setup gallery render plan test serve eval embedded-model bench browser gc hugo
+.PHONY: setup gallery render plan test serve eval embedded-model bench browser gc atlas hugo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ embedded-model: $(STAMP)     ## retrain the embedded digits model and its classi
 
 eval: $(STAMP)               ## measure the digits model: classifier, CFG accuracy, class balance, illusions
 	$(BIN)/python -m generator.embedded.evaluate
+
+atlas: $(STAMP)              ## the digits model's illusion atlas: models/digits/atlas.json + heatmaps (≈ 1 h, 2 cores)
+	$(BIN)/python -m generator.embedded.atlas
 
 bench: $(STAMP)              ## benchmarks: stage-I engine vs IFPipeline (tiny on CPU), digits book from empty
 	$(BIN)/python bench/bench_stage1.py
