@@ -175,3 +175,11 @@ def test_factorization_mistakes_are_reported():
     assert "sum to 1" in problems[0][1]
     problems = MODES["factorized"].check_params({**params, "factorization": "color", "channels": 1}, {}, 32, None)
     assert "RGB" in problems[0][1]
+
+
+def test_views_that_do_not_fit_the_model_are_refused_when_recipes_are_read():
+    from generator.modes import MODES
+
+    problems = MODES["anagram"].check_params({"views": ["identity", "jigsaw", "patch_permute"]}, {}, 36, None)
+    assert [path for path, _ in problems] == [("views", 2)] and "multiple of 8" in problems[0][1]
+    assert MODES["anagram"].check_params({"views": ["identity", "jigsaw"]}, {}, 32, None) == []

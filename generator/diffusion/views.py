@@ -533,6 +533,16 @@ VIEWS: dict[str, Callable[[int, int], View]] = {
     "inner_circle_bilinear": lambda size, seed: BilinearInnerCircle(),
 }
 VIEW_NAMES = tuple(VIEWS)
+# sides a view needs to be a multiple of (its pieces or cells), checked when recipes are read
+SIDE_MULTIPLE = {"patch_permute": 8, "square_hinge": 4, "jigsaw": 4}
+
+
+def size_problem(name: str, size: int) -> str | None:
+    """Why view `name` cannot be applied to size×size images, or None."""
+    multiple = SIDE_MULTIPLE.get(name, 1)
+    if size % multiple:
+        return f"view {name!r} needs an image side that is a multiple of {multiple}, but the model's is {size}"
+    return None
 
 
 def get_view(name: str, size: int, seed: int = 0) -> View:

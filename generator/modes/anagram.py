@@ -3,10 +3,11 @@ Each step: ε = mean_i v_i⁻¹(CFG(v_i(x_t), p_i)), the variance mapped back th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from generator.diffusion.views import VIEW_NAMES   # no torch: the registry and geometry are numpy
-from generator.modes.base import Param, ParamError, Result, register
+from generator.modes.base import Param, ParamError, Problem, Result, register
 from generator.modes.common import GUIDED, ModelMode, as_image, with_upsampled
 
 if TYPE_CHECKING:
@@ -40,6 +41,14 @@ class Anagram(ModelMode):
         if params.get("upsample") and any(v in NATIVE_AT_STAGE2 for v in params["views"]):
             params["stage2_views"] = "native"         # their stage II result changed: a new key, others keep theirs
         return params
+
+    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
+                     project_root: Path) -> list[Problem]:
+        """Each view must fit the model's images (jigsaw and square_hinge cut 4×4 pieces, patch_permute 8×8)."""
+        from generator.diffusion.views import size_problem
+
+        return [(("views", i), problem) for i, name in enumerate(params["views"])
+                if (problem := size_problem(name, image_size)) is not None]
 
     def check(self, job: Job) -> None:
         from generator.modes.common import check_prompts
