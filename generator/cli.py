@@ -7,6 +7,7 @@ import errno
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from generator.project import FilterError, ModelMissing, Plan, Project, RecipeErrors, load_plan
@@ -320,17 +321,15 @@ def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     keep = {j.key for f in plan.figures for j in f.jobs}
     books = {b.slug for b in plan.books}
     doomed = store.gc(keep, dry_run=True, keep_books=books)
-    unloaded = sorted({store.figure_of(k).partition("/")[0] or "(unknown)" for k in store.keys()
-                       if k not in keep and store.figure_of(k).partition("/")[0] not in books})
+    orphans = Counter(store.figure_of(k).partition("/")[0] or "(unknown)" for k in store.keys() if k not in keep)
+    unloaded = {book: n for book, n in sorted(orphans.items()) if book not in books}
     if unloaded:
-        print(f"keeping every result of book(s) not in the recipes: {', '.join(unloaded)} "
-              f"(a missing or misnamed book.yaml?)")
+        print(f"keeping all {sum(unloaded.values())} result(s) of book(s) not in the recipes: "
+              f"{', '.join(unloaded)} (a missing or misnamed book.yaml?)")
     if not doomed:
         print("nothing to remove")
         return 0
-    by_figure: dict[str, int] = {}
-    for key in doomed:
-        by_figure[store.figure_of(key) or "(unknown)"] = by_figure.get(store.figure_of(key) or "(unknown)", 0) + 1
+    by_figure = Counter(store.figure_of(key) or "(unknown)" for key in doomed)
     print(f"{'would remove' if args.dry_run else 'to remove'}: {len(doomed)} unreferenced result(s) of "
           f"{len(by_figure)} figure(s)")
     for figure, n in sorted(by_figure.items()):

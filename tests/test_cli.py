@@ -184,7 +184,7 @@ def test_gc_keeps_every_result_of_a_book_missing_from_the_recipes(project, capsy
     capsys.readouterr()
     assert gallery(project, "gc", "--yes") == 0
     out = capsys.readouterr().out
-    assert "keeping every result of book(s) not in the recipes: book" in out
+    assert "keeping all 1 result(s) of book(s) not in the recipes: book (a missing or misnamed" in out
     assert len(list(project.glob("store/results/*/*"))) == 4
 
 
