@@ -241,3 +241,39 @@ def test_swap_dir_exchanges_in_one_step_here(tmp_path):
     (tmp_path / "a" / "from-a").touch()
     assert _exchange(tmp_path / "a", tmp_path / "b"), "no renameat2(RENAME_EXCHANGE) on this file system"
     assert [p.name for p in (tmp_path / "b").iterdir()] == ["from-a"] and not any((tmp_path / "a").iterdir())
+
+
+def test_the_engine_reports_each_track_the_tick_it_ends_and_after_its_follow_up():
+    """Durable progress starts here: run_tracks' on_done lets the runner store a job before the others end."""
+    import torch
+
+    from generator.diffusion.schedule import Schedule
+    from generator.engine import Term, Track, draw_noise, make_generator, run_tracks
+    from tests.tiny_backend import TinyBackend
+
+    backend = TinyBackend()
+    embeddings = backend.encode(["a cat", ""])
+    ticks: list[int] = []
+    predict = backend.predict
+
+    def counting(*args, **kwargs):
+        ticks.append(len(ticks))
+        return predict(*args, **kwargs)
+
+    def track(seed: int, steps: list[int], then=None) -> Track:
+        g = make_generator(seed)
+        return Track(x=draw_noise(g, (1, 3, 16, 16), "cpu"), timesteps=steps, terms=[Term("a cat", "", 4.0)],
+                     embeddings=embeddings, schedule=Schedule.from_config(backend.spec.scheduler_config),
+                     generator=g, then=then)
+
+    def stage2(done: Track) -> Track:
+        return track(9, [300, 0])
+
+    short, long, chained = track(1, [500, 0]), track(2, [900, 600, 300, 0]), track(3, [400, 0], then=stage2)
+    done_at: dict[int, int] = {}
+    backend.predict = counting
+    run_tracks([short, long, chained], backend, progress=False,
+               on_done=lambda t: done_at.setdefault(id(t), len(ticks)))
+    assert done_at[id(short)] == 2 and done_at[id(long)] == 4      # the short track, the tick it ended
+    assert done_at[id(chained)] == 6 and len(done_at) == 3          # only after its follow-up (2 more ticks)
+    assert torch.isfinite(chained.next.x).all()
