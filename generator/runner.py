@@ -114,8 +114,9 @@ class Runner:
         self.held.discard(key)
 
     def fail(self, job: Job, exc: BaseException) -> None:
-        """Record a failed job once per figure that needs it; release its claim."""
+        """Record a failed job once per figure that needs it; release its claim; never retried in this run."""
         self.release(job.key)
+        self.attempted.add(job.key)
         known = {(f.figure, f.where) for f in self.stats.failures}
         for f in self.owners.get(job.key, []):
             figure, where = f"{f.figure.book}/{f.figure.id}", f"{f.figure.file}:{f.figure.line}"

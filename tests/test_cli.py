@@ -346,3 +346,20 @@ def test_a_job_that_breaks_the_engine_fails_alone_and_its_chunk_mates_are_stored
     assert "recipes/digits/10-a.yaml:3: figure 'digits/two' failed: KeyError: \"no embedding for prompt(s)" \
         in captured.err
     assert "2 jobs run" in captured.out                            # seeds 1 and 3, packed with seed 2 at first
+
+
+def test_a_model_that_fails_to_load_fails_its_figures_and_the_rest_is_made(project, capsys, monkeypatch):
+    from generator.models.digits import DigitsSpec
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("weights file is truncated")
+
+    monkeypatch.setattr(DigitsSpec, "load", broken)
+    book = project / "recipes" / "digits"
+    book.mkdir()
+    (book / "book.yaml").write_text(DIGITS)
+    (book / "10-a.yaml").write_text(TWO_SAMPLES)
+    assert gallery(project, "build") == 4
+    captured = capsys.readouterr()
+    assert "figure 'digits/two' failed: RuntimeError: weights file is truncated" in captured.err
+    assert "3 jobs run" in captured.out                             # the test book's model-free figures
