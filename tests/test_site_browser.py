@@ -149,7 +149,7 @@ PAGE_FACTS = """() => ({
     return !c || c.textContent.trim().length < 8; }).map(f => f.id),
   alts: [...document.images].map(i => i.alt),
   inputs: document.querySelectorAll('figure .inputs img').length,
-  waiting: [...document.querySelectorAll('figure.is-pending')].filter(f => !f.querySelector('code.command'))
+  waiting: [...document.querySelectorAll('figure.is-pending')].filter(f => !f.querySelector('.command'))
     .map(f => f.id),
 })"""
 # Alt text that says nothing about the picture: a bare role or a bare seed.

@@ -50,7 +50,8 @@ def test_settings_of_a_pending_figure_in_words():
             self.sweep = {"i_start": i_start}
             self.params = {"i_start": i_start, "steps": "strided-30", "guidance": 7.0, "upsample": False}
     got = dict(settings([Job(1), Job(3)]))
-    assert got["prompt"] == "“a high quality photo”" and got["sampling"] == "34 steps"
+    assert got["prompt"] == "“a high quality photo”" and got[""] == "seed 180"
+    assert ("", "34 steps") in settings([Job(1)]) and ("", "γ = 7") in settings([Job(1)])
     assert got["varies"] == shared_prefix(["from t = 960", "from t = 900"]) == "from t = 960, 900"
     assert not any(re.search(r"[a-z]_[a-z]|strided", v) for v in got.values())
 

@@ -195,7 +195,8 @@ def test_pending_figure_shows_a_notice_the_command_and_folded_detail(site):
     render_site(view, out)
     html = (out / "book/index.html").read_text("utf-8")
     assert 'class="ph"' not in html                             # nothing stored: no empty placeholders
-    command = re.search(r'<code class="command">(.*?)</code>', html)[1]
+    figure = html[html.index('id="fig-later"'):]
+    command = re.search(r'<pre class="command"><code>(.*?)</code>', figure)[1]
     assert re.sub(r"</?span>", "", command) == "gallery build --figure later plain"
     assert "Not generated yet</strong>" in html and "2 images not generated yet" in html
     details = html[html.index("<details>"):html.index("</details>")]
@@ -405,3 +406,16 @@ def test_anagram_turns_and_hybrid_has_a_far_control(tmp_path):
     assert 'class="cell distance"' in html and 'type="checkbox"' in html
     css = next((tmp_path / "out").glob("style.*.css")).read_text("utf-8")
     assert "prefers-reduced-motion: reduce" in css
+
+
+def test_settings_shared_by_waiting_figures_are_said_once(tmp_path):
+    common = [("", "34 steps"), ("", "γ = 7")]
+    figures = [FigureView(id=f"w{k}", caption=f"Waiting {k}.", mode="cfg", model="m",
+                          grids=[Grid([[Panel(None, "seed 1")]])], pending=["seed 1"], command="make gallery",
+                          settings=[("prompt", f"“prompt {k}”"), *common]) for k in range(3)]
+    book = BookView("b", "B", "", "m", [SectionView("s", "S", "", figures)])
+    render_site(SiteView("T", "", [book]), tmp_path / "out")
+    html = (tmp_path / "out/b/index.html").read_text("utf-8")
+    assert html.count("34 steps") == 1 and html.count("γ = 7") == 1
+    assert all(f"“prompt {k}”" in html for k in range(3))
+    assert 'class="waiting-figures"' in html                     # side by side on wide screens

@@ -78,31 +78,48 @@ def settings(jobs: Sequence[Job]) -> list[tuple[str, str]]:
     job = jobs[0]
     out: list[tuple[str, str]] = []
     if job.prompts and "prompts" not in job.sweep:
-        out.append(("prompt" if len(job.prompts) == 1 else "prompts", " / ".join(f"“{p}”" for p in job.prompts)))
+        out += _prompts(job)
     for key in job.sweep:
         values = list(dict.fromkeys(labels.param_label(key, j.sweep[key], j.params) for j in jobs))
         out.append(("varies", shared_prefix(values)))
     out += _fixed(job)
     seeds = list(dict.fromkeys(j.seed for j in jobs))
-    out.append(("seeds" if len(seeds) > 1 else "seed", ", ".join(map(str, seeds))))
+    out.append(("", f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} seeds ({_span(seeds)})"))
     return out
+
+
+def _prompts(job: Job) -> list[tuple[str, str]]:
+    """Each prompt with the role it plays: the view it is read in (anagrams), far or near (hybrids)."""
+    roles = [labels.view_words(v) for v in job.params.get("views") or []]
+    if job.mode == "hybrid" and len(job.prompts) == 2:
+        roles = ["far", "near"]
+    if len(roles) == len(job.prompts) > 1:
+        return [(role, f"“{p}”") for role, p in zip(roles, job.prompts)]
+    return [("prompt" if len(job.prompts) == 1 else "prompts", " / ".join(f"“{p}”" for p in job.prompts))]
+
+
+def _span(seeds: list[int]) -> str:
+    """'180–183' for consecutive seeds, else the list."""
+    if seeds == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(map(str, seeds))
 
 
 def _fixed(job: Job) -> list[tuple[str, str]]:
     p: dict[str, Any] = dict(job.params)
     out = []
     if "steps" in p and "steps" not in job.sweep:
-        out.append(("sampling", labels.steps_label(p["steps"])))
+        out.append(("", labels.steps_label(p["steps"])))
     if "guidance" in p and "guidance" not in job.sweep:
-        out.append(("guidance", labels.param_label("guidance", p["guidance"])))
+        out.append(("", labels.param_label("guidance", p["guidance"])))
     if "i_start" in p and "i_start" not in job.sweep and job.mode != "inpaint":
         out.append(("start", labels.param_label("i_start", p["i_start"], p)))
-    if p.get("views"):
-        out.append(("views", " / ".join(labels.VIEW_WORDS.get(v, v) for v in p["views"])))
+    if p.get("views") and len(p["views"]) != len(job.prompts):
+        out.append(("views", " / ".join(labels.view_words(v) for v in p["views"])))
     if job.mode == "hybrid":
-        out.append(("low-pass", f"Gaussian, kernel {p.get('kernel_size')}, σ = {p.get('sigma')}"))
+        out.append(("low-pass", f"kernel {p.get('kernel_size')}, σ = {p.get('sigma')}"))
     if p.get("upsample"):
-        out.append(("stage II", "upsampled to 256×256"))
+        out.append(("", "stage II to 256×256"))
     return out
 
 

@@ -36,6 +36,11 @@ ON_IMAGE = {"noisy": [("psnr_noisy", "PSNR {:.1f}\u00a0dB")],
             "blurred": [("sigma", "σ\u00a0=\u00a0{:g}"), ("psnr_denoised", "PSNR {:.1f}\u00a0dB")]}
 
 
+def view_words(view: str) -> str:
+    """How to look at a view's reading: 'rotate_180' → 'turned 180°'; an unknown name with spaces for '_'."""
+    return VIEW_WORDS.get(view, view.replace("_", " "))
+
+
 def steps_label(steps: Any) -> str:
     """'strided-50' → '20 steps' (range(950, -1, -50) has 20 entries); lists and presets counted the same way."""
     try:
@@ -79,8 +84,8 @@ def image_label(name: str, prompts: Mapping[str, str] | None = None) -> str:
     base, _, size = name.partition("-") if re.fullmatch(r".+-\d+", name) else (name, "", "")
     if re.fullmatch(r"t=\d+", base):
         words = f"t = {base[2:]}"
-    elif base in VIEW_WORDS:
-        words = VIEW_WORDS[base] + (f": {prompts[base]}" if prompts and base in prompts else "")
+    elif base in VIEW_WORDS or (prompts and base in prompts):
+        words = view_words(base) + (f": {prompts[base]}" if prompts and base in prompts else "")
     else:
         words = IMAGE_WORDS.get(base, base.replace("_", " "))
     return f"{words}, {size}×{size}" if size else words

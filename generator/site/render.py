@@ -91,6 +91,7 @@ class FigureOut:
     inputs: list[Cell] = field(default_factory=list)   # model-free inputs of a pending figure
     main_cols: int = 1                  # columns of the grid holding the picked result (sizes the others)
     other_model: str = ""               # the model that made it, when it is not the book's
+    settings: list[tuple[str, str]] | None = None   # its own settings when some are said once for the section
 
     @property
     def main_pcols(self) -> int:
@@ -110,6 +111,20 @@ class SectionOut:
     view: SectionView
     figures: list[FigureOut]
     counts: str
+    shared_settings: list[tuple[str, str]] = field(default_factory=list)   # said once for the waiting figures
+
+    @property
+    def runs(self) -> list[tuple[bool, list[FigureOut]]]:
+        """The figures in runs: (True, figures) for consecutive figures with nothing generated yet (inputs and
+        text only), laid out two to a row on wide screens; (False, [figure]) for each figure with results."""
+        out: list[tuple[bool, list[FigureOut]]] = []
+        for f in self.figures:
+            waiting = not f.shown
+            if waiting and out and out[-1][0]:
+                out[-1][1].append(f)
+            else:
+                out.append((waiting, [f]))
+        return out
 
 
 @dataclass
@@ -254,10 +269,22 @@ def _book(book: BookView, images: ImageStore) -> BookOut:
         f.other_model = f.view.model if f.view.model and f.view.model != book.model else ""
     for s in sections:
         s.counts = _counts(s.figures)
+        s.shared_settings = _hoist_settings(s.figures)
     figures = [f for s in sections for f in s.figures]
     waiting = sum(1 for f in figures if f.view.pending and f.view.model)
     cover = _cover(figures, images.site_dir, chosen=[str(c) for c in book.extras.get("cover") or []])
     return BookOut(book, book.slug, sections, _counts(figures), cover, waiting, len(figures))
+
+
+def _hoist_settings(figures: list[FigureOut]) -> list[tuple[str, str]]:
+    """Settings every waiting figure of a section shares, said once above them and no longer under each."""
+    waiting = [f for f in figures if f.view.settings and not f.shown]
+    if len(waiting) < 2:
+        return []
+    shared = [s for s in waiting[0].view.settings if all(s in f.view.settings for f in waiting[1:])]
+    for f in waiting:
+        f.settings = [s for s in f.view.settings if s not in shared]
+    return shared
 
 
 def _cover(figures: list[FigureOut], root: Path, n: int = 4, chosen: list[str] = ()) -> list[tuple[str, Cell]]:
