@@ -49,7 +49,7 @@ def test_training_figures_come_from_the_record_files(project, capsys):
     assert "3 generated, 0 pending" in capsys.readouterr().out
     page = (project / "public" / "b" / "index.html").read_text()
     assert "epoch 1" in page and "epoch 2" in page
-    assert "97.0% of 1000 samples" in page and "anagram 6 / 9 (rotate_180): both readings" in page
+    assert "97.0% of 1000 samples" in page and "anagram 6 / 9 (turned 180°): both readings" in page
 
 
 def test_a_changed_record_regenerates_only_its_figures(project, capsys):
