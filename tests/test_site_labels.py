@@ -39,6 +39,7 @@ def test_numbers_go_on_their_picture_and_not_again_below():
     assert [labels.fact(k, v) for k, v in info.items()] == [None, None, None]
     assert labels.fact("unconditional: all ten digits present", "True") == \
         ("unconditional: all ten digits present", "yes")
+    assert labels.fact("components", ["far", "middle", "near"]) == ("components", "far, middle, near")
     label, value = labels.fact("anagram 6 / 9 (rotate_180): both readings", "100%")
     assert "rotate_180" not in label and "turned 180°" in label
 

@@ -118,6 +118,8 @@ def show(value: Any) -> str:
         return "yes" if value in (True, "True") else "no"
     if isinstance(value, dict):
         return ", ".join(f"{humanise(str(k))}: {show(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(show(v) for v in value)
     if isinstance(value, float):
         return f"{value:.4g}"
     return humanise(str(value))
