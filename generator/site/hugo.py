@@ -103,14 +103,16 @@ def _others_table(cells, pictures: "_Pictures", per_row: int = 5) -> list[str]:
 
 def _table(grid, pictures: "_Pictures") -> list[str]:
     """A grid as a Markdown table: shared column labels in the header, row labels in the first column."""
-    single = len(grid.rows) == 1 and not grid.colheads
-    head = grid.colheads or ([c.label for c in grid.rows[0].cells] if single else [""] * grid.cols)
-    head = head + [""] * (grid.cols - len(head))
+    rows = [[c for c in row.cells if not c.motion or c.motion == "distance"] for row in grid.rows]
+    cols = max((len(r) for r in rows), default=0)       # a CSS-turning copy cannot move in Markdown: left out
+    single = len(rows) == 1 and not grid.colheads
+    head = grid.colheads or ([c.label for c in rows[0]] if single else [""] * cols)
+    head = head + [""] * (cols - len(head))
     lead = [""] if grid.rowheads else []
-    lines = [_row(lead + [md_escape(h) for h in head]), _row(["---"] * (len(lead) + grid.cols))]
-    for row in grid.rows:
-        cells = [_cell(c, pictures, not single) for c in row.cells]
-        cells += [""] * (grid.cols - len(cells))
+    lines = [_row(lead + [md_escape(h) for h in head]), _row(["---"] * (len(lead) + cols))]
+    for row, kept in zip(grid.rows, rows):
+        cells = [_cell(c, pictures, not single) for c in kept]
+        cells += [""] * (cols - len(cells))
         lines.append(_row(([md_escape(row.label)] if grid.rowheads else []) + cells))
     return lines
 
@@ -124,6 +126,8 @@ def _cell(cell, pictures: "_Pictures", with_label: bool, small: bool = False) ->
     if cell.image is None:
         return f"*(pending)*{label}"
     alt = md_escape(cell.alt).replace("\\(", "(").replace("\\)", ")")
+    if cell.frames is not None:                          # generated frames animate anywhere: keep them as they are
+        return f"![{alt}]({pictures.add(cell.frames.src, cell.pixelated, enlarge=False)}){label}"
     return f"![{alt}]({pictures.add(cell.image.src, cell.pixelated, enlarge=not small)}){label}"
 
 
@@ -142,7 +146,8 @@ class _Pictures:
             recipe = f"{Path(src).stem}-{'nearest' if pixelated else 'bicubic'}-{size}".encode()
             suffix = Path(src).suffix
             name = f"{hashlib.sha256(recipe).hexdigest()[:16]}{suffix}"
-            (self.bundle / name).write_bytes(data if suffix == ".svg" or not enlarge else _enlarge(data, pixelated))
+            as_is = suffix in (".svg", ".webp") or not enlarge
+            (self.bundle / name).write_bytes(data if as_is else _enlarge(data, pixelated))
             self.done[key] = name
         return self.done[key]
 
