@@ -53,7 +53,7 @@ def test_settings_of_a_pending_figure_in_words():
     got = dict(settings([Job(1), Job(3)]))
     assert got["prompt"] == "“a high quality photo”" and got[""] == "seed 180"
     assert ("", "34 steps") in settings([Job(1)]) and ("", "γ = 7") in settings([Job(1)])
-    assert got["varies"] == shared_prefix(["from t = 960", "from t = 900"]) == "from t = 960, 900"
+    assert got["varies"] == shared_prefix(["from t = 960", "from t = 900"]) == "from t\u00a0=\u00a0960, 900"
     assert not any(re.search(r"[a-z]_[a-z]|strided", v) for v in got.values())
 
 

@@ -127,6 +127,6 @@ def shared_prefix(values: list[str]) -> str:
     """'from t = 960', 'from t = 900' → 'from t = 960, 900': the words every value starts with, said once."""
     heads = {v.rpartition(" ")[0] for v in values}
     if len(values) > 1 and len(heads) == 1 and next(iter(heads)):
-        head = next(iter(heads))
-        return f"{head} " + ", ".join(v.rpartition(" ")[2] for v in values)
+        head = next(iter(heads)).replace(" =", "\u00a0=")      # "t =" never split from its number
+        return f"{head}\u00a0" + ", ".join(v.rpartition(" ")[2] for v in values)
     return ", ".join(values)
