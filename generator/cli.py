@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from generator.distributed import LaunchProgress, Shard, ShardError, barrier, device_for, launch
 from generator.project import FilterError, ModelMissing, Plan, Project, RecipeErrors, load_plan
 
 EXIT_INTERNAL = 1            # a bug: one line here, the traceback with --debug
@@ -55,6 +56,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                   f"or GALLERY_MAX_EVALS)")
             sub.add_argument("--yes", action="store_true", help="run a plan above --max-evals without asking")
             sub.add_argument("--no-wait", action="store_true", help="fail at once if gc holds the store")
+            sub.add_argument("--shard", type=shard_arg, metavar="I/N",
+                             help="do share I of N (0-based) of the pending work, for job arrays; "
+                                  "then `gallery render` (under torchrun/accelerate the launcher sets it)")
     commands.add_parser("render", help="render the site from stored results only (no model work)")
     gc = commands.add_parser("gc", help="remove stored results that no recipe references")
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed")
@@ -66,6 +70,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve = commands.add_parser("serve", help="serve the built site on localhost")
     serve.add_argument("--port", type=port_number, default=8000, help="0–65535 (0: any free port)")
     return parser.parse_args(argv)
+
+
+def shard_arg(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def port_number(text: str) -> int:
@@ -161,28 +172,49 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
     guard_plan_size(plan, work, store, args)
     stored_before = len(work) - len(plan.pending(store, work))
     required = {f.spec.id for f in work} if (args.book or args.figure) else set()
-    with store.lock(shared=True, wait=not args.no_wait, on_wait=tell_waiting):
+    shard = args.shard or Shard.from_env()
+    with launch(shard), store.lock(shared=True, wait=not args.no_wait, on_wait=tell_waiting):
         try:
-            stats = generate(work, store, device=args.device, batch_size=args.batch_size, required=required,
-                             on_wait=lambda line: print(line, file=sys.stderr, flush=True))
+            with launch_progress(shard, store, plan.pending(store, work)):
+                stats = generate(work, store, device=device_for(shard, args.device), batch_size=args.batch_size,
+                                 required=required, shard=shard, progress=quiet if shard else None,
+                                 on_wait=lambda line: print(line, file=sys.stderr, flush=True))
         except ModelUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_MODEL_UNAVAILABLE
-        if render:
+        barrier(shard)
+        if render and (shard is None or shard.launched and shard.leader):
             render_site(project, plan)
+        elif render and not shard.launched:
+            print(f"shard {shard.index}/{shard.count} done; run `gallery render` once every shard has finished")
     pending = plan.pending(store, work)
     made = len(work) - len(pending) - stored_before
     for model_id, why in stats.skipped.items():
         print(f"skipped {model_id}: {why}")
     for failure in stats.failures:
         print(f"error: {failure}", file=sys.stderr)
-    print(f"figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
+    who = f"[shard {shard.index}/{shard.count}] " if shard else ""
+    print(f"{who}figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
           f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s")
     if stats.failures:
         print(f"{len(stats.failures)} figure(s) failed (listed above); the others were made. Fix them, or run "
               f"with --debug to see where.", file=sys.stderr)
         return EXIT_FIGURES_FAILED
     return 0
+
+
+def quiet(items, **_):
+    """No per-process progress bars in a shard: the leader shows one line for the launch."""
+    return items
+
+
+def launch_progress(shard: Shard | None, store, pending: list):
+    """The launch's one progress line, shown by its leader; nothing otherwise."""
+    from contextlib import nullcontext
+
+    if shard is None or not (shard.launched and shard.leader):
+        return nullcontext()
+    return LaunchProgress(store, sorted({j.key for f in pending for j in f.jobs if not store.has(j.key)}))
 
 
 def tell_waiting(holders: list) -> None:

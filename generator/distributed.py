@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import heapq
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 BARRIER_TIMEOUT = timedelta(hours=12)     # a barrier waits for the slowest share, which may be long
@@ -125,3 +126,49 @@ def finish(shard: Shard | None) -> None:
 
         if dist.is_initialized():
             dist.destroy_process_group()
+
+
+class LaunchProgress:
+    """One progress line for a whole launch: the leader watches the shared store for the jobs of every
+    process (jobs done / total and images per second), instead of N interleaved bars."""
+
+    def __init__(self, store, keys: list[str], poll: float = 1.0) -> None:
+        import threading
+
+        self.store, self.keys, self.poll = store, keys, poll
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+
+    def __enter__(self) -> LaunchProgress:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def watch(self) -> None:
+        import time
+
+        from tqdm import tqdm
+
+        waiting, images, began = set(self.keys), 0, time.perf_counter()
+        with tqdm(total=len(self.keys), desc="all processes", unit="job") as bar:
+            while waiting:
+                done = {k for k in waiting if self.store.has(k)}
+                images += sum(len(r.images) for r in map(self.store.get, done) if r is not None)
+                waiting -= done
+                bar.update(len(done))
+                bar.set_postfix(images_per_s=f"{images / (time.perf_counter() - began):.1f}")
+                if self.stop.wait(self.poll):
+                    break
+
+
+@contextmanager
+def launch(shard: Shard | None) -> Iterator[None]:
+    """Inside the launcher's process group for the duration of a build (nothing without a launcher)."""
+    start(shard)
+    try:
+        yield
+    finally:
+        finish(shard)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from generator.jobs import Job
 from generator.models.base import Backend, ModelSpec, ModelUnavailable
@@ -21,6 +21,9 @@ from generator.models.embeddings import CorruptCache
 from generator.modes.base import MODES
 from generator.recipes.expand import FigureJobs
 from generator.store import Holder, Store
+
+if TYPE_CHECKING:
+    from generator.distributed import Shard
 
 CHUNK_BATCHES = 2            # jobs in flight: about this many model batches' worth
 
@@ -108,6 +111,7 @@ class Runner:
                 self.owners.setdefault(job.key, []).append(f)
         self.attempted: set[str] = set()
         self.held: set[str] = set()             # claims this process holds now
+        self.show_ticks = True                  # the engine's per-tick bars (off under a launcher)
 
     def release(self, key: str) -> None:
         self.store.release(key)
@@ -227,7 +231,7 @@ class Runner:
             self.finish(jobs[key], tracks[key], ctx, 0.0)
         try:
             run_tracks([t for ts in tracks.values() for t in ts], backend, batch_size=batch_size, desc=desc,
-                       on_done=on_done)
+                       progress=self.show_ticks, on_done=on_done)
         except (StoreWriteError, KeyboardInterrupt, MemoryError):
             raise
         except Exception as exc:                    # noqa: BLE001 — find the culprit: rerun the rest alone
@@ -271,9 +275,10 @@ class Runner:
 
 def generate(figures: list[FigureJobs], store: Store, *, device: str | None = None,
              batch_size: int | None = None, required: set[str] = frozenset(),
-             progress: Callable | None = None, on_wait: Callable[[str], None] | None = None) -> RunStats:
-    """Run every pending job. A model that cannot run here is skipped (with the reason) unless required;
-    a job that fails is reported in stats.failures and the others still run."""
+             progress: Callable | None = None, on_wait: Callable[[str], None] | None = None,
+             shard: Shard | None = None) -> RunStats:
+    """Run every pending job (or this shard's share of them). A model that cannot run here is skipped (with
+    the reason) unless required; a job that fails is reported in stats.failures and the others still run."""
     from tqdm import tqdm
 
     progress = progress or tqdm
@@ -282,6 +287,9 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
     store.clean_tmp()
     runner = Runner(figures, store, stats, progress)
     todo = pending_jobs(figures, store)
+    if shard is not None:
+        todo = share_of(figures, todo, shard, store, device)
+        runner.show_ticks = not shard.launched
     spec_of = {job.key: spec for job, spec in todo}
     by_model = runnable_models(todo, store, device, required, stats)
     runnable = [j for j, _ in todo if not MODES[j.mode].needs_model] + [j for js in by_model.values() for j in js]
@@ -292,6 +300,40 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
             runner.release(key)
     stats.seconds = time.perf_counter() - began
     return stats
+
+
+def job_cost(job: Job) -> int:
+    """What a job costs, for splitting work: its model evaluations, plus one for the PNG writes."""
+    return MODES[job.mode].model_calls(job) + 1
+
+
+def share_of(figures: list[FigureJobs], todo: list[tuple[Job, ModelSpec]], shard: Shard, store: Store,
+             device: str | None) -> list[tuple[Job, ModelSpec]]:
+    """This process's share of the pending jobs. The split is of every job of the plan, stored or not, so
+    shards started at different times (a job array) agree; it is balanced by cost. Under a launcher the
+    leader first encodes every pending prompt (T5 runs once, into the on-disk cache) while the others wait."""
+    from generator.distributed import barrier
+
+    if shard.launched:
+        if shard.leader:
+            encode_prompts(todo, store, device)
+        barrier(shard)
+    every = list({job.key: job for f in figures for job in f.jobs}.values())
+    mine = {job.key for job in shard.take(every, cost=job_cost, key=lambda job: job.key)}
+    return [(job, spec) for job, spec in todo if job.key in mine]
+
+
+def encode_prompts(todo: list[tuple[Job, ModelSpec]], store: Store, device: str | None) -> None:
+    """Encode the prompts of every model job that can run here (a backend caches costly encodings)."""
+    by_model: dict[str, tuple[ModelSpec, list[Job]]] = {}
+    for job, spec in todo:
+        if MODES[job.mode].needs_model:
+            by_model.setdefault(spec.id, (spec, []))[1].append(job)
+    for spec, jobs in by_model.values():
+        prompts = prompts_of(jobs)
+        if spec.unavailable(needs_stage2=any(j.params.get("upsample") for j in jobs), prompts=prompts,
+                            store_root=store.root, device=device) is None:
+            spec.load(device, store_root=store.root).encode(prompts)
 
 
 def runnable_models(todo: list[tuple[Job, ModelSpec]], store: Store, device: str | None, required: set[str],
