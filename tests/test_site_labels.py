@@ -29,6 +29,7 @@ def test_image_names_say_how_to_look():
     assert labels.image_label("rotate_180", prompts) == "turned 180°: 9"
     assert labels.image_label("sample-256") == "sample, 256×256"
     assert labels.image_label("t=690") == "t = 690"
+    assert labels.image_label("anagram:rotate_180") == "anagram, turned 180°"
     for view in labels.VIEW_WORDS:                                  # no view name shows through
         assert "_" not in labels.image_label(view)
 
@@ -40,6 +41,8 @@ def test_numbers_go_on_their_picture_and_not_again_below():
     assert labels.fact("unconditional: all ten digits present", "True") == \
         ("unconditional: all ten digits present", "yes")
     assert labels.fact("components", ["far", "middle", "near"]) == ("components", "far, middle, near")
+    assert labels.fact("anagram:flip: best pair", "2/7")[0] == "anagram, upside down: best pair"
+    assert labels.fact("steps", "strided-80") == ("sampling", "13 steps") and labels.fact("steps", 1600)[0] == "training steps"
     label, value = labels.fact("anagram 6 / 9 (rotate_180): both readings", "100%")
     assert "rotate_180" not in label and "turned 180°" in label
 

@@ -84,6 +84,9 @@ def image_label(name: str, prompts: Mapping[str, str] | None = None) -> str:
     base, _, size = name.partition("-") if re.fullmatch(r".+-\d+", name) else (name, "", "")
     if re.fullmatch(r"t=\d+", base):
         words = f"t = {base[2:]}"
+    elif re.fullmatch(r"[a-z_]+:[a-z_0-9]+", base):           # 'anagram:rotate_180' → 'anagram, turned 180°'
+        kind, view = base.split(":")
+        words = f"{kind.replace('_', ' ')}, {view_words(view)}"
     elif base in VIEW_WORDS or (prompts and base in prompts):
         words = view_words(base) + (f": {prompts[base]}" if prompts and base in prompts else "")
     else:
@@ -99,6 +102,8 @@ def with_numbers(label: str, name: str, info: Mapping[str, Any]) -> str:
 
 def fact(key: str, value: Any) -> tuple[str, str] | None:
     """A stored number as (label, value) for the list under a figure; None when a label already shows it."""
+    if key == "steps" and not isinstance(value, int):             # a step list, not a count of training steps
+        return ("sampling", steps_label(value))
     if key in FACT_WORDS:
         words = FACT_WORDS[key]
         return None if words is None else (words[0], words[1].format(show(value)))
@@ -109,6 +114,7 @@ def humanise(text: str) -> str:
     """Key names inside free text: 'rotate_180' → 'turned 180°', 'psnr_noisy' → 'psnr noisy'."""
     for name, words in VIEW_WORDS.items():
         text = re.sub(rf"\b{name}\b", words, text)
+    text = re.sub(r"\b([a-z]+):(?=[a-z])", r"\1, ", text)         # 'anagram:flip' → 'anagram, upside down'
     return text.replace("_", " ")
 
 
