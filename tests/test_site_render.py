@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import shutil
 import threading
@@ -419,3 +420,21 @@ def test_settings_shared_by_waiting_figures_are_said_once(tmp_path):
     assert html.count("34 steps") == 1 and html.count("γ = 7") == 1
     assert all(f"“prompt {k}”" in html for k in range(3))
     assert 'class="waiting-figures"' in html                     # side by side on wide screens
+
+
+def test_permutation_frames_are_made_once_and_cached(tmp_path, monkeypatch):
+    from generator.site import motion
+
+    calls = []
+
+    def frames(view, image, n=24):
+        calls.append(view)
+        return [image, image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)]
+
+    monkeypatch.setattr(motion, "animation_frames", frames)
+    still = _png(tmp_path / "a.png", 5)
+    first = motion.webp_frames("pixel_permute", still, cache=tmp_path / "cache")
+    again = motion.webp_frames("pixel_permute", still, cache=tmp_path / "cache")
+    assert first == again and calls == ["pixel_permute"]
+    with Image.open(io.BytesIO(first)) as im:
+        assert im.format == "WEBP" and im.n_frames == 2

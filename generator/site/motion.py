@@ -4,7 +4,9 @@ animated WebP) when generator.diffusion.views provides them, else they stay stil
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 from pathlib import Path
 
 from PIL import Image
@@ -28,17 +30,31 @@ def css_for(view: str) -> str:
     return CSS.get(view, "")
 
 
-def webp_frames(view: str, path: Path, n: int = 24) -> bytes | None:
-    """An animated WebP (looping, ~2 s) from the picture to `view`'s reading, or None when none can be made."""
+CACHE = Path(__file__).resolve().parents[2] / ".cache" / "frames"   # made once per picture and view
+
+
+def webp_frames(view: str, path: Path, n: int = 24, cache: Path = CACHE) -> bytes | None:
+    """An animated WebP (looping, ~2 s) from the picture to `view`'s reading, or None when none can be made.
+
+    Kept in `cache` under the hash of the picture's bytes, the view and the frame count, so a render with
+    everything stored does not make them again."""
     if animation_frames is None:
         return None
-    with Image.open(path) as im:
+    data = Path(path).read_bytes()
+    cached = cache / f"{hashlib.sha256(data + f'|{view}|{n}'.encode()).hexdigest()[:24]}.webp"
+    if cached.is_file():
+        return cached.read_bytes()
+    with Image.open(io.BytesIO(data)) as im:
         frames = animation_frames(view, im.convert("RGB"), n=n)
     if not frames:
         return None
     out = io.BytesIO()
     frames[0].save(out, format="WEBP", save_all=True, append_images=frames[1:], duration=80, loop=0,
                    lossless=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_bytes(out.getvalue())
+    os.replace(partial, cached)                     # readers see the whole file or none
     return out.getvalue()
 
 
