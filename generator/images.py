@@ -175,15 +175,20 @@ def read_url(url: str, project_root: Path) -> bytes:
     return b"".join(chunks)
 
 
-def load_image(path: str | Path, size: int, channels: int, resize: str = "squash") -> torch.Tensor:
-    """An image file as a (channels, size, size) float tensor in [-1, 1]; `squash` ignores aspect ratio."""
+def fit_image(path: str | Path, size: int, channels: int, resize: str = "squash") -> Image.Image:
+    """An image file at the model's size and channels: squashed (aspect ratio ignored) or centre-cropped, Lanczos."""
     with Image.open(path) as img:
         img = img.convert("RGB" if channels == 3 else "L")
         if resize == "crop":
             side = min(img.size)
             left, top = (img.width - side) // 2, (img.height - side) // 2
             img = img.crop((left, top, left + side, top + side))
-        return from_pil(img.resize((size, size), Image.Resampling.LANCZOS))
+        return img.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def load_image(path: str | Path, size: int, channels: int, resize: str = "squash") -> torch.Tensor:
+    """An image file as a (channels, size, size) float tensor in [-1, 1] (see fit_image)."""
+    return from_pil(fit_image(path, size, channels, resize))
 
 
 def from_pil(img: Image.Image) -> torch.Tensor:

@@ -9,20 +9,10 @@ from typing import Any, Sequence
 from PIL import Image, ImageDraw
 
 from generator.jobs import Job
+from generator.images import fit_image
 from generator.models.base import ModelSpec
 from generator.site import labels
 from generator.site.page import Panel
-
-
-def preprocess(path: str, size: int, channels: int, resize: str = "squash") -> Image.Image:
-    """The input at the model's size, as generator.images.load_image makes it (squash or centre crop, Lanczos)."""
-    with Image.open(path) as img:
-        img = img.convert("RGB" if channels == 3 else "L")
-        if resize == "crop":
-            side = min(img.size)
-            left, top = (img.width - side) // 2, (img.height - side) // 2
-            img = img.crop((left, top, left + side, top + side))
-        return img.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def png(img: Image.Image) -> bytes:
@@ -51,7 +41,7 @@ def previews(job: Job, spec: ModelSpec) -> list[Panel]:
         return []
     size, channels = spec.image_size, int(job.params.get("channels", spec.channels))
     resize = str(job.params.get("resize", "squash"))
-    image = preprocess(job.input("image").path, size, channels, resize)
+    image = fit_image(job.input("image").path, size, channels, resize)
     px = size < 128
     panels = [Panel(None, "input", px, alt=f"input image ({_source(job)}), {size}×{size}", data=png(image))]
     mask = _mask(job, size, resize)
@@ -63,7 +53,7 @@ def previews(job: Job, spec: ModelSpec) -> list[Panel]:
 
 def _mask(job: Job, size: int, resize: str) -> Image.Image | None:
     if any(i.name == "mask" for i in job.inputs):
-        return preprocess(job.input("mask").path, size, 1, resize).point(lambda v: 255 if v > 127 else 0)
+        return fit_image(job.input("mask").path, size, 1, resize).point(lambda v: 255 if v > 127 else 0)
     rect = job.params.get("rect")
     return rect_mask(size, rect) if job.mode == "inpaint" and rect else None
 

@@ -157,14 +157,7 @@ class ImageStore:
             raise FileNotFoundError(
                 f"{where}: image {source} is not in the store; run the build again to regenerate it, "
                 f"or mark the panel pending (image=None)") from None
-        suffix = source.suffix.lower() or ".png"
-        src = f"img/{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
-        if src not in self.names:
-            target = self.site_dir / src
-            target.parent.mkdir(exist_ok=True)
-            target.write_bytes(data)
-            self.names.add(src)
-        self.by_source[source] = image = SiteImage(src, width, height)
+        self.by_source[source] = image = self.add_bytes(data, source.suffix.lower() or ".png", (width, height))
         return image
 
     def add_bytes(self, data: bytes, suffix: str, size: tuple[int, int]) -> SiteImage:
