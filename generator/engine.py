@@ -28,11 +28,11 @@ import torch
 from generator.diffusion.ddpm import ddpm_step, guide
 from generator.diffusion.schedule import Schedule, one_step_estimate
 from generator.diffusion.views import Identity, View
+from generator.models.base import Backend
 
 IDENTITY = Identity()
 CPU_BATCH_SIZE = 16
 MAX_BATCH_SIZE = 64
-DEFAULT_BYTES_PER_SAMPLE = 256 << 20      # at 64²; scaled with the pixel count's square root
 PACKING_ATOL = 1e-3                       # |x alone − x packed| bound, in [-1, 1]: 1/8 of an 8-bit grey level
 Hook = Callable[["Track", int], None]
 
@@ -220,7 +220,7 @@ def average(parts: list[torch.Tensor]) -> torch.Tensor:
 # ---------------------------------------------------------------------------------------------- running
 
 
-def run_tracks(tracks: Sequence[Track], backend: Any, batch_size: int | None = None, desc: str | None = None,
+def run_tracks(tracks: Sequence[Track], backend: Backend, batch_size: int | None = None, desc: str | None = None,
                progress: bool = True, on_done: Callable[[Track], None] | None = None) -> Sequence[Track]:
     """Run every track to the end, then their follow-ups (phase by phase); returns `tracks`.
 
@@ -252,12 +252,12 @@ def run_tracks(tracks: Sequence[Track], backend: Any, batch_size: int | None = N
     return tracks
 
 
-def run_phase(tracks: Sequence[Track], backend: Any, batch_size: int | None, desc: str, progress: bool,
+def run_phase(tracks: Sequence[Track], backend: Backend, batch_size: int | None, desc: str, progress: bool,
               on_finish: Callable[[Track], None] | None = None) -> None:
     """Tick until every track is done; one tqdm step per tick; on_finish(track) in the tick a track ends."""
     from tqdm import tqdm
 
-    device = torch.device(getattr(backend, "device", "cpu"))
+    device = torch.device(backend.device)
     prepare(tracks, device)
     batcher = Batcher(backend, fit_buckets(backend, batch_size or auto_batch_size(backend, tracks[0].x)))
     ticks = max(t.remaining for t in tracks)
@@ -304,7 +304,7 @@ def prepare(tracks: Sequence[Track], device: torch.device) -> None:
 class Batcher:
     """Packs requests into backend calls of at most `size` samples; halves `size` when CUDA runs out of memory."""
 
-    def __init__(self, backend: Any, size: int) -> None:
+    def __init__(self, backend: Backend, size: int) -> None:
         if size < 1:
             raise ValueError(f"batch_size must be at least 1, got {size}")
         self.backend, self.size = backend, size
@@ -333,7 +333,7 @@ class Batcher:
         return outputs
 
 
-def predict_chunk(backend: Any, chunk: Sequence[Request]) -> tuple[torch.Tensor, torch.Tensor | None]:
+def predict_chunk(backend: Backend, chunk: Sequence[Request]) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One backend call. A lone sample is padded to two: at batch 1 many kernels switch to gemv, whose rounding
     is furthest from the batched kernels' (packing still moves the last bits: see PACKING_ATOL)."""
     padded = list(chunk) + [chunk[-1]] * (padded_size(backend, len(chunk)) - len(chunk))
@@ -346,29 +346,25 @@ def predict_chunk(backend: Any, chunk: Sequence[Request]) -> tuple[torch.Tensor,
     return eps, None if var is None else var[:len(chunk)].to(x.dtype)
 
 
-def padded_size(backend: Any, n: int) -> int:
+def padded_size(backend: Backend, n: int) -> int:
     """n, at least 2, rounded up to the backend's smallest fitting batch bucket if it has any."""
-    buckets = sorted(getattr(backend, "batch_buckets", None) or ())
+    buckets = sorted(backend.batch_buckets or ())
     n = max(n, 2)
     return next((b for b in buckets if b >= n), n)
 
 
-def fit_buckets(backend: Any, size: int) -> int:
+def fit_buckets(backend: Backend, size: int) -> int:
     """The largest of the backend's batch buckets (compiled shapes) not above `size`; `size` if it has none."""
-    buckets = sorted(getattr(backend, "batch_buckets", None) or ())
+    buckets = sorted(backend.batch_buckets or ())
     return max([b for b in buckets if b <= size] or buckets[:1] or [size])
 
 
-def auto_batch_size(backend: Any, x: torch.Tensor) -> int:
-    """Samples per model call for inputs like `x`: from free GPU memory on CUDA, a fixed default on the CPU."""
+def auto_batch_size(backend: Backend, x: torch.Tensor) -> int:
+    """Samples per model call for inputs like `x`: from free GPU memory and the backend's memory per sample
+    on CUDA, a fixed default on the CPU."""
     device = x.device
     if device.type != "cuda":
         return CPU_BATCH_SIZE
-    per_sample = getattr(backend, "bytes_per_sample", None)
-    if callable(per_sample):
-        per_sample = per_sample(tuple(x.shape[1:]))
-    if not per_sample:
-        pixels = x.shape[-1] * x.shape[-2]
-        per_sample = DEFAULT_BYTES_PER_SAMPLE * max(1.0, (pixels / 4096) ** 0.5)
+    per_sample = backend.bytes_per_sample(tuple(x.shape[1:]))
     free, _ = torch.cuda.mem_get_info(device)
     return int(max(2, min(MAX_BATCH_SIZE, 0.7 * free // per_sample)))

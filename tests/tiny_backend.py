@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from generator.models.base import ModelSpec
+from generator.models.base import Backend, ModelSpec
 
 EMB_LEN, EMB_DIM = 4, 12
 
@@ -59,7 +59,7 @@ def tiny_spec(learned_variance: bool = True) -> TinySpec:
                     scheduler_config=dict(IF_LIKE_SCHEDULER if learned_variance else FIXED_SCHEDULER))
 
 
-class TinyBackend:
+class TinyBackend(Backend):
     """Prompts → fixed random (EMB_LEN, EMB_DIM) embeddings; predict → (ε̂, variance or None)."""
 
     def __init__(self, learned_variance: bool = True, device: str = "cpu") -> None:

@@ -1,8 +1,10 @@
-"""The small protocol every model backend speaks, and the spec that names a model without loading it.
+"""The protocol every model backend speaks, and the spec that names a model without loading it.
 
 A `ModelSpec` is what recipes and job keys see: an id, a revision, the image size and the scheduler config
-(enough for model-free modes such as `forward`, which need ᾱ but no weights). `spec.load()` gives a
-`Backend`, which the engine drives.
+(enough for model-free modes such as `forward`, which need ᾱ but no weights), and, for a model with a
+super-resolution stage II, that stage's size, scheduler and identity. `spec.load()` gives a `Backend`, which
+the engine drives. A backend subclasses `Backend` and overrides what it can do; the defaults state the
+plainest model: one stage, any batch size, the engine's memory estimate, nothing to free.
 """
 
 from __future__ import annotations
@@ -14,25 +16,42 @@ from typing import TYPE_CHECKING, Any, Protocol, Sequence
 if TYPE_CHECKING:
     import torch
 
-
+BYTES_PER_SAMPLE_64 = 256 << 20      # one sample's activations at 64² (fp16 UNet), the default estimate
 
 
 class Backend(Protocol):
     """A loaded diffusion model: prompts → embeddings, (x_t, t, embeddings) → noise estimate."""
 
-    spec: "ModelSpec"
+    spec: ModelSpec
     device: torch.device
+    batch_buckets: tuple[int, ...] | None = None   # compiled batch sizes the engine pads calls up to
 
     def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
         """Embeddings per prompt (cached on disk per model and prompt where encoding is costly)."""
+        ...
 
     def predict(
         self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, **cond: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """ε̂ of shape x_t.shape and the learned-range variance channels (None for fixed variance).
 
-        x_t: (B, C, H, W); t: (B,) long, one timestep per sample; emb: (B, …) stacked embeddings.
+        x_t: (B, C, H, W); t: (B,) long, one timestep per sample; emb: (B, …) stacked embeddings;
+        cond: stage II's `image` and `noise_level` (see `upscale_condition`).
         """
+        ...
+
+    def bytes_per_sample(self, sample_shape: tuple[int, ...]) -> float:
+        """GPU memory one sample of a model call needs, for the engine's batch size: by default 256 MiB at
+        64², scaled with the square root of the pixel count."""
+        pixels = sample_shape[-1] * sample_shape[-2]
+        return BYTES_PER_SAMPLE_64 * max(1.0, (pixels / 4096) ** 0.5)
+
+    def upscale_condition(self, x0: torch.Tensor, noise_level: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """Stage II's condition image for stage-I outputs x0 at noise level `noise_level` (spec.upscale_size²)."""
+        raise NotImplementedError(f"model {self.spec.id!r} has no stage II")
+
+    def free(self) -> None:
+        """Return the memory the weights hold (nothing by default)."""
 
 
 class ModelUnavailable(RuntimeError):
@@ -51,9 +70,18 @@ class ModelSpec:
     upscale_size: int | None = None  # stage II resolution, if the model has one
     description: str = ""            # shown on the site next to every image it made
     prompt_help: str = ""            # what prompts it understands, for error messages
+    upscale_scheduler_config: dict[str, Any] = field(default_factory=dict)   # stage II's scheduler, if any
 
     def key(self) -> dict[str, str]:
         return {"id": self.id, "revision": self.revision}
+
+    def upscale_key(self) -> dict[str, str] | None:
+        """Stage II's identity, for the keys of jobs that upscale; None: this model has no stage II."""
+        return None
+
+    def stage2_key(self) -> dict[str, str] | None:
+        """`upscale_key()` when the model has a stage II (a size and an identity), else None."""
+        return self.upscale_key() if self.upscale_size else None
 
     def check_prompt(self, prompt: str) -> None:
         """Raise ValueError (saying what the model understands) for a prompt it cannot take; any text by default."""

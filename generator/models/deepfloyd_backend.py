@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import torch
 import torch.nn.functional as F
 
+from generator.models.base import Backend
 from generator.models.deepfloyd import DeepFloydSpec
 from generator.models.embeddings import EmbeddingCache, embedding_cache, ensure_embeddings, free_memory
 from generator.models.weights import Part, local_variant
@@ -35,7 +36,7 @@ def noising_alpha_bar(config: dict[str, Any]) -> torch.Tensor:
     return DDPMScheduler.from_config(config).alphas_cumprod
 
 
-class DeepFloydBackend:
+class DeepFloydBackend(Backend):
     """Loaded DeepFloyd IF: fp16 UNets on CUDA (fp32 on the CPU), each loaded on first use."""
 
     def __init__(self, spec: DeepFloydSpec, device: torch.device, store_root: str | Path = "store",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from generator import PROJECT_ROOT
 from generator.embedded.prompts import PROMPT_HELP, class_of
 from generator.embedded.scheduler import SCHEDULER_CONFIG
-from generator.models.base import ModelSpec
+from generator.models.base import Backend, ModelSpec
 
 if TYPE_CHECKING:
     import torch
@@ -76,8 +76,9 @@ class DigitsSpec(ModelSpec):
         return DigitsBackend(self, torch.device(device))
 
 
-class DigitsBackend:
-    """Prompts → class ids; (x_t, t, class) → ε̂ with fixed variance (no variance channels)."""
+class DigitsBackend(Backend):
+    """Prompts → class ids; (x_t, t, class) → ε̂ with fixed variance (no variance channels); the
+    protocol's defaults for the rest: one stage, any batch size, the engine's memory estimate."""
 
     def __init__(self, spec: DigitsSpec, device: torch.device) -> None:
         from diffusers import UNet2DModel
@@ -101,7 +102,6 @@ class DigitsBackend:
         with torch.no_grad():
             eps = self.unet(x_t.to(self.device), t.to(self.device), class_labels=emb.to(self.device).long()).sample
         return eps.to(x_t.dtype), None
-
 
 def weights_revision(path: Path) -> str:
     """First 16 hex digits of the sha256 of the weights file."""

@@ -62,11 +62,11 @@ class ModelMode(Mode):
         if "thresholding" in params:
             params["thresholding"] = resolve_thresholding(params["thresholding"], config_thresholding(config))
         if params.get("upsample"):
-            if not spec.upscale_size or not hasattr(spec, "upscale_key"):
+            if (upscaler := spec.stage2_key()) is None:
                 raise ParamError("upsample", f"upsample is on, but model {spec.id!r} has no stage II; "
                                              f"remove `upsample: true`")
             checked_timesteps(params, "upsample_steps", total)
-            params["upscaler"] = spec.upscale_key()
+            params["upscaler"] = upscaler
         return params
 
     def embedding_prompts(self, job: Job) -> list[str]:
