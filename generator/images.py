@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image, PngImagePlugin
 
+from generator.fileops import replace_file
 from generator.jobs import InputImage, sha256_hex
 
 if TYPE_CHECKING:
@@ -143,10 +144,8 @@ def fetch_pinned(url: str, sha256: str, downloads: Path, project_root: Path) -> 
     if actual != sha256:
         raise InputError(f"{url} has sha256 {actual}, but the recipe pins {sha256}; "
                          f"check the URL, or update the pin if the new image is intended")
-    from generator.store import atomic_write_bytes
-
     try:
-        atomic_write_bytes(target, data)             # replaces a stored copy that no longer matched
+        replace_file(target, data)             # replaces a stored copy that no longer matched
     except OSError as exc:
         raise InputError(f"cannot store the download of {url} as {target}: {exc}") from None
     return target

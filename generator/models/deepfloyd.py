@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from generator.models.base import ModelSpec, ModelUnavailable
+from generator.models.base import Backend, ModelSpec, ModelUnavailable
 from generator.models.embeddings import embedding_cache
 from generator.models.weights import (
     Part,
@@ -41,8 +41,6 @@ from generator.models.weights import (
 
 if TYPE_CHECKING:
     import torch
-
-    from generator.models.deepfloyd_backend import DeepFloydBackend
 
 __all__ = ["DeepFloydSpec", "ModelUnavailable", "PRESETS", "model_spec", "preflight"]
 
@@ -121,8 +119,8 @@ class DeepFloydSpec(ModelSpec):
             return str(err)
         return None
 
-    def load(self, device: str | torch.device | None = None, store_root: str | Path = "store") -> DeepFloydBackend:
-        """A backend on `device` (CUDA if present); weights load lazily, T5 only for missing embeddings."""
+    def load(self, device: str | torch.device | None = None, store_root: str | Path = "store") -> Backend:
+        """A DeepFloydBackend on `device` (CUDA if present); weights load lazily, T5 only for missing embeddings."""
         from generator.models.deepfloyd_backend import DeepFloydBackend
 
         return DeepFloydBackend(self, default_device(device), store_root)

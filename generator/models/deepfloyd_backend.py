@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import torch
 import torch.nn.functional as F
 
 from generator.models.base import Backend
-from generator.models.deepfloyd import DeepFloydSpec
 from generator.models.embeddings import EmbeddingCache, embedding_cache, ensure_embeddings, free_memory
 from generator.models.weights import Part, local_variant
+
+if TYPE_CHECKING:
+    from generator.models.deepfloyd import DeepFloydSpec
 
 log = logging.getLogger(__name__)
 

@@ -6,22 +6,21 @@ split so that the engine can pack the model calls of *all* pending jobs of a run
     tracks(job, ctx)            -> the denoising trajectories the job needs (empty for model-free modes)
     assemble(job, tracks, ctx)  -> the job's Result, once the engine has run every track
 
-The figure on the page is built by `layout`, from the stored results only: rendering never loads a model.
+How the figure is shown is the site's business (generator/site/layout.py, from the stored results only:
+rendering never loads a model); a mode only declares what its images are (`shared_images`, `full_size`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Protocol, Sequence
 
 if TYPE_CHECKING:
     import torch
     from generator.engine import Track
     from generator.jobs import InputImage, Job
-    from generator.models.base import ModelSpec
-    from generator.runner import RunContext
-    from generator.site.page import FigureView, FigureResults
+    from generator.models.base import Backend, ModelSpec
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,16 @@ class Result:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+class ModeContext(Protocol):
+    """What a mode sees while it builds tracks and assembles results (the runner's RunContext has it)."""
+
+    spec: ModelSpec | None
+    model: Backend | None
+    device: Any
+    store_root: Path | None
+    embeddings: dict[str, Any]                 # prompt → embedding, encoded up front
+
+
 class Mode:
     """Base class; subclasses set the class attributes and override what they need."""
 
@@ -69,6 +78,7 @@ class Mode:
     optional_inputs: ClassVar[tuple[str, ...]] = ()
     prompts: ClassVar[tuple[int, int]] = (0, 0)   # (min, max) number of prompts
     shared_images: ClassVar[tuple[str, ...]] = ()  # images equal across a figure's sweep (e.g. the original)
+    full_size: ClassVar[bool] = False          # its images are drawn at their size (plots): never pixelated
 
     def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
         """Add what the model decides for this mode's pixels (e.g. its noise schedule) to the job's params."""
@@ -92,18 +102,12 @@ class Mode:
         """How many single-sample model evaluations this job needs (for `gallery plan`)."""
         return 0
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """The denoising trajectories this job needs; the engine runs them, batched with all others."""
         return []
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         raise NotImplementedError(f"mode {self.name!r} must implement assemble()")
-
-    def layout(self, results: FigureResults) -> FigureView:
-        """How the figure is shown; the default lays out each job's images in a labelled grid."""
-        from generator.site.layout import default_layout
-
-        return default_layout(results, self.shared_images)
 
 
 MODES: dict[str, Mode] = {}

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from generator.jobs import Job
-    from generator.site.layout import FigureResults
-    from generator.site.page import FigureView
 
 WIDTH, HEIGHT, MARGIN = 720, 300, 48
 
@@ -115,20 +113,11 @@ class RecordMode(Mode):
     needs_model = False
     inputs = ("record",)
     record_shape: Any = ANY
+    full_size = True                               # plots and sample sheets are already full-size
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
                      project_root: Path) -> list[Problem]:
         return record_problems(inputs["record"], self.record_shape)
-
-    def layout(self, results: FigureResults) -> FigureView:
-        from generator.site.layout import default_layout
-
-        view = default_layout(results)
-        for grid in view.grids:                    # plots and sample sheets are already full-size
-            for row in grid.rows:
-                for panel in row:
-                    panel.pixelated = False
-        return view
 
 
 @register

@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.modes.base import MODES, Mode, Param
+from generator.recipes.declared import Book, FigureSpec, Origin, Section
 from generator.recipes.located_yaml import KeyPath, Located
 from generator.recipes.schema import (FIGURE_ID, MAX_JOBS, MAX_SEEDS, SLUG_RULE, check_keys, check_value,
                                       figure_keys)
-
-if TYPE_CHECKING:
-    from generator.recipes.book import Book, FigureSpec, Section
-
-Origin = tuple[Located, KeyPath]
 
 
 def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Section,
                 defaults: dict[str, tuple[Any, Origin]], model_ids: set[str],
                 recipe_dir: Path) -> FigureSpec | None:
     """Validate one figure; errors go to `doc` (or to the file a default came from)."""
-    from generator.recipes.book import FigureSpec
-
     before = len(doc.errors)
     if not isinstance(raw, dict):
         doc.error(path, f"expected a figure mapping (id, mode, …), got {raw!r}")

@@ -10,7 +10,7 @@ from generator.project import Plan
 from generator.recipes.book import Book, FigureSpec
 from generator.recipes.expand import FigureJobs
 from generator.site import charts, inputs, motion
-from generator.site.layout import FigureResults
+from generator.site.layout import FigureResults, mode_layout
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.store import Store
 
@@ -54,7 +54,7 @@ def figure_view(figure: FigureSpec, expanded: FigureJobs, store: Store) -> Figur
     """The mode's layout of the stored results; while some are pending, the inputs that need no model."""
     mode = MODES[figure.mode]
     outcomes = [(job, store.get(job.key)) for job in expanded.jobs]
-    view = mode.layout(FigureResults(figure, expanded.spec, outcomes, command_for(figure, mode.needs_model)))
+    view = mode_layout(mode, FigureResults(figure, expanded.spec, outcomes, command_for(figure, mode.needs_model)))
     chart = charts.CHARTS.get(figure.mode)
     if chart and not view.pending and expanded.jobs:        # drawn as SVG from the record the job read
         record = json.loads(Path(expanded.jobs[0].input("record").path).read_text())

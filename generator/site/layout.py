@@ -1,4 +1,4 @@
-"""Stored results → a figure's panels. Modes may override; this default covers most of them.
+"""Stored results → a figure's panels, laid out from what the mode declares (`mode_layout`).
 
 The picked seed is shown large (one row, or one row per sweep point); the other seeds follow as a compact grid
 of their main image, one row per seed in the order of the sweep points above. Labels come from
@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.jobs import Job
 from generator.models.base import ModelSpec
+from generator.modes.base import Mode
 from generator.recipes.book import FigureSpec
 from generator.site import labels
 from generator.site.page import FigureView, Grid, Panel
@@ -54,6 +55,17 @@ def standing_image(mode: str, result: StoredResult) -> tuple[str, Any]:
     """The image that stands for a result in the grid of other seeds: the final output (an anagram: upright)."""
     items = list(result.images.items())
     return items[0] if mode in FIRST_IMAGE_STANDS else items[-1]
+
+
+def mode_layout(mode: Mode, results: FigureResults) -> FigureView:
+    """The figure of `mode`: the default layout with its shared images; full-size images never pixelated."""
+    view = default_layout(results, mode.shared_images)
+    if mode.full_size:
+        for grid in view.grids:
+            for row in grid.rows:
+                for panel in row:
+                    panel.pixelated = False
+    return view
 
 
 def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView:

@@ -30,6 +30,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import Image
 
 from generator.fileops import is_stale, recover_swap, remove, swap_dir, temp_name
+from generator.site.hugo_bundle import write_bundle
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.site.prose import markdown, plain_text
 
@@ -211,8 +212,6 @@ def _render_into(site: SiteView, root: Path, templates: Path, hugo: bool) -> Ren
 
     # 3. Hugo page bundles, and the marker that says this folder is ours.
     if hugo:
-        from generator.site.hugo import write_bundle
-
         for book in books:
             write_bundle(site, book, root / "hugo" / book.slug, root)
     _write(root / MARKER, "Written by generator.site.render.render_site; replaced whole on every render.\n")
