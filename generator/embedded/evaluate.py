@@ -17,7 +17,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 import torch
 
@@ -27,6 +27,7 @@ from generator.diffusion.views import get_view
 from generator.embedded.classifier import accuracy, classify, load_classifier
 from generator.embedded.data import load_split
 from generator.engine import Term, Track, draw_noise, make_generator, run_tracks
+from generator.models.base import Backend
 from generator.models.digits import DEFAULT_PATH, digits_spec
 from generator.store import atomic_write_bytes
 
@@ -37,14 +38,11 @@ ANAGRAMS = (("6", "9", "rotate_180"),)
 HYBRIDS = (("0", "8"),)       # (far, near)
 HYBRID_FILTER = (9, 1.5)      # Gaussian kernel and σ at 32×32 (the figure's 33 / 2.0 are for 64×64)
 
-Sampler = Callable[[Sequence[Track]], torch.Tensor]
-
-
 @dataclass
 class Sampling:
     """How evaluation samples are made: the backend, its schedule and the engine settings."""
 
-    backend: Any
+    backend: Backend
     schedule: Schedule
     steps: str = STEPS
     batch_size: int = BATCH_SIZE

@@ -68,8 +68,6 @@ STAGE_II_SCHEDULER: dict[str, Any] = {**STAGE_I_SCHEDULER, "sample_max_value": 1
 NOISING_SCHEDULER: dict[str, Any] = {
     "num_train_timesteps": 1000, "beta_schedule": "squaredcos_cap_v2", "beta_start": 0.0001, "beta_end": 0.02,
 }
-# diffusers' IFSuperResolutionPipeline defaults, for modes that upscale.
-STAGE_II_DEFAULTS = {"steps": 50, "guidance": 4.0, "noise_level": 250}
 
 PRESETS: dict[str, tuple[str, str]] = {
     "deepfloyd-if": ("DeepFloyd/IF-I-XL-v1.0", "DeepFloyd IF-I-XL v1.0 (4.3 B parameters)"),
