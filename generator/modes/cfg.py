@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from generator.modes.base import Param, Result, register
+from generator.modes.base import ModeContext, Param, Result, register
 from generator.modes.common import GUIDED, ModelMode, as_image, noise_track, with_upsampled
 
 if TYPE_CHECKING:
     from generator.engine import Track
     from generator.jobs import Job
-    from generator.runner import RunContext
 
 
 @register
@@ -20,10 +19,10 @@ class CFG(ModelMode):
     params = {**GUIDED, "guidance": Param(float, default=7.0, minimum=0.0, maximum=50.0, sweepable=True,
                                           help="CFG scale γ in ε_u + γ(ε_c − ε_u)")}
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         return [noise_track(job, ctx)]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         return Result(with_upsampled({"sample": as_image(track.x)}, track, "sample"),
                       {"guidance": job.params["guidance"]})

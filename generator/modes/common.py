@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from generator.modes.base import Mode, Param, ParamError, Problem
+from generator.modes.base import Mode, ModeContext, Param, ParamError, Problem
 
 if TYPE_CHECKING:
     import torch
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from generator.engine import Hook, Term, Track
     from generator.jobs import Job
     from generator.models.base import ModelSpec
-    from generator.runner import RunContext
 
 STEPS_HELP = "'strided-S' (990, 960, …, 0 for S = 30), a DeepFloyd preset such as 'smart50', or a list"
 
@@ -121,7 +120,7 @@ def check_prompts(job: Job, count: int, what: str) -> None:
                          f"got {len(job.prompts)}: {list(job.prompts)}")
 
 
-def load_input(job: Job, name: str, ctx: RunContext, channels: int | None = None, size: int | None = None
+def load_input(job: Job, name: str, ctx: ModeContext, channels: int | None = None, size: int | None = None
                ) -> torch.Tensor:
     """The job's input image `name` at the model's size, (1, C, H, W) in [-1, 1] on the context's device."""
     from generator.images import load_image
@@ -133,7 +132,7 @@ def load_input(job: Job, name: str, ctx: RunContext, channels: int | None = None
     return image[None].to(ctx.device)
 
 
-def noised_input(job: Job, ctx: RunContext, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def noised_input(job: Job, ctx: ModeContext, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """(x₀, x_t): the job's image and x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε at t = timesteps[i_start], where ε is the
     generator's first draw — the same ε the `forward` mode uses for this seed. Past the end, t′ = −1: x_t = x₀."""
     from generator.diffusion.schedule import add_noise
@@ -147,13 +146,13 @@ def noised_input(job: Job, ctx: RunContext, generator: torch.Generator) -> tuple
     return x0, add_noise(x0, draw_noise(generator, x0.shape, ctx.device), schedule.alpha_bar(t))
 
 
-def stage1_schedule(ctx: RunContext) -> Schedule:
+def stage1_schedule(ctx: ModeContext) -> Schedule:
     from generator.diffusion.schedule import Schedule
 
     return Schedule.from_config(ctx.spec.scheduler_config)
 
 
-def image_shape(job: Job, ctx: RunContext, size: int | None = None) -> tuple[int, int, int, int]:
+def image_shape(job: Job, ctx: ModeContext, size: int | None = None) -> tuple[int, int, int, int]:
     side = size or job.params.get("size", ctx.spec.image_size)
     return (1, job.params.get("channels", ctx.spec.channels), side, side)
 
@@ -167,7 +166,7 @@ def guided_terms(job: Job, prompts: Sequence[str], **term_args: Any) -> list[Ter
     return [Term(prompt, **guidance, **term_args) for prompt in prompts]
 
 
-def noise_track(job: Job, ctx: RunContext) -> Track:
+def noise_track(job: Job, ctx: ModeContext) -> Track:
     """x_T is the seed's first draw; the prompt guides with the job's CFG if it has any."""
     from generator.engine import draw_noise, make_generator
 
@@ -177,7 +176,7 @@ def noise_track(job: Job, ctx: RunContext) -> Track:
     return make_track(job, ctx, x_T, guided_terms(job, job.prompts), generator=generator)
 
 
-def make_track(job: Job, ctx: RunContext, x: torch.Tensor, terms: list[Term], *, i_start: int = 0,
+def make_track(job: Job, ctx: ModeContext, x: torch.Tensor, terms: list[Term], *, i_start: int = 0,
                generator: torch.Generator, reduce: str = "mean", hooks: Sequence[Hook] = (),
                stage2_hooks: Callable[[int], list[Hook]] | None = None, **extra: Any) -> Track:
     """A stage-I track from x at timesteps[i_start:], with a stage II follow-up when the job upsamples."""
@@ -193,7 +192,7 @@ def make_track(job: Job, ctx: RunContext, x: torch.Tensor, terms: list[Term], *,
     return track
 
 
-def stage2_follow_up(job: Job, ctx: RunContext, hooks: Callable[[int], list[Hook]] | None
+def stage2_follow_up(job: Job, ctx: ModeContext, hooks: Callable[[int], list[Hook]] | None
                      ) -> Callable[[Track], Track]:
     """Stage II of a finished stage-I track, as IFSuperResolutionPipeline: x_T first, then the condition's
     noise, both from the track's generator; the same prompts and views, with the stage II guidance."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import Param, Problem, Result, register
+from generator.modes.base import ModeContext, Param, Problem, Result, register
 from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, with_upsampled
 
 if TYPE_CHECKING:
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
     from generator.engine import Hook, Track
     from generator.jobs import Job
-    from generator.runner import RunContext
 
 
 @dataclass(eq=False)
@@ -61,7 +60,7 @@ class Inpaint(ModelMode):
                                 f"and left < right ≤ {image_size} (the model's {image_size}×{image_size} pixels)")]
         return []
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         from generator.engine import draw_noise, make_generator
         from generator.modes.common import guided_terms, load_input, make_track, noised_input
 
@@ -83,7 +82,7 @@ class Inpaint(ModelMode):
                            generator=generator, hooks=[KeepKnown(original, mask)], stage2_hooks=stage2_hooks,
                            extras={"original": original, "mask": mask})]
 
-    def mask(self, job: Job, ctx: RunContext, size: int) -> torch.Tensor:
+    def mask(self, job: Job, ctx: ModeContext, size: int) -> torch.Tensor:
         """m (1, 1, size, size) in {0, 1} from the mask image (white = new content) or the `rect` parameter."""
         import torch
 
@@ -102,7 +101,7 @@ class Inpaint(ModelMode):
         mask[..., rect[0]:rect[2], rect[1]:rect[3]] = 1
         return mask
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         original, mask = track.extras["original"], track.extras["mask"]
         images = {"image": as_image(original), "mask": as_image(mask * 2 - 1),

@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import Param, Problem, Result, register
+from generator.modes.base import ModeContext, Param, Problem, Result, register
 from generator.modes.common import (I_START, STEPS, THRESHOLDING, ModelMode, as_image, check_prompts,
                                     kernel_problems)
 
 if TYPE_CHECKING:
     from generator.engine import Track
     from generator.jobs import Job
-    from generator.runner import RunContext
 
 
 @register
@@ -36,7 +35,7 @@ class Iterative(ModelMode):
         kernel = params["blur_kernel"] + (params["blur_kernel"] % 2 == 0)
         return kernel_problems("blur_kernel", kernel, image_size)
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """x_t = √ᾱ x₀ + √(1−ᾱ) ε with ε the seed's first draw (the `forward` mode's ε), then DDPM steps."""
         from generator.engine import Term, make_generator
         from generator.modes.common import make_track, noised_input
@@ -49,7 +48,7 @@ class Iterative(ModelMode):
                            keep_every=p["show_every"], extras={"original": x0, "noisy": x_t})
         return [track]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         from generator.diffusion.filters import gaussian_blur
 
         (track,) = tracks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from generator.modes.base import Result, register
+from generator.modes.base import ModeContext, Result, register
 from generator.modes.common import ModelMode, as_image, check_prompts
 from generator.modes.forward import T_PARAM, with_schedule
 
@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from generator.engine import Track
     from generator.jobs import Job
     from generator.models.base import ModelSpec
-    from generator.runner import RunContext
 
 
 @register
@@ -29,7 +28,7 @@ class OneStep(ModelMode):
     def model_calls(self, job: Job) -> int:
         return 1
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """x_t exactly as the `forward` mode noises it (same seed, same ε), then one model call at t."""
         from generator.engine import Term, Track, make_generator
         from generator.modes.common import stage1_schedule
@@ -41,7 +40,7 @@ class OneStep(ModelMode):
                       embeddings=ctx.embeddings, schedule=stage1_schedule(ctx), generator=make_generator(job.seed),
                       predict_only=True, extras={"original": x0})]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         return Result({"original": track.extras["original"].clamp(-1, 1), "noisy": as_image(track.x),
                        "estimate": as_image(track.x0_hat)}, {"t": job.params["t"]})

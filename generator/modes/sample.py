@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from generator.modes.base import Result, register
+from generator.modes.base import ModeContext, Result, register
 from generator.modes.common import SAMPLING, ModelMode, as_image, noise_track, with_upsampled
 
 if TYPE_CHECKING:
     from generator.engine import Track
     from generator.jobs import Job
-    from generator.runner import RunContext
 
 
 @register
@@ -19,9 +18,9 @@ class Sample(ModelMode):
     prompts = (1, 1)
     params = dict(SAMPLING)
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         return [noise_track(job, ctx)]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         return Result(with_upsampled({"sample": as_image(track.x)}, track, "sample"))

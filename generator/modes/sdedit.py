@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from generator.modes.base import Result, register
+from generator.modes.base import ModeContext, Result, register
 from generator.modes.common import GUIDED, I_START, ModelMode, as_image, check_prompts, with_upsampled
 
 if TYPE_CHECKING:
     from generator.engine import Track
     from generator.jobs import Job
-    from generator.runner import RunContext
 
 
 @register
@@ -22,7 +21,7 @@ class SDEdit(ModelMode):
     params = {"i_start": I_START, **GUIDED}
     shared_images = ("original",)
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """x_t from the input and the seed's first draw; i_start = len(timesteps) leaves the input as it is."""
         from generator.engine import make_generator
         from generator.modes.common import guided_terms, make_track, noised_input
@@ -33,7 +32,7 @@ class SDEdit(ModelMode):
         return [make_track(job, ctx, x_t, guided_terms(job, job.prompts), i_start=job.params["i_start"],
                            generator=generator, extras={"original": x0})]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         images = {"original": as_image(track.extras["original"]), "edit": as_image(track.x)}
         return Result(with_upsampled(images, track, "edit"), {"i_start": job.params["i_start"]})
