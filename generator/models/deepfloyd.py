@@ -1,7 +1,7 @@
 """DeepFloyd IF: a 64² text-conditioned pixel-space DDPM (stage I) and a 64→256 super-resolution DDPM
 (stage II), both conditioned on T5-v1.1-XXL prompt embeddings (DeepFloyd, 2023, after Imagen, Saharia et al.
 2022). This module names the models and checks they can run, without importing torch; the loaded model
-(`DeepFloydBackend`) lives in deepfloyd_backend.py.
+(`DeepFloydBackend`, a models/base.py `Backend` with a stage II and batch buckets) lives in deepfloyd_backend.py.
 
 Contract with the runner and the engine (generator/engine.py), kept small:
 
