@@ -237,7 +237,7 @@ def check_out(out: Path) -> None:
 
 
 def render_site(project: Project, plan: Plan) -> None:
-    from generator.site.build import site_view
+    from generator.site.present import site_view
     from generator.site.render import render_site as write_site
 
     check_out(project.public)

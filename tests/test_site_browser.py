@@ -160,7 +160,7 @@ UNDESCRIPTIVE = re.compile(r"^(original|sample|input|mask|hole|seed \d+|row \d+,
 def project_site(tmp_path_factory) -> tuple[Path, dict[str, str], dict[str, int]]:
     """The real recipes and committed store, plus the DeepFloyd book rendered with an empty store."""
     from generator.project import Project, load_plan
-    from generator.site.build import site_view
+    from generator.site.present import site_view
     from generator.store import Store
 
     project = Project()

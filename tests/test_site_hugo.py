@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator.project import Project, load_plan
-from generator.site.build import site_view
+from generator.site.present import site_view
 from generator.site.hugo import export
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 

@@ -25,7 +25,7 @@ SITE_KEYS = {"title": str, "intro": str}
 # Book folders, section names and figure ids become folder names, file names and anchors.
 FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SLUG = FIGURE_ID
-RESERVED_SLUGS = ("img", "hugo")        # top-level folders of the site (site/render.py's RESERVED)
+RESERVED_SLUGS = ("img", "hugo")        # top-level folders of the site (site/slugs.py's RESERVED)
 SLUG_RULE = "1–64 characters from a–z, 0–9 and '-', starting with a letter or digit"
 
 SEED_MAX = 2**32 - 1                    # seeds: 0 ≤ seed < 2³², portable to every RNG (numpy, torch)

@@ -8,15 +8,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from generator.site.render import render_site
+from generator.site.arrange import arrange
+from generator.site.hugo_bundle import write_bundle
+from generator.site.page import SiteView
+from generator.site.slugs import check_slugs
 
 MARKER = ".gallery-hugo"
 
 
-def export(site, out_dir: Path) -> int:
+def export(site: SiteView, out_dir: Path) -> int:
     """Write every book of `site` as out_dir/<book>/ (a page bundle); the folder is replaced whole.
 
-    The HTML site is rendered into a temporary folder first, so pictures come out exactly as the site has them.
+    The bundles are written into a temporary folder beside out_dir first, so a failed export leaves no half.
     """
     out_dir = Path(out_dir).absolute()
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
@@ -24,8 +27,10 @@ def export(site, out_dir: Path) -> int:
                               f"or new folder (--out), or empty this one yourself")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".hugo-", dir=out_dir.parent) as tmp:
-        render_site(site, Path(tmp) / "site", hugo=True)
-        staged = Path(tmp) / "site" / "hugo"
+        check_slugs(site)
+        arranged, staged = arrange(site), Path(tmp) / "hugo"
+        for book in arranged.books:
+            write_bundle(site, book, staged / book.slug, arranged.pictures)
         (staged / MARKER).write_text("Written by `make hugo`; replaced whole on every export.\n")
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -38,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from generator.project import Project, load_plan
-    from generator.site.build import site_view
+    from generator.site.present import site_view
 
     parser = argparse.ArgumentParser(prog="python -m generator.site.hugo", description=main.__doc__)
     parser.add_argument("--out", type=Path, default=None, help="folder to write (default: hugo/ in the project)")

@@ -1,6 +1,7 @@
 """A book as a Hugo page bundle: index.md (TOML front matter between +++ lines) with its pictures beside it.
 
-The writer that render_site(hugo=True) calls for each book; generator.site.hugo exports the bundles
+The Hugo writer: it reads the arranged site (arrange.py), as the HTML writer does, and its pictures from the
+catalogue (pictures.py). render_site(hugo=True) calls it for each book; generator.site.hugo exports the bundles
 (`make hugo`). Figures that are not fully generated are left out (no shell commands in a post). The body is
 plain Markdown (grids become tables), because Hugo's default renderer drops raw HTML. Small pictures are enlarged by an integer factor (nearest
 neighbour when the panel is pixelated) since Markdown cannot set a display size.
@@ -19,15 +20,18 @@ from pathlib import Path
 
 from PIL import Image
 
+from generator.site.arrange import BookOut, Cell, FigureOut, GridOut
+from generator.site.page import BookView, SiteView
+from generator.site.pictures import Pictures
 from generator.site.prose import plain_text
 
 MIN_SIDE = 192                          # enlarge pictures whose longer side is below this
 
 
-def write_bundle(site, book, bundle: Path, site_root: Path) -> None:
-    """Write `book` (a render.BookOut) as bundle/index.md plus its pictures, copied from the rendered site."""
+def write_bundle(site: SiteView, book: BookOut, bundle: Path, catalogue: Pictures) -> None:
+    """Write `book` as bundle/index.md plus its pictures, read from the site's picture catalogue."""
     bundle.mkdir(parents=True)
-    pictures = _Pictures(site_root, bundle)
+    pictures = _Pictures(catalogue, bundle)
     lines = _front_matter(site, book.view) + ["", md_prose(book.view.summary), ""]
     for section in book.sections:
         lines += [f"## {md_escape(section.view.title)} {{#{section.view.slug}}}", "", md_prose(section.view.intro), ""]
@@ -39,7 +43,7 @@ def write_bundle(site, book, bundle: Path, site_root: Path) -> None:
     (bundle / "index.md").write_bytes(("\n".join(lines).rstrip() + "\n").encode("utf-8"))
 
 
-def _front_matter(site, book) -> list[str]:
+def _front_matter(site: SiteView, book: BookView) -> list[str]:
     extras = book.extras
     fields = {"title": book.title, "date": _date(extras.get("date"), book.slug),
               "summary": plain_text(book.summary), "description": plain_text(book.summary),
@@ -78,7 +82,7 @@ def md_prose(text: str) -> str:
                    for i, p in enumerate(parts))
 
 
-def _figure(fig, pictures: "_Pictures") -> list[str]:
+def _figure(fig: FigureOut, pictures: "_Pictures") -> list[str]:
     lines = [f"### {md_escape(fig.view.title)}", ""] if fig.view.title else []
     for grid in fig.grids:
         if grid.title:
@@ -92,7 +96,7 @@ def _figure(fig, pictures: "_Pictures") -> list[str]:
     return lines
 
 
-def _others_table(cells, pictures: "_Pictures", per_row: int = 5) -> list[str]:
+def _others_table(cells: list[Cell], pictures: "_Pictures", per_row: int = 5) -> list[str]:
     """The other seeds as a table of small pictures, `per_row` to a row (Markdown cannot size an image)."""
     rows = [cells[k:k + per_row] for k in range(0, len(cells), per_row)]
     lines = [_row([""] * per_row), _row(["---"] * per_row)]
@@ -101,7 +105,7 @@ def _others_table(cells, pictures: "_Pictures", per_row: int = 5) -> list[str]:
     return lines
 
 
-def _table(grid, pictures: "_Pictures") -> list[str]:
+def _table(grid: GridOut, pictures: "_Pictures") -> list[str]:
     """A grid as a Markdown table: shared column labels in the header, row labels in the first column."""
     rows = [[c for c in row.cells if not c.motion or c.motion == "distance"] for row in grid.rows]
     cols = max((len(r) for r in rows), default=0)       # a CSS-turning copy cannot move in Markdown: left out
@@ -121,7 +125,7 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _cell(cell, pictures: "_Pictures", with_label: bool, small: bool = False) -> str:
+def _cell(cell: Cell, pictures: "_Pictures", with_label: bool, small: bool = False) -> str:
     label = f" {md_escape(cell.label)}" if with_label and cell.label else ""
     if cell.image is None:
         return f"*(pending)*{label}"
@@ -134,14 +138,14 @@ def _cell(cell, pictures: "_Pictures", with_label: bool, small: bool = False) ->
 class _Pictures:
     """Copies site pictures into the bundle, enlarged when small; names come from the written bytes."""
 
-    def __init__(self, site_root: Path, bundle: Path):
-        self.site_root, self.bundle, self.done = site_root, bundle, {}
+    def __init__(self, catalogue: Pictures, bundle: Path):
+        self.catalogue, self.bundle, self.done = catalogue, bundle, {}
 
     def add(self, src: str, pixelated: bool, enlarge: bool = True) -> str:
         """The name comes from the source picture and the enlargement, so it is stable while they are."""
         key = (src, pixelated, enlarge)
         if key not in self.done:
-            data = (self.site_root / src).read_bytes()
+            data = self.catalogue.read(src)
             size = MIN_SIDE if enlarge else 0
             recipe = f"{Path(src).stem}-{'nearest' if pixelated else 'bicubic'}-{size}".encode()
             suffix = Path(src).suffix

@@ -1,4 +1,4 @@
-"""Recipes + store → SiteView. Reads stored results only; never loads a model."""
+"""Recipes + store → SiteView, the page model the site presents. Reads stored results only; never loads a model."""
 
 from __future__ import annotations
 
