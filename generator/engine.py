@@ -26,6 +26,7 @@ from typing import Any, Callable, Hashable, Mapping, Sequence
 import torch
 
 from generator.diffusion.ddpm import ddpm_step, guide
+from generator.diffusion.noise import draw_noise, make_rng
 from generator.diffusion.schedule import Schedule, one_step_estimate
 from generator.diffusion.views import Identity, View
 from generator.models.base import Backend
@@ -35,22 +36,7 @@ CPU_BATCH_SIZE = 16
 MAX_BATCH_SIZE = 64
 PACKING_ATOL = 1e-3                       # |x alone − x packed| bound, in [-1, 1]: 1/8 of an 8-bit grey level
 Hook = Callable[["Track", int], None]
-
-
-def make_generator(seed: int) -> torch.Generator:
-    """A CPU generator: the same noise on every device (diffusers' advice for reproducibility)."""
-    return torch.Generator("cpu").manual_seed(int(seed))
-
-
-def draw_noise(generator: torch.Generator, shape: Sequence[int], device: torch.device | str,
-               dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """randn(shape) from `generator` on its own device, then moved (as diffusers' `randn_tensor`)."""
-    device = torch.device(device)
-    if generator.device.type == device.type:
-        return torch.randn(tuple(shape), generator=generator, device=device, dtype=dtype)
-    pin = device.type == "cuda"
-    noise = torch.randn(tuple(shape), generator=generator, dtype=dtype, pin_memory=pin)
-    return noise.to(device, non_blocking=pin)
+make_generator = make_rng                 # the older name (tests, bench and the digits evaluation use it)
 
 
 def to_device(values: Sequence[int], device: torch.device) -> torch.Tensor:

@@ -19,15 +19,9 @@ from typing import Any, Callable, Sequence
 import torch
 import torch.nn.functional as F
 
-from generator.diffusion.filters import gaussian_blur
+from generator.diffusion.filters import gaussian_blur, scaled_odd
 
 Factor = Callable[[torch.Tensor], torch.Tensor]
-
-
-def scaled_odd(value: int, size: int, base_size: int) -> int:
-    """`value` pixels at base_size, scaled to `size` and made odd."""
-    scaled = round(value * size / base_size)
-    return scaled + (scaled % 2 == 0)
 
 
 @dataclass(frozen=True)

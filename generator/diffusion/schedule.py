@@ -30,15 +30,20 @@ def alphas_cumprod(config: dict[str, Any]) -> torch.Tensor:
     return _alphas_cumprod(json.dumps(config, sort_keys=True)).clone()
 
 
+def as_alpha_bar(alpha_bar_t: torch.Tensor | float) -> torch.Tensor:
+    """ᾱ as a tensor: a tensor as it is (its dtype and device: per-sample ᾱ of a batch), a number as float32."""
+    return alpha_bar_t if isinstance(alpha_bar_t, torch.Tensor) else torch.tensor(alpha_bar_t, dtype=torch.float32)
+
+
 def add_noise(x0: torch.Tensor, eps: torch.Tensor, alpha_bar_t: torch.Tensor | float) -> torch.Tensor:
     """x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε, in the order of operations of diffusers' `add_noise`."""
-    alpha_bar_t = torch.as_tensor(alpha_bar_t, dtype=torch.float32)
+    alpha_bar_t = as_alpha_bar(alpha_bar_t)
     return alpha_bar_t**0.5 * x0 + (1 - alpha_bar_t) ** 0.5 * eps
 
 
 def one_step_estimate(x_t: torch.Tensor, eps: torch.Tensor, alpha_bar_t: torch.Tensor | float) -> torch.Tensor:
     """x̂₀ = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t, in the order of operations of diffusers' DDPMScheduler.step."""
-    alpha_bar_t = torch.as_tensor(alpha_bar_t, dtype=torch.float32)
+    alpha_bar_t = as_alpha_bar(alpha_bar_t)
     return (x_t - (1 - alpha_bar_t) ** 0.5 * eps) / alpha_bar_t**0.5
 
 

@@ -532,7 +532,6 @@ VIEWS: dict[str, Callable[[int, int], View]] = {
     "white_balance": lambda size, seed: WhiteBalance(),
     "inner_circle_bilinear": lambda size, seed: BilinearInnerCircle(),
 }
-VIEW_NAMES = tuple(VIEWS)
 # sides a view needs to be a multiple of (its pieces or cells), checked when recipes are read
 SIDE_MULTIPLE = {"patch_permute": 8, "square_hinge": 4, "jigsaw": 4}
 

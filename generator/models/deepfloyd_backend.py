@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import torch
 import torch.nn.functional as F
 
+from generator.diffusion.schedule import add_noise, alphas_cumprod
 from generator.models.base import Backend
 from generator.models.embeddings import EmbeddingCache, embedding_cache, ensure_embeddings, free_memory
 from generator.models.weights import Part, local_variant
@@ -29,13 +30,7 @@ def upscale_condition(
     `noise_level`: √ᾱ x + √(1−ᾱ) ε with the image-noising schedule (as IFSuperResolutionPipeline)."""
     up = F.interpolate(x0, (size, size), mode="bilinear", align_corners=True)
     a = alpha_bar.to(up.device, up.dtype)[noise_level.to(up.device)].view(-1, 1, 1, 1)
-    return a**0.5 * up + (1 - a) ** 0.5 * noise.to(up)
-
-
-def noising_alpha_bar(config: dict[str, Any]) -> torch.Tensor:
-    from diffusers import DDPMScheduler
-
-    return DDPMScheduler.from_config(config).alphas_cumprod
+    return add_noise(up, noise.to(up), a)
 
 
 class DeepFloydBackend(Backend):
@@ -47,7 +42,7 @@ class DeepFloydBackend(Backend):
         self.dtype = torch.float16 if device.type == "cuda" else torch.float32
         self.cache: EmbeddingCache = embedding_cache(store_root, spec.embedding_family)
         self._unet, self._unet2 = unet, unet2
-        self.noising_alpha_bar = noising_alpha_bar(spec.noising_scheduler_config)
+        self.noising_alpha_bar = alphas_cumprod(spec.noising_scheduler_config)
         self.batch_buckets: tuple[int, ...] | None = None    # set by compile(); the engine pads calls up to one
         self._compile = False
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.diffusion.views import VIEW_NAMES   # no torch: the registry and geometry are numpy
+from generator.diffusion.views import VIEWS   # no torch: the registry and geometry are numpy
 from generator.modes.base import Param, ParamError, Problem, Result, register
 from generator.modes.common import GUIDED, ModelMode, as_image, with_upsampled
 
@@ -28,15 +28,15 @@ class Anagram(ModelMode):
     prompts = (2, 6)
     params = {
         "views": Param(list, default=["identity", "flip"], items=str,
-                       help=f"one view per prompt, from: {', '.join(VIEW_NAMES)}"),
+                       help=f"one view per prompt, from: {', '.join(VIEWS)}"),
         "view_seed": Param(int, default=0, minimum=0, help="seed of the random permutation views"),
         **GUIDED,
     }
 
     def resolve(self, params: dict[str, Any], spec: Any) -> dict[str, Any]:
-        unknown = [v for v in params["views"] if v not in VIEW_NAMES]
+        unknown = [v for v in params["views"] if v not in VIEWS]
         if unknown:
-            raise ParamError("views", f"mode 'anagram': unknown view(s) {unknown}; choose from {', '.join(VIEW_NAMES)}")
+            raise ParamError("views", f"mode 'anagram': unknown view(s) {unknown}; choose from {', '.join(VIEWS)}")
         params = super().resolve(params, spec)
         if params.get("upsample") and any(v in NATIVE_AT_STAGE2 for v in params["views"]):
             params["stage2_views"] = "native"         # their stage II result changed: a new key, others keep theirs

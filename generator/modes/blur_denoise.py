@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from generator.diffusion.filters import odd_kernel
 from generator.modes.base import Mode, Param, Problem, Result, register
 from generator.modes.common import kernel_problems
 from generator.modes.forward import T_PARAM, clean_and_noisy, with_schedule
@@ -38,9 +39,7 @@ class BlurDenoise(Mode):
     }
 
     def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
-        if params["kernel_size"] % 2 == 0:
-            params = {**params, "kernel_size": params["kernel_size"] + 1}
-        return with_schedule(params, spec)
+        return with_schedule({**params, "kernel_size": odd_kernel(params["kernel_size"])}, spec)
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
                      project_root: Path) -> list[Problem]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from generator.diffusion.filters import odd_kernel
 from generator.modes.base import Mode, ModeContext, Param, ParamError, Problem
 
 if TYPE_CHECKING:
@@ -97,8 +98,10 @@ def checked_timesteps(params: dict[str, Any], key: str, total: int) -> list[int]
         raise ParamError(key, message) from None
 
 
-def kernel_problems(key: str, kernel_size: int, size: int) -> list[Problem]:
-    """A Gaussian kernel with reflect padding needs kernel_size // 2 < the image side (filters.gaussian_blur)."""
+def kernel_problems(key: str, width: int, size: int) -> list[Problem]:
+    """The Gaussian kernel of `width` (made odd) with reflect padding needs kernel_size // 2 < the image side
+    (filters.gaussian_blur)."""
+    kernel_size = odd_kernel(width)
     if kernel_size // 2 < size:
         return []
     return [((key,), f"kernel_size {kernel_size} is too wide for the model's {size}×{size} images "

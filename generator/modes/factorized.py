@@ -45,7 +45,7 @@ def factor_problems(params: Mapping[str, Any], image_size: int) -> list[Problem]
     if name == "hybrid" and len(sigmas) == 2 and not sigmas[0] < sigmas[1]:
         problems.append((("sigmas",), f"three bands need σ1 < σ2, got {sigmas}"))
     if name == "hybrid" and k:
-        problems += kernel_problems("kernel_size", k + (k % 2 == 0), image_size)
+        problems += kernel_problems("kernel_size", k, image_size)
     if name == "color" and params.get("channels", 3) != 3:
         problems.append((("factorization",), "color needs an RGB model (grey + chroma); this model has "
                                              f"{params.get('channels')} channel"))

@@ -24,14 +24,13 @@ def with_schedule(params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
 
 def clean_and_noisy(job: Job) -> tuple[torch.Tensor, torch.Tensor]:
     """The job's input image x₀ and x_t with noise drawn from the job's seed (identical in every mode)."""
-    import torch
-
+    from generator.diffusion.noise import draw_noise, make_rng
     from generator.diffusion.schedule import alphas_cumprod, add_noise
     from generator.images import load_image
 
     p = job.params
     x0 = load_image(job.input("image").path, p["size"], p["channels"], p["resize"])
-    eps = torch.randn((1, *x0.shape), generator=torch.Generator().manual_seed(job.seed))[0]
+    eps = draw_noise(make_rng(job.seed), (1, *x0.shape), "cpu")[0]
     alpha_bar = alphas_cumprod(p["schedule"])
     return x0, add_noise(x0, eps, alpha_bar[p["t"]])
 

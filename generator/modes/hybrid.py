@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from generator.modes.base import Param, Result, register
-from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, with_upsampled
+from generator.diffusion.filters import odd_kernel
+from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, kernel_problems, with_upsampled
 
 if TYPE_CHECKING:
     import torch
@@ -28,9 +29,7 @@ class Hybrid(ModelMode):
 
     def check_params(self, params, inputs, image_size, project_root):  # type: ignore[no-untyped-def]
         """The stage-I low-pass kernel (made odd) must fit the image with reflect padding."""
-        from generator.modes.common import kernel_problems
-
-        return kernel_problems("kernel_size", params["kernel_size"] + (params["kernel_size"] % 2 == 0), image_size)
+        return kernel_problems("kernel_size", params["kernel_size"], image_size)
 
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         """Prompts in order: far (low frequencies), near (high frequencies); their estimates add up."""
@@ -40,7 +39,7 @@ class Hybrid(ModelMode):
 
         check_prompts(job, 2, "the far (low-pass) prompt, then the near (high-pass) one")
         p = job.params
-        low, high = hybrid(p["kernel_size"] + (p["kernel_size"] % 2 == 0), p["sigma"], p["size"])
+        low, high = hybrid(odd_kernel(p["kernel_size"]), p["sigma"], p["size"])
         generator = make_generator(job.seed)
         x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
         terms = [*guided_terms(job, job.prompts[:1], component=low), *guided_terms(job, job.prompts[1:], component=high)]

@@ -32,8 +32,7 @@ class Iterative(ModelMode):
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
                      project_root: Path) -> list[Problem]:
-        kernel = params["blur_kernel"] + (params["blur_kernel"] % 2 == 0)
-        return kernel_problems("blur_kernel", kernel, image_size)
+        return kernel_problems("blur_kernel", params["blur_kernel"], image_size)
 
     def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """x_t = √ᾱ x₀ + √(1−ᾱ) ε with ε the seed's first draw (the `forward` mode's ε), then DDPM steps."""
@@ -49,15 +48,14 @@ class Iterative(ModelMode):
         return [track]
 
     def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
-        from generator.diffusion.filters import gaussian_blur
+        from generator.diffusion.filters import gaussian_blur, odd_kernel
 
         (track,) = tracks
         p = job.params
-        kernel = p["blur_kernel"] + (p["blur_kernel"] % 2 == 0)
         images: dict[str, Any] = {"original": as_image(track.extras["original"])}
         images |= {f"t={s.t}": as_image(s.x_t) for s in track.snapshots}
         if track.snapshots:
             images["one-step"] = as_image(track.snapshots[0].x0_hat)
-        images["blurred"] = as_image(gaussian_blur(track.extras["noisy"], kernel, p["blur_sigma"]))
+        images["blurred"] = as_image(gaussian_blur(track.extras["noisy"], odd_kernel(p["blur_kernel"]), p["blur_sigma"]))
         images["iterative"] = as_image(track.x)
         return Result(images, {"t_start": track.snapshots[0].t if track.snapshots else None})
