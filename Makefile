@@ -45,14 +45,14 @@ hugo: $(STAMP)               ## the books as Hugo page bundles in hugo/ (copy in
 	$(BIN)/python -m generator.site.hugo --out hugo
 
 embedded-model: $(STAMP)     ## retrain the embedded digits model and its classifier (≈ 25 min on 2 CPU cores)
-	$(BIN)/python -m generator.embedded.train --out models/digits
-	$(BIN)/python -m generator.embedded.classifier --out models/digits
+	$(BIN)/python -m generator.digits.train --out models/digits
+	$(BIN)/python -m generator.digits.classifier --out models/digits
 
 eval: $(STAMP)               ## measure the digits model: classifier, CFG accuracy, class balance, illusions
-	$(BIN)/python -m generator.embedded.evaluate
+	$(BIN)/python -m generator.digits.evaluate
 
 atlas: $(STAMP)              ## the digits model's illusion atlas: models/digits/atlas.json + heatmaps (≈ 1 h, 2 cores)
-	$(BIN)/python -m generator.embedded.atlas
+	$(BIN)/python -m generator.digits.atlas
 
 bench: $(STAMP)              ## benchmarks: stage-I engine vs IFPipeline (tiny on CPU), digits book from empty
 	$(BIN)/python bench/bench_stage1.py

@@ -171,7 +171,7 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
         check_out(project.public)
     guard_plan_size(plan, work, store, args)
     stored_before = len(work) - len(plan.pending(store, work))
-    required = {f.spec.id for f in work} if (args.book or args.figure) else set()
+    required = {f.model_spec.id for f in work} if (args.book or args.figure) else set()
     shard = args.shard or Shard.from_env()
     with launch(shard), store.lock(shared=True, wait=not args.no_wait, on_wait=tell_waiting):
         try:
@@ -267,7 +267,7 @@ def cmd_plan(project: Project, plan: Plan, args: argparse.Namespace) -> int:
             calls = sum(MODES[j.mode].model_calls(j) for j in missing)
             total_jobs, total_calls = total_jobs + len(missing), total_calls + calls
             state = "stored" if not missing else f"pending {len(missing)}/{len(f.jobs)} jobs"
-            work_text = f", {calls} model evaluations ({f.spec.id})" if calls else ""
+            work_text = f", {calls} model evaluations ({f.model_spec.id})" if calls else ""
             print(f"  {f.figure.section + '/' + f.figure.id:44} {f.figure.mode:13} {state}{work_text}")
     print(f"pending: {total_jobs} jobs, {total_calls} model evaluations")
     return 0
@@ -285,8 +285,8 @@ def pending_evaluations(work: list, store, device: str | None, required: set[str
     for f in work:
         for job in f.jobs:
             if MODES[job.mode].needs_model and not store.has(job.key):
-                jobs.setdefault(f.spec.id, {})[job.key] = job
-                specs[f.spec.id] = f.spec
+                jobs.setdefault(f.model_spec.id, {})[job.key] = job
+                specs[f.model_spec.id] = f.model_spec
     out = {}
     for model_id, by_key in jobs.items():
         todo = list(by_key.values())
@@ -302,7 +302,7 @@ def seconds_per_evaluation(plan: Plan, store, model_id: str, device: str) -> tup
     from generator.modes import MODES
 
     seconds = calls = 0.0
-    for f in (f for f in plan.figures if f.spec.id == model_id):
+    for f in (f for f in plan.figures if f.model_spec.id == model_id):
         for job in f.jobs[:50]:
             result = store.get(job.key) if MODES[job.mode].needs_model else None
             if result is not None and result.meta.get("timing", {}).get("seconds"):
@@ -318,7 +318,7 @@ def seconds_per_evaluation(plan: Plan, store, model_id: str, device: str) -> tup
 def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> None:
     """A plan above --max-evals model evaluations runs only with --yes (or a yes on a terminal)."""
     limit = args.max_evals if args.max_evals is not None else int(os.environ.get("GALLERY_MAX_EVALS", MAX_EVALS))
-    required = {f.spec.id for f in work} if (args.book or args.figure) else set()
+    required = {f.model_spec.id for f in work} if (args.book or args.figure) else set()
     evaluations = pending_evaluations(work, store, args.device, required)
     total = sum(evaluations.values())
     if total <= limit or args.yes:

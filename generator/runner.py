@@ -84,7 +84,7 @@ def pending_jobs(figures: list[FigureJobs], store: Store) -> list[tuple[Job, Mod
     for f in figures:
         for job in f.jobs:
             if job.key not in seen and not store.has(job.key):
-                seen[job.key] = (job, f.spec)
+                seen[job.key] = (job, f.model_spec)
     return list(seen.values())
 
 

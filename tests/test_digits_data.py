@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from generator.embedded import data
-from generator.embedded.data import data_hash, load_split, raw_digits, to_images
+from generator.digits import data
+from generator.digits.data import data_hash, load_split, raw_digits, to_images
 
 
 def test_test_split_is_100_per_class_and_deterministic():

@@ -10,8 +10,8 @@ import pytest
 import torch
 from diffusers import UNet2DModel
 
-from generator.embedded.classifier import build_classifier, classify
-from generator.embedded.train import TrainConfig, build_scheduler, build_unet, train
+from generator.digits.classifier import build_classifier, classify
+from generator.digits.train import TrainConfig, build_scheduler, build_unet, train
 from generator.models.digits import DigitsUnavailable, digits_spec
 
 TINY = TrainConfig(block_out_channels=(8, 16, 16), attention=(False, False, True), norm_groups=4, batch_size=8,
@@ -94,7 +94,7 @@ def test_classifier_maps_a_batch_of_images_to_digits():
 
 def test_evaluation_samples_through_the_engine(tiny_model):
     from generator.diffusion.schedule import Schedule
-    from generator.embedded.evaluate import Sampling, anagram_success, cfg_accuracy, unconditional_balance
+    from generator.digits.evaluate import Sampling, anagram_success, cfg_accuracy, unconditional_balance
 
     spec = digits_spec(tiny_model)
     sampling = Sampling(spec.load("cpu"), Schedule.from_config(spec.scheduler_config), steps=[999, 500, 0])

@@ -1,12 +1,12 @@
 """The illusion atlas of the digits model: for every ordered pair of digits, how often an illusion holds.
 
-    python -m generator.embedded.atlas [--seeds 10] [--steps strided-30] [--pairs all] [--out models/digits]
+    python -m generator.digits.atlas [--seeds 10] [--steps strided-30] [--pairs all] [--out models/digits]
 
 - anagrams (Geng, Park & Owens, CVPR 2024), per view: the share of seeds where x reads digit a and v(x) reads b;
 - hybrids (factorized diffusion, Geng et al. 2024), per (kernel, σ): the share where G(x) reads the far digit a
   and x itself the near digit b.
 
-Readings are judged by the project's classifier (generator/embedded/classifier.py). Every sample of the atlas
+Readings are judged by the project's classifier (generator/digits/classifier.py). Every sample of the atlas
 is one track, and all tracks run as one batch through the engine (`run_tracks`), packed as the gallery packs
 figures. Writes atlas.json and one heatmap PNG per view and per hybrid setting (atlas/*.png).
 """
@@ -28,8 +28,8 @@ import torch
 from generator.diffusion.factorizations import hybrid
 from generator.diffusion.schedule import Schedule
 from generator.diffusion.views import get_view
-from generator.embedded.classifier import classify, load_classifier
-from generator.embedded.evaluate import GUIDANCE, Sampling
+from generator.digits.classifier import classify, load_classifier
+from generator.digits.evaluate import GUIDANCE, Sampling
 from generator.engine import Term, Track
 from generator.models.digits import DEFAULT_PATH, digits_spec
 from generator.store import atomic_write_bytes
@@ -225,7 +225,7 @@ def atlas(model: Path, seeds: int, steps: str, selection: str, views: Sequence[s
     return {
         "model": spec.key(), "steps": steps, "guidance": guidance, "seeds": list(range(SEED_BASE, SEED_BASE + seeds)),
         "thresholding": sampling.schedule.resolve_thresholding("auto"),
-        "judge": "generator/embedded/classifier.py", "tracks": len(tracks), "model_calls": calls,
+        "judge": "generator/digits/classifier.py", "tracks": len(tracks), "model_calls": calls,
         "tables": tables(tracks, readings(clf, tracks, x)),
         "method": "anagram views are involutions: each (a, b) sample x is also a (b, a) sample v(x), so the 45 "
                   "unordered pairs fill all 90 ordered ones; hybrids: the listed (far, near) pairs per setting",

@@ -1,6 +1,6 @@
 """A small CNN digit classifier, the judge of the digits model's samples (trained on the training split only).
 
-    python -m generator.embedded.classifier --out models/digits [--seed 0]
+    python -m generator.digits.classifier --out models/digits [--seed 0]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from generator.embedded.data import load_split
+from generator.digits.data import load_split
 from generator.store import atomic_write_bytes
 
 WEIGHTS = "classifier.safetensors"
@@ -86,7 +86,7 @@ def load_classifier(path: Path) -> nn.Sequential:
 
     file = Path(path) / WEIGHTS
     if not file.is_file():
-        raise FileNotFoundError(f"no digit classifier at {file}; run `python -m generator.embedded.classifier "
+        raise FileNotFoundError(f"no digit classifier at {file}; run `python -m generator.digits.classifier "
                                 f"--out {path}` (a minute or two on a CPU)")
     model = build_classifier()
     model.load_state_dict(load_file(str(file)))

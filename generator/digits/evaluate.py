@@ -1,7 +1,7 @@
 """The numbers behind `make eval`: how well the digits model does what its prompts ask, judged by the
-classifier (generator/embedded/classifier.py). Every sample goes through the project's engine, as on the site.
+classifier (generator/digits/classifier.py). Every sample goes through the project's engine, as on the site.
 
-    python -m generator.embedded.evaluate [--model models/digits] [--per-digit 100] [--guidance 4]
+    python -m generator.digits.evaluate [--model models/digits] [--per-digit 100] [--guidance 4]
 
 - classifier: accuracy on the 1000 held-out digits;
 - cfg: share of CFG samples classified as their prompted digit (per digit and overall);
@@ -24,8 +24,8 @@ import torch
 from generator.diffusion.factorizations import hybrid
 from generator.diffusion.schedule import Schedule
 from generator.diffusion.views import get_view
-from generator.embedded.classifier import accuracy, classify, load_classifier
-from generator.embedded.data import load_split
+from generator.digits.classifier import accuracy, classify, load_classifier
+from generator.digits.data import load_split
 from generator.engine import Term, Track, draw_noise, make_generator, run_tracks
 from generator.models.base import Backend
 from generator.models.digits import DEFAULT_PATH, digits_spec

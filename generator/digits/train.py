@@ -1,6 +1,6 @@
 """Train the embedded digits model: a class-conditional DDPM ε-predictor on the 4000 training digits.
 
-    python -m generator.embedded.train --out models/digits [--seed 0] [--epochs N]
+    python -m generator.digits.train --out models/digits [--seed 0] [--epochs N]
 
 Loss: ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t, c)‖² (Ho et al. 2020), with c dropped to the unconditional class 10%
 of the time so one network gives both halves of classifier-free guidance (Ho & Salimans 2022).
@@ -24,9 +24,9 @@ from diffusers import DDPMScheduler, UNet2DModel
 from PIL import Image
 from tqdm import tqdm
 
-from generator.embedded.data import IMAGE_SIZE, data_hash, load_split
-from generator.embedded.prompts import NUM_CLASS_EMBEDS, UNCONDITIONAL
-from generator.embedded.scheduler import SCHEDULER_CONFIG
+from generator.digits.data import IMAGE_SIZE, data_hash, load_split
+from generator.digits.prompts import NUM_CLASS_EMBEDS, UNCONDITIONAL
+from generator.digits.scheduler import SCHEDULER_CONFIG
 
 PREVIEW_TIMESTEPS = list(range(990, -1, -30))  # the strided schedule the project samples with
 

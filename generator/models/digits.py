@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import PROJECT_ROOT
-from generator.embedded.prompts import PROMPT_HELP, class_of
-from generator.embedded.scheduler import SCHEDULER_CONFIG
+from generator.digits.prompts import PROMPT_HELP, class_of
+from generator.digits.scheduler import SCHEDULER_CONFIG
 from generator.models.base import Backend, ModelSpec
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class DigitsSpec(ModelSpec):
         if not missing:
             return None
         return (f"the digits model is missing ({', '.join(missing)}); run `make embedded-model` to train it "
-                f"(20–30 minutes on a CPU), or `python -m generator.embedded.train --out {self.path}`")
+                f"(20–30 minutes on a CPU), or `python -m generator.digits.train --out {self.path}`")
 
     def load(self, device: str | torch.device | None = None, store_root: str | Path | None = None) -> DigitsBackend:
         """The backend on `device` (CUDA if present); `store_root` is unused: class ids need no cache."""

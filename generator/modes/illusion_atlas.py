@@ -1,4 +1,4 @@
-"""`illusion_atlas`: the digits model's illusion atlas (generator/embedded/atlas.py, `make atlas`) as heatmaps —
+"""`illusion_atlas`: the digits model's illusion atlas (generator/digits/atlas.py, `make atlas`) as heatmaps —
 for each view, the share of seeds in which both readings of every ordered digit pair hold; for hybrids, the
 best pair's rate over the σ × kernel sweep. Model-free: the record's bytes are part of the job key."""
 
@@ -24,7 +24,7 @@ class IllusionAtlas(RecordMode):
                     "tables": {"*": {"both": [[ANY]], "seeds": int, "best": [{"pair": (str, str), "both": NUMBER}]}}}
 
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
-        from generator.embedded.atlas import heatmap, sweep_heatmap
+        from generator.digits.atlas import heatmap, sweep_heatmap
         from generator.images import from_pil
 
         record = read_record(job)

@@ -12,7 +12,7 @@ Origin = tuple[Located, KeyPath]     # where a value was written: its document a
 
 
 @dataclass
-class FigureSpec:
+class Figure:
     book: str
     section: str
     id: str
@@ -25,7 +25,7 @@ class FigureSpec:
     pick: int
     sweep: dict[str, list[Any]]
     params: dict[str, Any]            # the mode's parameters, defaults applied (swept ones hold the first value)
-    inputs: dict[str, Any]            # raw input specs by name
+    inputs: dict[str, Any]            # raw input sources by name
     resize: str
     file: str                         # recipe path, for messages
     line: int
@@ -59,7 +59,7 @@ class Section:
     order: int
     intro: str
     file: str
-    figures: list[FigureSpec] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
 
 
 @dataclass
@@ -72,5 +72,5 @@ class Book:
     sections: list[Section] = field(default_factory=list)
     front_matter: dict[str, Any] = field(default_factory=dict)   # date, authors, tags, categories
 
-    def figures(self) -> list[FigureSpec]:
+    def figures(self) -> list[Figure]:
         return [f for s in self.sections for f in s.figures]

@@ -14,14 +14,14 @@ from generator.images import InputError, resolve_input
 from generator.jobs import InputImage, Job
 from generator.models.base import ModelSpec
 from generator.modes.base import MODES, Mode, ParamError
-from generator.recipes.book import FigureSpec
+from generator.recipes.book import Figure
 from generator.recipes.located_yaml import RecipeError
 
 
 @dataclass
 class FigureJobs:
-    figure: FigureSpec
-    spec: ModelSpec
+    figure: Figure
+    model_spec: ModelSpec
     jobs: list[Job]
 
 
@@ -31,7 +31,7 @@ def sweep_points(sweep: dict[str, list[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(keys, values)) for values in itertools.product(*(sweep[k] for k in keys))]
 
 
-def expand_figure(figure: FigureSpec, spec: ModelSpec, project_root: Path,
+def expand_figure(figure: Figure, spec: ModelSpec, project_root: Path,
                   downloads: Path) -> tuple[FigureJobs | None, list[RecipeError]]:
     """The jobs of one figure, or every problem found in it (each at the line of the key it is about)."""
     mode = MODES[figure.mode]
@@ -62,7 +62,7 @@ def expand_figure(figure: FigureSpec, spec: ModelSpec, project_root: Path,
     return FigureJobs(figure, spec, sorted(jobs, key=lambda j: figure.seeds.index(j.seed))), []
 
 
-def point_problems(mode: Mode, figure: FigureSpec, job: Job, spec: ModelSpec, project_root: Path,
+def point_problems(mode: Mode, figure: Figure, job: Job, spec: ModelSpec, project_root: Path,
                    point: dict[str, Any]) -> list[RecipeError]:
     """What the mode finds wrong with one sweep point, given the model's size and the resolved inputs."""
     inputs = {i.name: i for i in job.inputs}
@@ -81,7 +81,7 @@ def point_problems(mode: Mode, figure: FigureSpec, job: Job, spec: ModelSpec, pr
     return found
 
 
-def resolve_inputs(figure: FigureSpec, project_root: Path,
+def resolve_inputs(figure: Figure, project_root: Path,
                    downloads: Path) -> tuple[tuple[InputImage, ...], list[RecipeError]]:
     resolved, errors = [], []
     for name, source in figure.inputs.items():
@@ -92,7 +92,7 @@ def resolve_inputs(figure: FigureSpec, project_root: Path,
     return tuple(resolved), errors
 
 
-def expand_all(figures: list[FigureSpec], specs: dict[str, ModelSpec], project_root: Path,
+def expand_all(figures: list[Figure], specs: dict[str, ModelSpec], project_root: Path,
                downloads: Path) -> tuple[list[FigureJobs], list[RecipeError]]:
     """Expand every figure; problems are collected, not raised, so all are reported at once. When there are
     any, the downloads this expansion stored are removed again: a refused run leaves the store as it was."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.modes.base import MODES, Mode, Param
-from generator.recipes.declared import Book, FigureSpec, Origin, Section
+from generator.recipes.declared import Book, Figure, Origin, Section
 from generator.recipes.located_yaml import KeyPath, Located
 from generator.recipes.schema import (FIGURE_ID, MAX_JOBS, MAX_SEEDS, SLUG_RULE, check_keys, check_value,
                                       figure_keys)
@@ -15,7 +15,7 @@ from generator.recipes.schema import (FIGURE_ID, MAX_JOBS, MAX_SEEDS, SLUG_RULE,
 
 def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Section,
                 defaults: dict[str, tuple[Any, Origin]], model_ids: set[str],
-                recipe_dir: Path) -> FigureSpec | None:
+                recipe_dir: Path) -> Figure | None:
     """Validate one figure; errors go to `doc` (or to the file a default came from)."""
     before = len(doc.errors)
     if not isinstance(raw, dict):
@@ -47,7 +47,7 @@ def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Sect
         return None
     params = {k: values[k][0] if k in values else p.default for k, p in mode.params.items()}
     params.update({k: v[0] for k, v in sweep.items() if k != "prompts"})
-    return FigureSpec(book.slug, section.slug, raw["id"], mode.name, model, values.get("title", ("",))[0],
+    return Figure(book.slug, section.slug, raw["id"], mode.name, model, values.get("title", ("",))[0],
                       values.get("caption", ("",))[0], list(values.get("prompts", ([],))[0]), seeds, pick,
                       sweep, params, inputs, values.get("resize", ("squash",))[0], doc.file,
                       doc.where(path)[0], recipe_dir, origins={"": (doc, path), **{k: v[1] for k, v in values.items()}})
@@ -57,12 +57,12 @@ def origin_of(values: dict[str, tuple[Any, Origin]], key: str, fallback: Origin)
     return values[key][1] if key in values else fallback
 
 
-def check_input(origin: Origin, spec: Any) -> None:
+def check_input(origin: Origin, source: Any) -> None:
     """An input's form (path, builtin, or https URL with a 64-hex sha256), checked where it was written."""
     from generator.images import input_spec_problems
 
     doc, path = origin
-    for subpath, message in input_spec_problems(spec):
+    for subpath, message in input_spec_problems(source):
         doc.error(path + subpath, message)
 
 

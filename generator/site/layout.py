@@ -13,7 +13,7 @@ from typing import Any
 from generator.jobs import Job
 from generator.models.base import ModelSpec
 from generator.modes.base import Mode
-from generator.recipes.book import FigureSpec
+from generator.recipes.book import Figure
 from generator.site import labels
 from generator.site.page import FigureView, Grid, Panel
 from generator.store import StoredResult
@@ -26,8 +26,8 @@ FIRST_IMAGE_STANDS = {"anagram"}
 
 @dataclass
 class FigureResults:
-    figure: FigureSpec
-    spec: ModelSpec
+    figure: Figure
+    model_spec: ModelSpec
     jobs: list[Outcome]
     command: str                 # what generates the pending jobs
 
@@ -70,7 +70,7 @@ def mode_layout(mode: Mode, results: FigureResults) -> FigureView:
 
 def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView:
     """Picked seed large (one row, or one row per sweep point), other seeds as a compact grid below it."""
-    pixelated = r.spec.image_size < 128
+    pixelated = r.model_spec.image_size < 128
     grids = [main_grid(r.picked, shared, pixelated)]
     if len(grids[0].rows) > 1 and (lead := shared_panels(r.picked, shared, pixelated)):
         grids.insert(0, Grid([lead]))           # the input once, above a grid of one row per sweep point
@@ -148,7 +148,7 @@ def other_panel(mode: str, job: Job, res: StoredResult | None, pixelated: bool) 
 
 def figure_view(r: FigureResults, grids: list[Grid], others: list[Panel]) -> FigureView:
     pending = [job_label(job) for job, res in r.jobs if res is None]
-    model = r.spec.description if any(j.model for j, _ in r.jobs) else ""
+    model = r.model_spec.description if any(j.model for j, _ in r.jobs) else ""
     return FigureView(r.figure.id, r.figure.caption, r.figure.mode, model, grids, others, pending,
                       r.command if pending else "", facts(r.picked), title=r.figure.title)
 

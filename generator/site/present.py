@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.modes.base import MODES
 from generator.project import Plan
-from generator.recipes.book import Book, FigureSpec
+from generator.recipes.book import Book, Figure
 from generator.recipes.expand import FigureJobs
 from generator.site import charts, inputs, motion
 from generator.site.layout import FigureResults, mode_layout
@@ -15,7 +15,7 @@ from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, 
 from generator.store import Store
 
 
-def command_for(figure: FigureSpec, needs_model: bool) -> str:
+def command_for(figure: Figure, needs_model: bool) -> str:
     """The exact command that generates a pending figure."""
     if figure.model == "digits" or not needs_model:
         return "make gallery"
@@ -40,7 +40,7 @@ def book_view(book: Book, by_id: dict[tuple[str, str], FigureJobs], store: Store
             expanded = by_id.get((book.slug, figure.id))
             if expanded is None:          # filtered out by --figure: not part of this render
                 continue
-            model = model or (expanded.spec.description if figure.model == book.model else "")
+            model = model or (expanded.model_spec.description if figure.model == book.model else "")
             views.append(figure_view(figure, expanded, store))
         sections.append(SectionView(section.slug, section.title, section.intro, views))
     extras = dict(book.front_matter)
@@ -50,11 +50,12 @@ def book_view(book: Book, by_id: dict[tuple[str, str], FigureJobs], store: Store
     return BookView(book.slug, book.title, book.summary, model, sections, extras=extras)
 
 
-def figure_view(figure: FigureSpec, expanded: FigureJobs, store: Store) -> FigureView:
+def figure_view(figure: Figure, expanded: FigureJobs, store: Store) -> FigureView:
     """The mode's layout of the stored results; while some are pending, the inputs that need no model."""
     mode = MODES[figure.mode]
     outcomes = [(job, store.get(job.key)) for job in expanded.jobs]
-    view = mode_layout(mode, FigureResults(figure, expanded.spec, outcomes, command_for(figure, mode.needs_model)))
+    results = FigureResults(figure, expanded.model_spec, outcomes, command_for(figure, mode.needs_model))
+    view = mode_layout(mode, results)
     chart = charts.CHARTS.get(figure.mode)
     if chart and not view.pending and expanded.jobs:        # drawn as SVG from the record the job read
         record = json.loads(Path(expanded.jobs[0].input("record").path).read_text())
@@ -64,7 +65,7 @@ def figure_view(figure: FigureSpec, expanded: FigureJobs, store: Store) -> Figur
     if figure.mode == "hybrid" and not view.pending:
         motion.hybrid_distance(view)
     if view.pending and expanded.jobs:
-        view.inputs = inputs.previews(expanded.jobs[0], expanded.spec)
+        view.inputs = inputs.previews(expanded.jobs[0], expanded.model_spec)
         view.settings = inputs.settings(expanded.jobs)
         view.needs = "a CUDA GPU and the model's weights" if mode.needs_model and figure.model != "digits" else ""
     return view

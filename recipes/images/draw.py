@@ -59,7 +59,7 @@ SCENES = {   # dark ink on white paper
 
 
 def main() -> None:
-    from generator.embedded.data import load_split
+    from generator.digits.data import load_split
 
     (HERE / "digits").mkdir(exist_ok=True)
     (HERE / "sketches").mkdir(exist_ok=True)
