@@ -78,6 +78,18 @@ def test_training_is_deterministic_and_writes_a_loadable_model(tmp_path):
     assert unet.config.num_class_embeds == 11 and unet.config.sample_size == 32
 
 
+def test_retraining_swaps_the_model_in_and_keeps_the_classifier(tmp_path):
+    out = tmp_path / "digits"
+    train(out, seed=3, epochs=1, config=TINY, max_steps=1, previews=False)
+    first = (out / "unet" / "diffusion_pytorch_model.safetensors").read_bytes()
+    (out / "classifier.safetensors").write_bytes(b"kept")
+    train(out, seed=4, epochs=1, config=TINY, max_steps=1, previews=False)
+    assert (out / "unet" / "diffusion_pytorch_model.safetensors").read_bytes() != first
+    assert (out / "classifier.safetensors").read_bytes() == b"kept"
+    assert json.loads((out / "training.json").read_text())["seed"] == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["digits"]
+
+
 def test_a_different_seed_gives_different_weights(tmp_path):
     for name, seed in (("a", 0), ("b", 1)):
         train(tmp_path / name, seed=seed, epochs=1, config=TINY, max_steps=1, previews=False)

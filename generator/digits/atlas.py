@@ -31,8 +31,8 @@ from generator.diffusion.views import get_view
 from generator.digits.classifier import classify, load_classifier
 from generator.digits.evaluate import GUIDANCE, Sampling
 from generator.engine import Term, Track
+from generator.fileops import replace_file
 from generator.models.digits import DEFAULT_PATH, digits_spec
-from generator.store import atomic_write_bytes
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -238,7 +238,7 @@ def atlas(model: Path, seeds: int, steps: str, selection: str, views: Sequence[s
 
 def write(report: dict, out: Path) -> None:
     """atlas.json and its heatmaps, atlas/<table>.png (and atlas/hybrid-sweep.png), beside the model."""
-    atomic_write_bytes(out / "atlas.json", (json.dumps(report, indent=1) + "\n").encode())
+    replace_file(out / "atlas.json", (json.dumps(report, indent=1) + "\n").encode())
     plot(report, out / "atlas")
 
 

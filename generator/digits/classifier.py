@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from generator.digits.data import load_split
-from generator.store import atomic_write_bytes
+from generator.fileops import replace_file
 
 WEIGHTS = "classifier.safetensors"
 RECORD = "classifier.json"
@@ -49,7 +48,7 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> fl
 
 def train_classifier(out: Path, seed: int = 0, epochs: int = 8, batch_size: int = 64) -> dict:
     """Train with Adam on the 4000 training digits (random shifts), save weights + held-out accuracy."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -72,11 +71,8 @@ def train_classifier(out: Path, seed: int = 0, epochs: int = 8, batch_size: int 
     record = {"seed": seed, "epochs": epochs, "batch_size": batch_size,
               "test_accuracy": round(accuracy(model, test.images, test.labels), 4),
               "train_accuracy": round(accuracy(model, train.images, train.labels), 4)}
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".{WEIGHTS}.tmp-{os.getpid()}"
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
-    os.replace(tmp, out / WEIGHTS)
-    atomic_write_bytes(out / RECORD, (json.dumps(record, indent=1) + "\n").encode())
+    replace_file(out / WEIGHTS, save({k: v.contiguous() for k, v in model.state_dict().items()}))
+    replace_file(out / RECORD, (json.dumps(record, indent=1) + "\n").encode())
     return record
 
 

@@ -22,14 +22,15 @@ from typing import Sequence
 import torch
 
 from generator.diffusion.factorizations import hybrid
+from generator.diffusion.noise import draw_noise, make_rng
 from generator.diffusion.schedule import Schedule
 from generator.diffusion.views import get_view
 from generator.digits.classifier import accuracy, classify, load_classifier
 from generator.digits.data import load_split
-from generator.engine import Term, Track, draw_noise, make_generator, run_tracks
+from generator.engine import Term, Track, run_tracks
+from generator.fileops import replace_file
 from generator.models.base import Backend
 from generator.models.digits import DEFAULT_PATH, digits_spec
-from generator.store import atomic_write_bytes
 
 STEPS = "strided-30"          # 990, 960, …, 0: what the gallery samples with
 GUIDANCE = 4.0
@@ -50,10 +51,10 @@ class Sampling:
 
     def track(self, seed: int, terms: list[Term], reduce: str = "mean") -> Track:
         """One track from x_T ~ N(0, I) drawn from the seed's own generator."""
-        generator = make_generator(self.seed_base + seed)
-        x_T = draw_noise(generator, (1, 1, 32, 32), self.backend.device)
+        rng = make_rng(self.seed_base + seed)
+        x_T = draw_noise(rng, (1, 1, 32, 32), self.backend.device)
         return Track(x=x_T, timesteps=self.schedule.timesteps(self.steps), terms=terms,
-                     embeddings=self.embeddings(terms), schedule=self.schedule, generator=generator,
+                     embeddings=self.embeddings(terms), schedule=self.schedule, generator=rng,
                      thresholding=self.schedule.resolve_thresholding("auto"), reduce=reduce)
 
     def embeddings(self, terms: list[Term]) -> dict[str, torch.Tensor]:
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     report = evaluate(args.model, args.per_digit, args.guidance, args.uncond, args.illusions)
     out = args.out or args.model / "eval.json"
-    atomic_write_bytes(out, (json.dumps(report, indent=1) + "\n").encode())
+    replace_file(out, (json.dumps(report, indent=1) + "\n").encode())
     print(summary(report))
     print(f"written to {out}")
 

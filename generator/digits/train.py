@@ -14,7 +14,6 @@ import json
 import math
 import os
 import platform
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from tqdm import tqdm
 from generator.digits.data import IMAGE_SIZE, data_hash, load_split
 from generator.digits.prompts import NUM_CLASS_EMBEDS, UNCONDITIONAL
 from generator.digits.scheduler import SCHEDULER_CONFIG
+from generator.fileops import publish_dir, remove, swap_dir, temp_name
 
 PREVIEW_TIMESTEPS = list(range(990, -1, -30))  # the strided schedule the project samples with
 
@@ -140,8 +140,8 @@ def train(out: Path, seed: int = 0, epochs: int = 20, config: TrainConfig | None
     sched_lr = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: lr_factor(s, total, config.warmup_steps))
     gen = torch.Generator().manual_seed(seed)
 
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = out.parent / temp_name(out.name, "tmp")
+    remove(tmp)
     (tmp / "samples").mkdir(parents=True)
     losses, epoch_losses, step, start = [], [], 0, time.time()
     # 2. Epochs of shuffled batches; EMA after every step; previews at a few epochs.
@@ -189,16 +189,13 @@ def train(out: Path, seed: int = 0, epochs: int = 20, config: TrainConfig | None
 
 def replace_dir(tmp: Path, out: Path) -> None:
     """Swap `tmp` in as `out`; keeps the classifier, which does not depend on the diffusion weights."""
-    if out.exists():
-        for kept in out.glob("classifier*"):
-            shutil.copy2(kept, tmp / kept.name)
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, out)
+    if not out.exists():
+        publish_dir(tmp, out)
+        return
+    for kept in out.glob("classifier*"):
+        (tmp / kept.name).write_bytes(kept.read_bytes())
+    swap_dir(tmp, out)
+    remove(tmp)                         # now the previous model
 
 
 def main(argv: list[str] | None = None) -> None:
