@@ -3,12 +3,13 @@ Each step: ε = mean_i v_i⁻¹(CFG(v_i(x_t), p_i)), the variance mapped back th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from generator.diffusion.views import VIEWS   # no torch: the registry and geometry are numpy
-from generator.modes.base import Param, ParamError, Problem, Result, register
-from generator.modes.common import GUIDED, ModelMode, as_image, with_upsampled
+from generator.modes.base import Param, ParamError, Problem, Result, param, register
+from generator.modes.common import GuidedParams, ModelMode, as_image, with_upsampled
 
 if TYPE_CHECKING:
     import torch
@@ -26,12 +27,12 @@ NATIVE_AT_STAGE2 = ("skew", "patch_permute", "inner_circle")
 class Anagram(ModelMode):
     name = "anagram"
     prompts = (2, 6)
-    params = {
-        "views": Param(list, default=["identity", "flip"], items=str,
-                       help=f"one view per prompt, from: {', '.join(VIEWS)}"),
-        "view_seed": Param(int, default=0, minimum=0, help="seed of the random permutation views"),
-        **GUIDED,
-    }
+
+    @dataclass(frozen=True)
+    class Params(GuidedParams):
+        views: list[str] = param(Param(list, default=["identity", "flip"], items=str,
+                                       help=f"one view per prompt, from: {', '.join(VIEWS)}"))
+        view_seed: int = param(Param(int, default=0, minimum=0, help="seed of the random permutation views"))
 
     def resolve(self, params: dict[str, Any], spec: Any) -> dict[str, Any]:
         unknown = [v for v in params["views"] if v not in VIEWS]
@@ -58,8 +59,8 @@ class Anagram(ModelMode):
     def views(self, job: Job) -> list[View]:
         from generator.diffusion.views import get_view
 
-        p = job.params
-        return [get_view(name, p["size"], p["view_seed"]) for name in p["views"]]
+        p = self.Params.from_job(job)
+        return [get_view(name, job.params["size"], p.view_seed) for name in p.views]
 
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         from generator.engine import draw_noise, make_generator
@@ -79,5 +80,5 @@ class Anagram(ModelMode):
             return {view.name: view.view(x) for view in views}
 
         images = {name: as_image(x) for name, x in shown(track.x).items()}
-        return Result(with_upsampled(images, track, "", shown), {"prompts": dict(zip(job.params["views"],
+        return Result(with_upsampled(images, track, "", shown), {"prompts": dict(zip(self.Params.from_job(job).views,
                                                                                         job.prompts))})

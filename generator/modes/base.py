@@ -12,9 +12,10 @@ rendering never loads a model); a mode only declares what its images are (`share
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Protocol, Sequence, TypeVar
 
 if TYPE_CHECKING:
     import torch
@@ -36,6 +37,43 @@ class Param:
     items: type | tuple[type, ...] | None = None   # element type for list params
     sweepable: bool = False               # may be given as a list under `sweep:`
     help: str = ""
+
+
+def param(spec: Param) -> Any:
+    """A field of a mode's parameter dataclass: its default is the Param's, the Param (validation, README) rides
+    in the field's metadata, so each parameter's name, type and default are written once."""
+    if isinstance(spec.default, (list, dict)):
+        return field(default_factory=lambda: copy.deepcopy(spec.default), metadata={"param": spec})
+    return field(default=spec.default, metadata={"param": spec})
+
+
+P = TypeVar("P", bound="ModeParams")
+
+
+@dataclass(frozen=True)
+class ModeParams:
+    """A mode's typed parameters, built from a job's resolved params (which stay the serialised form: the key).
+
+    Fields made with `param(...)` are the recipe's parameters; plain fields are what the mode reads without a
+    recipe saying it (a stated default). The schema lists the mode's own parameters first, then those it
+    inherits in their order; a field that redeclares an inherited one keeps the inherited one's place."""
+
+    @classmethod
+    def schema(cls) -> dict[str, Param]:
+        """The recipe schema: parameter name → Param, in the order the README's modes table shows them."""
+        inherited = {f.name for base in cls.__mro__[1:] if "__dataclass_fields__" in vars(base)
+                     for f in fields(base)}
+        ordered = sorted(fields(cls), key=lambda f: f.name in inherited)      # stable: own first
+        return {f.name: f.metadata["param"] for f in ordered if "param" in f.metadata}
+
+    @classmethod
+    def from_params(cls: type[P], params: Mapping[str, Any]) -> P:
+        """These parameters from a job's resolved params (keys this class lacks are ignored; missing ones default)."""
+        return cls(**{f.name: params[f.name] for f in fields(cls) if f.init and f.name in params})
+
+    @classmethod
+    def from_job(cls: type[P], job: Job) -> P:
+        return cls.from_params(job.params)
 
 
 class ParamError(ValueError):
@@ -73,12 +111,18 @@ class Mode:
     name: ClassVar[str]
     version: ClassVar[int] = 1                 # bump whenever the pixels this mode makes would change
     needs_model: ClassVar[bool] = True
+    Params: ClassVar[type[ModeParams] | None] = None   # typed parameters; `params` (the schema) derives from it
     params: ClassVar[dict[str, Param]] = {}
     inputs: ClassVar[tuple[str, ...]] = ()     # names of input images, e.g. ("image",) or ("image", "mask")
     optional_inputs: ClassVar[tuple[str, ...]] = ()
     prompts: ClassVar[tuple[int, int]] = (0, 0)   # (min, max) number of prompts
     shared_images: ClassVar[tuple[str, ...]] = ()  # images equal across a figure's sweep (e.g. the original)
     full_size: ClassVar[bool] = False          # its images are drawn at their size (plots): never pixelated
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Params" in vars(cls) and cls.Params is not None:
+            cls.params = cls.Params.schema()
 
     def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
         """Add what the model decides for this mode's pixels (e.g. its noise schedule) to the job's params."""

@@ -6,11 +6,11 @@ imported where tracks are built.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from generator.diffusion.filters import odd_kernel
-from generator.modes.base import Mode, ModeContext, Param, ParamError, Problem
+from generator.modes.base import Mode, ModeContext, ModeParams, Param, ParamError, Problem, param
 
 if TYPE_CHECKING:
     import torch
@@ -31,16 +31,36 @@ GUIDANCE = Param(float, default=7.0, minimum=0.0, maximum=50.0, help="CFG scale 
 UNCOND = Param(str, default="", help="the unconditional prompt ε_u is computed with")
 I_START = Param(int, default=10, minimum=0, maximum=999, sweepable=True,
                 help="index into the timesteps where denoising starts (not a timestep)")
-UPSAMPLE = {
-    "upsample": Param(bool, default=False, help="also run stage II (super-resolution) on the result"),
-    "upsample_steps": Param((str, list), default="strided-20", items=int, minimum=0, maximum=999,
-                            help=f"stage II timesteps: {STEPS_HELP}"),
-    "upsample_guidance": Param(float, default=4.0, minimum=0.0, maximum=50.0, help="stage II CFG scale"),
-    "noise_level": Param(int, default=250, minimum=0, maximum=999,
-                         help="noise added to the upsampled stage-I image that conditions stage II"),
-}
-SAMPLING = {"steps": STEPS, "thresholding": THRESHOLDING, **UPSAMPLE}
-GUIDED = {**SAMPLING, "guidance": GUIDANCE, "uncond": UNCOND}
+Steps = str | list[int]
+
+
+@dataclass(frozen=True)
+class SamplingParams(ModeParams):
+    """What every sampling mode reads: timesteps, thresholding and stage II. `guidance` None: no CFG."""
+
+    steps: Steps = param(STEPS)
+    thresholding: str = param(THRESHOLDING)
+    upsample: bool = param(Param(bool, default=False, help="also run stage II (super-resolution) on the result"))
+    upsample_steps: Steps = param(Param((str, list), default="strided-20", items=int, minimum=0, maximum=999,
+                                        help=f"stage II timesteps: {STEPS_HELP}"))
+    upsample_guidance: float = param(Param(float, default=4.0, minimum=0.0, maximum=50.0,
+                                           help="stage II CFG scale"))
+    noise_level: int = param(Param(int, default=250, minimum=0, maximum=999,
+                                   help="noise added to the upsampled stage-I image that conditions stage II"))
+    guidance: float | None = None          # a guided mode's parameter (GuidedParams); None: stage I without CFG
+    uncond: str = ""
+
+
+@dataclass(frozen=True)
+class GuidedParams(SamplingParams):
+    """Sampling with classifier-free guidance (Ho & Salimans 2022) at stage I."""
+
+    guidance: float | None = param(GUIDANCE)
+    uncond: str = param(UNCOND)
+
+
+SAMPLING = SamplingParams.schema()
+GUIDED = GuidedParams.schema()
 
 
 class ModelMode(Mode):
@@ -71,18 +91,24 @@ class ModelMode(Mode):
 
     def embedding_prompts(self, job: Job) -> list[str]:
         """Every prompt whose embedding this job's tracks read."""
-        return list(dict.fromkeys([*job.prompts, job.params.get("uncond", ""), ""]))
+        return list(dict.fromkeys([*job.prompts, sampling(job).uncond, ""]))
 
     def model_calls(self, job: Job) -> int:
         """Single-sample model evaluations: distinct (view, prompt) requests per step × steps, plus stage II
         (timesteps counted for a 1000-step schedule)."""
         from generator.diffusion.timesteps import parse_timesteps
 
-        p = job.params
-        calls = requests_per_step(job, "guidance" in p) * len(parse_timesteps(p["steps"])[p.get("i_start", 0):])
-        if p.get("upsample"):
-            calls += requests_per_step(job, p["upsample_guidance"] > 1) * len(parse_timesteps(p["upsample_steps"]))
+        p = sampling(job)
+        start = job.params.get("i_start", 0)
+        calls = requests_per_step(job, p.guidance is not None) * len(parse_timesteps(p.steps)[start:])
+        if p.upsample:
+            calls += requests_per_step(job, p.upsample_guidance > 1) * len(parse_timesteps(p.upsample_steps))
         return calls
+
+
+def sampling(job: Job) -> SamplingParams:
+    """The job's shared sampling parameters, typed (guidance is None for a mode without CFG)."""
+    return SamplingParams.from_job(job)
 
 
 def checked_timesteps(params: dict[str, Any], key: str, total: int) -> list[int]:
@@ -113,7 +139,7 @@ def requests_per_step(job: Job, guided: bool) -> int:
     views = job.params.get("views") or ["identity"] * len(job.prompts)
     pairs = set(zip(views, job.prompts))
     if guided:
-        pairs |= {(view, job.params.get("uncond", "")) for view in views}
+        pairs |= {(view, sampling(job).uncond) for view in views}
     return len(pairs)
 
 
@@ -142,7 +168,7 @@ def noised_input(job: Job, ctx: ModeContext, generator: torch.Generator) -> tupl
     from generator.engine import draw_noise
 
     schedule = stage1_schedule(ctx)
-    timesteps = schedule.timesteps(job.params["steps"])
+    timesteps = schedule.timesteps(sampling(job).steps)
     i_start = job.params["i_start"]
     t = timesteps[i_start] if i_start < len(timesteps) else -1
     x0 = load_input(job, "image", ctx)
@@ -164,8 +190,8 @@ def guided_terms(job: Job, prompts: Sequence[str], **term_args: Any) -> list[Ter
     """One term per prompt, with the job's CFG (when it has a guidance parameter)."""
     from generator.engine import Term
 
-    p = job.params
-    guidance = {"uncond": p.get("uncond", ""), "guidance": p["guidance"]} if "guidance" in p else {}
+    p = sampling(job)
+    guidance = {"uncond": p.uncond, "guidance": p.guidance} if p.guidance is not None else {}
     return [Term(prompt, **guidance, **term_args) for prompt in prompts]
 
 
@@ -185,12 +211,12 @@ def make_track(job: Job, ctx: ModeContext, x: torch.Tensor, terms: list[Term], *
     """A stage-I track from x at timesteps[i_start:], with a stage II follow-up when the job upsamples."""
     from generator.engine import Track
 
-    p = job.params
+    p = sampling(job)
     schedule = stage1_schedule(ctx)
-    track = Track(x=x, timesteps=schedule.timesteps(p["steps"])[i_start:], terms=terms, embeddings=ctx.embeddings,
-                  schedule=schedule, generator=generator, thresholding=p["thresholding"], reduce=reduce,
+    track = Track(x=x, timesteps=schedule.timesteps(p.steps)[i_start:], terms=terms, embeddings=ctx.embeddings,
+                  schedule=schedule, generator=generator, thresholding=p.thresholding, reduce=reduce,
                   hooks=list(hooks), **extra)
-    if p.get("upsample"):
+    if p.upsample:
         track.then = stage2_follow_up(job, ctx, stage2_hooks)
     return track
 
@@ -202,7 +228,7 @@ def stage2_follow_up(job: Job, ctx: ModeContext, hooks: Callable[[int], list[Hoo
     from generator.diffusion.schedule import Schedule
     from generator.engine import Track, draw_noise, to_device
 
-    p = job.params
+    p = sampling(job)
 
     def follow_up(track: Track) -> Track:
         schedule = Schedule.from_config(ctx.spec.upscale_scheduler_config)
@@ -210,14 +236,14 @@ def stage2_follow_up(job: Job, ctx: ModeContext, hooks: Callable[[int], list[Hoo
         device = track.x.device
         shape = (1, track.x.shape[1], size, size)
         x_T = draw_noise(track.generator, shape, device)
-        noise_level = to_device([p["noise_level"]], device)
+        noise_level = to_device([p.noise_level], device)
         image = ctx.model.upscale_condition(track.x, noise_level, draw_noise(track.generator, shape, device))
-        guided = p["upsample_guidance"] > 1.0
-        terms = [replace(term, uncond=p.get("uncond", "") if guided else None, guidance=p["upsample_guidance"])
+        guided = p.upsample_guidance > 1.0
+        terms = [replace(term, uncond=p.uncond if guided else None, guidance=p.upsample_guidance)
                  for term in track.terms]
-        return Track(x=x_T, timesteps=schedule.timesteps(p["upsample_steps"]), terms=terms,
+        return Track(x=x_T, timesteps=schedule.timesteps(p.upsample_steps), terms=terms,
                      embeddings=ctx.embeddings, schedule=schedule, generator=track.generator,
-                     thresholding=p["thresholding"], reduce=track.reduce,
+                     thresholding=p.thresholding, reduce=track.reduce,
                      cond={"image": image, "noise_level": noise_level},
                      hooks=hooks(size) if hooks else [])
 

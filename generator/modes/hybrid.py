@@ -3,11 +3,12 @@ G a Gaussian low-pass: the far prompt is seen from afar (or small), the near pro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from generator.modes.base import Param, Result, register
+from generator.modes.base import Param, Result, param, register
 from generator.diffusion.filters import odd_kernel
-from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, kernel_problems, with_upsampled
+from generator.modes.common import GuidedParams, ModelMode, as_image, check_prompts, kernel_problems, with_upsampled
 
 if TYPE_CHECKING:
     import torch
@@ -21,11 +22,12 @@ if TYPE_CHECKING:
 class Hybrid(ModelMode):
     name = "hybrid"
     prompts = (2, 2)
-    params = {
-        "kernel_size": Param(int, default=33, minimum=1, maximum=65, help="odd Gaussian kernel width at stage I"),
-        "sigma": Param(float, default=2.0, minimum=0.1, maximum=20.0, help="Gaussian σ at stage I"),
-        **GUIDED,
-    }
+
+    @dataclass(frozen=True)
+    class Params(GuidedParams):
+        kernel_size: int = param(Param(int, default=33, minimum=1, maximum=65,
+                                       help="odd Gaussian kernel width at stage I"))
+        sigma: float = param(Param(float, default=2.0, minimum=0.1, maximum=20.0, help="Gaussian σ at stage I"))
 
     def check_params(self, params, inputs, image_size, project_root):  # type: ignore[no-untyped-def]
         """The stage-I low-pass kernel (made odd) must fit the image with reflect padding."""
@@ -38,8 +40,8 @@ class Hybrid(ModelMode):
         from generator.modes.common import guided_terms, image_shape, make_track
 
         check_prompts(job, 2, "the far (low-pass) prompt, then the near (high-pass) one")
-        p = job.params
-        low, high = hybrid(odd_kernel(p["kernel_size"]), p["sigma"], p["size"])
+        p = self.Params.from_job(job)
+        low, high = hybrid(odd_kernel(p.kernel_size), p.sigma, job.params["size"])
         generator = make_generator(job.seed)
         x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
         terms = [*guided_terms(job, job.prompts[:1], component=low), *guided_terms(job, job.prompts[1:], component=high)]

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import ModeContext, Param, Problem, Result, register
-from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, with_upsampled
+from generator.modes.base import ModeContext, Param, Problem, Result, param, register
+from generator.modes.common import GuidedParams, ModelMode, as_image, check_prompts, with_upsampled
 
 if TYPE_CHECKING:
     import torch
@@ -39,13 +39,14 @@ class Inpaint(ModelMode):
     inputs = ("image",)
     optional_inputs = ("mask",)
     prompts = (1, 1)
-    params = {
-        "rect": Param(list, default=[], items=int, minimum=0,
-                      help="the hole as [top, left, bottom, right] in stage-I pixels (or give a mask image)"),
-        "i_start": Param(int, default=0, minimum=0, maximum=999,
-                         help="0: start from pure noise; else from the image noised to timesteps[i_start]"),
-        **GUIDED,
-    }
+
+    @dataclass(frozen=True)
+    class Params(GuidedParams):
+        rect: list[int] = param(Param(list, default=[], items=int, minimum=0, help="the hole as [top, left, "
+                                      "bottom, right] in stage-I pixels (or give a mask image)"))
+        i_start: int = param(Param(int, default=0, minimum=0, maximum=999,
+                                   help="0: start from pure noise; else from the image noised to timesteps[i_start]"))
+
     shared_images = ("image", "mask", "hole")
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
@@ -65,8 +66,9 @@ class Inpaint(ModelMode):
         from generator.modes.common import guided_terms, load_input, make_track, noised_input
 
         check_prompts(job, 1, "the prompt for the new content")
+        p = self.Params.from_job(job)
         generator = make_generator(job.seed)
-        if job.params["i_start"] == 0:
+        if p.i_start == 0:
             original = load_input(job, "image", ctx)
             x = draw_noise(generator, original.shape, ctx.device)
         else:
@@ -78,7 +80,7 @@ class Inpaint(ModelMode):
 
             return [KeepKnown(load_input(job, "image", ctx, size=size), F.interpolate(mask, (size, size)))]
 
-        return [make_track(job, ctx, x, guided_terms(job, job.prompts), i_start=job.params["i_start"],
+        return [make_track(job, ctx, x, guided_terms(job, job.prompts), i_start=p.i_start,
                            generator=generator, hooks=[KeepKnown(original, mask)], stage2_hooks=stage2_hooks,
                            extras={"original": original, "mask": mask})]
 
@@ -88,7 +90,7 @@ class Inpaint(ModelMode):
 
         from generator.modes.common import load_input
 
-        rect, has_image = job.params["rect"], any(i.name == "mask" for i in job.inputs)
+        rect, has_image = self.Params.from_job(job).rect, any(i.name == "mask" for i in job.inputs)
         if has_image == bool(rect):
             raise ValueError(f"figure {job.figure!r} (inpaint): give the hole either as a `mask` image or as "
                              f"`rect: [top, left, bottom, right]`, {'not both' if rect else 'one is needed'}")

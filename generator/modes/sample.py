@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from generator.modes.base import ModeContext, Result, register
-from generator.modes.common import SAMPLING, ModelMode, as_image, noise_track, with_upsampled
+from generator.modes.common import ModelMode, SamplingParams, as_image, noise_track, with_upsampled
 
 if TYPE_CHECKING:
     from generator.engine import Track
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class Sample(ModelMode):
     name = "sample"
     prompts = (1, 1)
-    params = dict(SAMPLING)
+    Params = SamplingParams
 
     def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         return [noise_track(job, ctx)]

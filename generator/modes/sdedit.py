@@ -3,10 +3,11 @@ and denoise it with CFG; the smaller i_start, the more the model invents."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from generator.modes.base import ModeContext, Result, register
-from generator.modes.common import GUIDED, I_START, ModelMode, as_image, check_prompts, with_upsampled
+from generator.modes.base import ModeContext, Result, param, register
+from generator.modes.common import I_START, GuidedParams, ModelMode, as_image, check_prompts, with_upsampled
 
 if TYPE_CHECKING:
     from generator.engine import Track
@@ -18,7 +19,11 @@ class SDEdit(ModelMode):
     name = "sdedit"
     inputs = ("image",)
     prompts = (1, 1)
-    params = {"i_start": I_START, **GUIDED}
+
+    @dataclass(frozen=True)
+    class Params(GuidedParams):
+        i_start: int = param(I_START)
+
     shared_images = ("original",)
 
     def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
@@ -29,10 +34,10 @@ class SDEdit(ModelMode):
         check_prompts(job, 1, "the prompt the edit is guided toward")
         generator = make_generator(job.seed)
         x0, x_t = noised_input(job, ctx, generator)
-        return [make_track(job, ctx, x_t, guided_terms(job, job.prompts), i_start=job.params["i_start"],
+        return [make_track(job, ctx, x_t, guided_terms(job, job.prompts), i_start=self.Params.from_job(job).i_start,
                            generator=generator, extras={"original": x0})]
 
     def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         images = {"original": as_image(track.extras["original"]), "edit": as_image(track.x)}
-        return Result(with_upsampled(images, track, "edit"), {"i_start": job.params["i_start"]})
+        return Result(with_upsampled(images, track, "edit"), {"i_start": self.Params.from_job(job).i_start})
