@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from generator.diffusion.filters import odd_kernel
-from generator.modes.base import Mode, Param, Problem, Result, register
+from generator.modes.base import Mode, ModeParams, Param, Problem, Result, param, register
 from generator.modes.common import kernel_problems
 from generator.modes.forward import T_PARAM, clean_and_noisy, with_schedule
 
@@ -30,13 +31,15 @@ class BlurDenoise(Mode):
     needs_model = False
     inputs = ("image",)
     shared_images = ("original",)
-    params = {
-        "t": T_PARAM,
-        "kernel_size": Param(int, default=5, minimum=1, maximum=65, help="odd Gaussian kernel width"),
-        "sigma": Param(float, default=2.0, minimum=0.1, maximum=20.0, sweepable=True, help="Gaussian σ"),
-        "search_sigma": Param(list, default=[], items=float, minimum=0.1, maximum=20.0,
-                              help="σ values to try; the best PSNR against the clean image is kept"),
-    }
+
+    @dataclass(frozen=True)
+    class Params(ModeParams):
+        t: int = param(T_PARAM)
+        kernel_size: int = param(Param(int, default=5, minimum=1, maximum=65, help="odd Gaussian kernel width"))
+        sigma: float = param(Param(float, default=2.0, minimum=0.1, maximum=20.0, sweepable=True, help="Gaussian σ"))
+        search_sigma: list[float] = param(Param(list, default=[], items=float, minimum=0.1, maximum=20.0,
+                                                help="σ values to try; the best PSNR against the clean image is kept"))
+
 
     def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
         return with_schedule({**params, "kernel_size": odd_kernel(params["kernel_size"])}, spec)
@@ -49,8 +52,9 @@ class BlurDenoise(Mode):
         from generator.diffusion.filters import gaussian_blur
 
         x0, x_t = clean_and_noisy(job)
-        k = job.params["kernel_size"]
-        candidates = job.params["search_sigma"] or [job.params["sigma"]]
+        p = self.Params.from_job(job)
+        k = p.kernel_size
+        candidates = p.search_sigma or [p.sigma]
         scored = [(psnr(gaussian_blur(x_t, k, s), x0), s) for s in candidates]
         best_psnr, best_sigma = max(scored)
         denoised = gaussian_blur(x_t, k, best_sigma)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
-from generator.modes.base import Mode, Param, Result, register
+from generator.modes.base import Mode, ModeParams, Param, Result, param, register
 
 if TYPE_CHECKING:
     import torch
@@ -14,6 +15,14 @@ if TYPE_CHECKING:
 
 T_PARAM = Param(int, required=True, minimum=0, maximum=999, sweepable=True, help="timestep, 0–999")
 SCHEDULE_KEYS = ("num_train_timesteps", "beta_schedule", "beta_start", "beta_end", "trained_betas")
+
+
+@dataclass(frozen=True)
+class NoisedParams(ModeParams):
+    """The forward process: the timestep, and the model's noise schedule that `with_schedule` pins."""
+
+    t: int = param(T_PARAM)
+    schedule: dict[str, Any] = field(default_factory=dict)
 
 
 def with_schedule(params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
@@ -28,11 +37,10 @@ def clean_and_noisy(job: Job) -> tuple[torch.Tensor, torch.Tensor]:
     from generator.diffusion.schedule import alphas_cumprod, add_noise
     from generator.images import load_image
 
-    p = job.params
-    x0 = load_image(job.input("image").path, p["size"], p["channels"], p["resize"])
+    p, fit = NoisedParams.from_job(job), job.params          # fit: the model's size and channels, the resize
+    x0 = load_image(job.input("image").path, fit["size"], fit["channels"], fit["resize"])
     eps = draw_noise(make_rng(job.seed), (1, *x0.shape), "cpu")[0]
-    alpha_bar = alphas_cumprod(p["schedule"])
-    return x0, add_noise(x0, eps, alpha_bar[p["t"]])
+    return x0, add_noise(x0, eps, alphas_cumprod(p.schedule)[p.t])
 
 
 @register
@@ -40,7 +48,7 @@ class Forward(Mode):
     name = "forward"
     needs_model = False
     inputs = ("image",)
-    params = {"t": T_PARAM}
+    Params = NoisedParams
     shared_images = ("original",)
 
     def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:

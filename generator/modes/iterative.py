@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import ModeContext, Param, Problem, Result, register
+from generator.modes.base import ModeContext, ModeParams, Param, Problem, Result, param, register
 from generator.modes.common import (I_START, STEPS, THRESHOLDING, ModelMode, as_image, check_prompts,
                                     kernel_problems)
 
@@ -20,14 +21,16 @@ class Iterative(ModelMode):
     name = "iterative"
     inputs = ("image",)
     prompts = (1, 1)
-    params = {
-        "i_start": I_START,
-        "show_every": Param(int, default=5, minimum=1, help="show x_t every k-th step"),
-        "steps": STEPS,
-        "thresholding": THRESHOLDING,
-        "blur_kernel": Param(int, default=5, minimum=1, maximum=65, help="odd kernel of the blur baseline"),
-        "blur_sigma": Param(float, default=2.0, minimum=0.1, maximum=20.0, help="σ of the blur baseline"),
-    }
+
+    @dataclass(frozen=True)
+    class Params(ModeParams):
+        i_start: int = param(I_START)
+        show_every: int = param(Param(int, default=5, minimum=1, help="show x_t every k-th step"))
+        steps: str | list[int] = param(STEPS)
+        thresholding: str = param(THRESHOLDING)
+        blur_kernel: int = param(Param(int, default=5, minimum=1, maximum=65, help="odd kernel of the blur baseline"))
+        blur_sigma: float = param(Param(float, default=2.0, minimum=0.1, maximum=20.0, help="σ of the blur baseline"))
+
     shared_images = ("original",)
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
@@ -40,22 +43,22 @@ class Iterative(ModelMode):
         from generator.modes.common import make_track, noised_input
 
         check_prompts(job, 1, "the prompt denoising is conditioned on")
-        p = job.params
+        p = self.Params.from_job(job)
         generator = make_generator(job.seed)
         x0, x_t = noised_input(job, ctx, generator)
-        track = make_track(job, ctx, x_t, [Term(job.prompts[0])], i_start=p["i_start"], generator=generator,
-                           keep_every=p["show_every"], extras={"original": x0, "noisy": x_t})
+        track = make_track(job, ctx, x_t, [Term(job.prompts[0])], i_start=p.i_start, generator=generator,
+                           keep_every=p.show_every, extras={"original": x0, "noisy": x_t})
         return [track]
 
     def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         from generator.diffusion.filters import gaussian_blur, odd_kernel
 
         (track,) = tracks
-        p = job.params
+        p = self.Params.from_job(job)
         images: dict[str, Any] = {"original": as_image(track.extras["original"])}
         images |= {f"t={s.t}": as_image(s.x_t) for s in track.snapshots}
         if track.snapshots:
             images["one-step"] = as_image(track.snapshots[0].x0_hat)
-        images["blurred"] = as_image(gaussian_blur(track.extras["noisy"], odd_kernel(p["blur_kernel"]), p["blur_sigma"]))
+        images["blurred"] = as_image(gaussian_blur(track.extras["noisy"], odd_kernel(p.blur_kernel), p.blur_sigma))
         images["iterative"] = as_image(track.x)
         return Result(images, {"t_start": track.snapshots[0].t if track.snapshots else None})

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from generator.modes.base import ModeContext, Result, register
 from generator.modes.common import ModelMode, as_image, check_prompts
-from generator.modes.forward import T_PARAM, with_schedule
+from generator.modes.forward import NoisedParams, with_schedule
 
 if TYPE_CHECKING:
     from generator.engine import Track
@@ -19,7 +19,7 @@ class OneStep(ModelMode):
     name = "one_step"
     inputs = ("image",)
     prompts = (1, 1)
-    params = {"t": T_PARAM}
+    Params = NoisedParams
     shared_images = ("original",)
 
     def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
@@ -36,11 +36,11 @@ class OneStep(ModelMode):
 
         check_prompts(job, 1, "the prompt the estimate is conditioned on")
         x0, x_t = clean_and_noisy(job)
-        return [Track(x=x_t[None].to(ctx.device), timesteps=[job.params["t"]], terms=[Term(job.prompts[0])],
+        return [Track(x=x_t[None].to(ctx.device), timesteps=[self.Params.from_job(job).t], terms=[Term(job.prompts[0])],
                       embeddings=ctx.embeddings, schedule=stage1_schedule(ctx), generator=make_generator(job.seed),
                       predict_only=True, extras={"original": x0})]
 
     def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         return Result({"original": track.extras["original"].clamp(-1, 1), "noisy": as_image(track.x),
-                       "estimate": as_image(track.x0_hat)}, {"t": job.params["t"]})
+                       "estimate": as_image(track.x0_hat)}, {"t": self.Params.from_job(job).t})
