@@ -9,12 +9,11 @@ place, so readers never see half a file and several processes may fill the cache
 from __future__ import annotations
 
 import gc
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from generator.fileops import temp_name
+from generator.fileops import replace_file
 from generator.jobs import sha256_hex
 
 if TYPE_CHECKING:      # torch is imported where tensors are touched: a spec's cache look-ups stay light
@@ -59,21 +58,15 @@ class EmbeddingCache:
         return tensor
 
     def put(self, prompt: str, emb: torch.Tensor) -> Path:
-        """Store one (77, D) embedding atomically (temporary file, then os.replace)."""
-        from safetensors.torch import save_file
+        """Store one (77, D) embedding atomically (fileops.replace_file)."""
+        from safetensors.torch import save
 
         if emb.dim() == 3 and emb.shape[0] == 1:
             emb = emb[0]
         if emb.dim() != 2:
             raise ValueError(f"embedding of {prompt!r} has shape {tuple(emb.shape)}; expected (tokens, dim)")
         path = self.path(prompt)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(temp_name(path.name, "tmp", unique=True))
-        try:
-            save_file({TENSOR_NAME: emb.detach().cpu().contiguous()}, str(tmp), metadata={"prompt": prompt})
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        replace_file(path, save({TENSOR_NAME: emb.detach().cpu().contiguous()}, metadata={"prompt": prompt}))
         return path
 
     def missing(self, prompts: Iterable[str]) -> list[str]:

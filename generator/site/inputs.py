@@ -35,11 +35,11 @@ def with_hole(img: Image.Image, mask: Image.Image) -> Image.Image:
     return Image.composite(grey, img, mask.convert("L"))
 
 
-def previews(job: Job, spec: ModelSpec) -> list[Panel]:
+def previews(job: Job, model_spec: ModelSpec) -> list[Panel]:
     """The job's input image(s) at the model's size; for inpainting also the mask and the hole."""
     if not any(i.name == "image" for i in job.inputs):
         return []
-    size, channels = spec.image_size, int(job.params.get("channels", spec.channels))
+    size, channels = model_spec.image_size, int(job.params.get("channels", model_spec.channels))
     resize = str(job.params.get("resize", "squash"))
     image = fit_image(job.input("image").path, size, channels, resize)
     px = size < 128

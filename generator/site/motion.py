@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from pathlib import Path
 
 from PIL import Image
 
+from generator.fileops import replace_file
 from generator.site.page import FigureView, Panel
 
 try:                                   # the views module's own description of how a view moves (issue 8)
@@ -51,10 +51,7 @@ def webp_frames(view: str, path: Path, n: int = 24, cache: Path = CACHE) -> byte
     out = io.BytesIO()
     frames[0].save(out, format="WEBP", save_all=True, append_images=frames[1:], duration=80, loop=0,
                    lossless=True)
-    cache.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_bytes(out.getvalue())
-    os.replace(partial, cached)                     # readers see the whole file or none
+    replace_file(cached, out.getvalue())            # readers see the whole file or none
     return out.getvalue()
 
 
