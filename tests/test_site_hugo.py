@@ -110,3 +110,19 @@ def test_export_refuses_a_folder_it_did_not_write(tmp_path):
     with pytest.raises(FileExistsError):
         export(site, tmp_path / "mine")
     assert (tmp_path / "mine" / "notes.md").read_text() == "keep me"
+
+
+def test_a_failed_export_leaves_the_previous_one(tmp_path):
+    def site(date: str) -> SiteView:
+        book = BookView("b", "B", "", "", [SectionView("s", "S", "", [])], extras={"date": date})
+        return SiteView("T", "", [book])
+
+    export(site("2024-10-05"), tmp_path / "hugo")
+    before = (tmp_path / "hugo" / "b" / "index.md").read_text()
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        export(site("5 October"), tmp_path / "hugo")
+    assert (tmp_path / "hugo" / "b" / "index.md").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hugo"]
+    export(site("2024-10-06"), tmp_path / "hugo")
+    assert "2024-10-06" in (tmp_path / "hugo" / "b" / "index.md").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hugo"]

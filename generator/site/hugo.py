@@ -4,10 +4,9 @@ drop one into a Hugo site's content/ folder. The bundle itself is written by gen
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
+from generator.fileops import remove, swap_dir, temp_name
 from generator.site.arrange import arrange
 from generator.site.hugo_bundle import write_bundle
 from generator.site.page import SiteView
@@ -19,22 +18,27 @@ MARKER = ".gallery-hugo"
 def export(site: SiteView, out_dir: Path) -> int:
     """Write every book of `site` as out_dir/<book>/ (a page bundle); the folder is replaced whole.
 
-    The bundles are written into a temporary folder beside out_dir first, so a failed export leaves no half.
+    The bundles are written into a staging folder beside out_dir and swapped in (fileops.swap_dir), so a failed
+    export leaves the previous one as it was.
     """
     out_dir = Path(out_dir).absolute()
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
         raise FileExistsError(f"{out_dir} is not empty and was not written by the Hugo export; choose an empty "
                               f"or new folder (--out), or empty this one yourself")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".hugo-", dir=out_dir.parent) as tmp:
-        check_slugs(site)
-        arranged, staged = arrange(site), Path(tmp) / "hugo"
+    check_slugs(site)
+    arranged = arrange(site)
+    staging = out_dir.parent / temp_name(out_dir.name, "staging")
+    remove(staging)
+    staging.mkdir(parents=True)
+    try:
         for book in arranged.books:
-            write_bundle(site, book, staged / book.slug, arranged.pictures)
-        (staged / MARKER).write_text("Written by `make hugo`; replaced whole on every export.\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        shutil.move(str(staged), str(out_dir))
+            write_bundle(site, book, staging / book.slug, arranged.pictures)
+        (staging / MARKER).write_text("Written by `make hugo`; replaced whole on every export.\n")
+    except BaseException:
+        remove(staging)
+        raise
+    swap_dir(staging, out_dir)
+    remove(staging)                     # now the previous export (or nothing, on a first one)
     return len(site.books)
 
 
