@@ -137,3 +137,13 @@ def test_no_capability_probing(path):
     hits = [f"{path.name}:{n}: {line.strip()}" for n, line in enumerate(path.read_text().splitlines(), 1)
             if PROBING.search(line)]
     assert not hits, "capability probing (use the Backend/ModelSpec protocol instead): " + "; ".join(hits)
+
+
+def test_the_digits_tools_sit_above_the_model_and_the_engine():
+    """generator/digits/ (training, classifier, evaluation, atlas) uses models/, engine and diffusion/; never the
+    reverse (the digits backend's prompts and schedule live in models/, below both)."""
+    edges = graph({"module", "function", "type"})
+    lower = [m for m in MODULES if m.startswith(("generator.models", "generator.diffusion")) or m == "generator.engine"]
+    hits = [f"{MODULES[m].relative_to(ROOT)}:{line} imports {b}"
+            for m in lower for b, line in edges[m].items() if b.startswith("generator.digits")]
+    assert not hits, "; ".join(hits)

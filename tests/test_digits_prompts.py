@@ -2,7 +2,7 @@
 
 import pytest
 
-from generator.digits.prompts import PROMPT_HELP, UNCONDITIONAL, class_of
+from generator.models.digits_prompts import PROMPT_HELP, UNCONDITIONAL, class_of
 
 
 @pytest.mark.parametrize("prompt, digit", [

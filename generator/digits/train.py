@@ -24,9 +24,9 @@ from PIL import Image
 from tqdm import tqdm
 
 from generator.digits.data import IMAGE_SIZE, data_hash, load_split
-from generator.digits.prompts import NUM_CLASS_EMBEDS, UNCONDITIONAL
-from generator.digits.scheduler import SCHEDULER_CONFIG
 from generator.fileops import publish_dir, remove, swap_dir, temp_name
+from generator.models.digits import SCHEDULER_CONFIG
+from generator.models.digits_prompts import NUM_CLASS_EMBEDS, UNCONDITIONAL
 
 PREVIEW_TIMESTEPS = list(range(990, -1, -30))  # the strided schedule the project samples with
 

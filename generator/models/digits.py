@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import PROJECT_ROOT
-from generator.digits.prompts import PROMPT_HELP, class_of
-from generator.digits.scheduler import SCHEDULER_CONFIG
 from generator.models.base import Backend, ModelSpec
+from generator.models.digits_prompts import PROMPT_HELP, class_of
 
 if TYPE_CHECKING:
     import torch
@@ -27,6 +26,16 @@ WEIGHTS = Path("unet") / "diffusion_pytorch_model.safetensors"
 UNET_CONFIG = Path("unet") / "config.json"
 SCHEDULER = Path("scheduler") / "scheduler_config.json"
 MISSING = "missing"
+
+# The noise schedule it is trained and sampled with: a diffusers DDPMScheduler config (cosine ᾱ, Nichol & Dhariwal
+# 2021), here so the spec names the schedule while planning, before (or without) any weights.
+SCHEDULER_CONFIG = {
+    "num_train_timesteps": 1000,
+    "beta_schedule": "squaredcos_cap_v2",
+    "prediction_type": "epsilon",
+    "variance_type": "fixed_small",
+    "clip_sample": True,
+}
 
 DESCRIPTION = (
     "a small class-conditional DDPM (diffusers UNet2DModel, 2.7 M parameters) that this project trains on a CPU "
