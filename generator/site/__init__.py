@@ -1,1 +1,1 @@
-"""The static site: page model → Jinja templates → public/."""
+"""The static site: present (recipes + store → page model) → arrange (what readers see) → writers (HTML, Hugo)."""
