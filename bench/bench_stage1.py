@@ -120,7 +120,7 @@ def engine_tracks(n: int, timesteps: list[int], emb, schedule: Schedule, args, s
         g = make_generator(args.seed + i)
         tracks.append(Track(x=draw_noise(g, (1, 3, size, size), device), timesteps=timesteps,
                             terms=[Term(PROMPT, uncond="", guidance=args.guidance)], embeddings=emb,
-                            schedule=schedule, generator=g, thresholding="dynamic"))
+                            schedule=schedule, rng=g, thresholding="dynamic"))
     return tracks
 
 

@@ -3,14 +3,14 @@
 Each tick collects every active track's model requests (its views × {uncond, cond}), packs them into batches
 of up to `batch_size` samples (one timestep per sample), runs the backend, scatters the estimates back, and
 each track combines its own (CFG per view, inverse views, mean or sum, variance averaged) and takes a DDPM
-step. Every track draws its noise from its own CPU generator, so its noise never depends on what else was in
+step. Every track draws its noise from its own CPU RNG (a torch.Generator), so its noise never depends on what else was in
 the batch, nor on the device. Its pixels agree within PACKING_ATOL: CPU (and GPU) kernels choose their
 algorithm by batch shape, so packing can move the last float bits; the same packing on the same machine is
 bit-identical. Nothing in the loop waits for the GPU: timesteps and step coefficients are host
 numbers, and host tensors reach the device through pinned, non-blocking copies.
 
     track = Track(x=x_T, timesteps=[990, 960, …, 0], terms=[Term("a photo", uncond="", guidance=7)],
-                  embeddings=ctx.embeddings, schedule=Schedule.from_config(cfg), generator=make_generator(seed))
+                  embeddings=ctx.embeddings, schedule=Schedule.from_config(cfg), rng=make_rng(seed))
     run_tracks([track, …], backend)           # backend.predict(x_t (B,C,H,W), t (B,), emb (B,…), **cond)
     track.x                                   # the final image, (1, C, H, W)
 
@@ -96,7 +96,7 @@ class Track:
     terms: list[Term]
     embeddings: Mapping[str, torch.Tensor]            # prompt → embedding (no batch dim)
     schedule: Schedule
-    generator: torch.Generator
+    rng: torch.Generator                              # this track's noise (diffusion/noise.py)
     thresholding: str = "none"                        # dynamic / clip / none, applied to x̂₀ each step
     reduce: str = "mean"                              # how terms combine: "mean" (anagrams) or "sum" (factors)
     cond: dict[str, torch.Tensor] = field(default_factory=dict)   # extra inputs; 4-D ones follow the views
@@ -137,8 +137,8 @@ class Track:
         return self.timesteps[self.index + 1] if self.index + 1 < len(self.timesteps) else -1
 
     def noise(self) -> torch.Tensor:
-        """Fresh N(0, I) shaped like x, from this track's generator."""
-        return draw_noise(self.generator, self.x.shape, self.x.device, self.x.dtype)
+        """Fresh N(0, I) shaped like x, from this track's RNG."""
+        return draw_noise(self.rng, self.x.shape, self.x.device, self.x.dtype)
 
     def model_calls(self) -> int:
         """Single-sample model evaluations still to come (this phase only)."""

@@ -51,7 +51,7 @@ def test_engine_reproduces_ifpipeline(backend, embeddings):
     g = make_generator(180)
     track = Track(x=draw_noise(g, (1, 3, 16, 16), "cpu"), timesteps=STRIDED_30,
                   terms=[Term(PROMPT, uncond="", guidance=7.0)], embeddings=embeddings,
-                  schedule=Schedule.from_config(backend.spec.scheduler_config), generator=g,
+                  schedule=Schedule.from_config(backend.spec.scheduler_config), rng=g,
                   thresholding="dynamic")
     run_tracks([track], backend, progress=False)
     torch.testing.assert_close(track.x, expected, atol=1e-5, rtol=1e-5)
@@ -76,6 +76,6 @@ def test_engine_reproduces_ifsuperresolutionpipeline(backend, embeddings):
     condition = backend.upscale_condition(image, level, draw_noise(g, (1, 3, 64, 64), "cpu"))
     track = Track(x=x_T, timesteps=timesteps, terms=[Term(PROMPT, uncond="", guidance=4.0)],
                   embeddings=embeddings, schedule=Schedule.from_config(backend.spec.upscale_scheduler_config),
-                  generator=g, thresholding="dynamic", cond={"image": condition, "noise_level": level})
+                  rng=g, thresholding="dynamic", cond={"image": condition, "noise_level": level})
     run_tracks([track], backend, progress=False)
     torch.testing.assert_close(track.x, expected, atol=1e-5, rtol=1e-5)

@@ -29,7 +29,7 @@ def embeddings(backend) -> dict[str, torch.Tensor]:
 def track(backend, embeddings, seed: int, terms: list[Term], i_start: int = 0, **kwargs) -> Track:
     g = make_generator(seed)
     return Track(x=draw_noise(g, SHAPE, "cpu"), timesteps=STEPS[i_start:], terms=terms, embeddings=embeddings,
-                 schedule=Schedule.from_config(backend.spec.scheduler_config), generator=g,
+                 schedule=Schedule.from_config(backend.spec.scheduler_config), rng=g,
                  thresholding="dynamic", **kwargs)
 
 
@@ -55,8 +55,8 @@ def test_a_tracks_noise_does_not_depend_on_packing(backend, embeddings, batch_si
     """Guaranteed everywhere: each track draws the same noise, in the same order, whatever it is packed with."""
     alone, packed = run_alone_and_packed(backend, embeddings, batch_size)
     for a, p in zip(alone, packed):
-        assert torch.equal(a.generator.get_state(), p.generator.get_state())
-    assert not torch.equal(alone[0].generator.get_state(), alone[1].generator.get_state())
+        assert torch.equal(a.rng.get_state(), p.rng.get_state())
+    assert not torch.equal(alone[0].rng.get_state(), alone[1].rng.get_state())
 
 
 @pytest.mark.parametrize("batch_size", [16, 3])
@@ -87,7 +87,7 @@ def test_one_track_equals_the_diffusers_scheduler_loop(learned, guidance):
     config = backend.spec.scheduler_config
     timesteps = parse_timesteps("strided-30")
     g = make_generator(11)
-    ours = Track(x=draw_noise(g, SHAPE, "cpu"), timesteps=timesteps, embeddings=emb, generator=g,
+    ours = Track(x=draw_noise(g, SHAPE, "cpu"), timesteps=timesteps, embeddings=emb, rng=g,
                  terms=[Term("a cat", uncond="" if guidance else None, guidance=guidance or 1.0)],
                  schedule=Schedule.from_config(config), thresholding=Schedule.from_config(config).thresholding)
     run_tracks([ours], backend, progress=False)
@@ -132,7 +132,7 @@ def test_predict_only_gives_the_one_step_estimate(embeddings):
     eps = torch.randn(SHAPE, generator=torch.Generator().manual_seed(1))
     backend.predict = lambda x_t, t, emb: (eps.expand(len(x_t), -1, -1, -1), None)
     t = Track(x=add_noise(x0, eps, schedule.alpha_bar(500)), timesteps=[500], terms=[Term("a cat")],
-              embeddings=embeddings, schedule=schedule, generator=make_generator(0), predict_only=True)
+              embeddings=embeddings, schedule=schedule, rng=make_generator(0), predict_only=True)
     run_tracks([t], backend, progress=False)
     torch.testing.assert_close(t.x0_hat, x0, atol=1e-5, rtol=0)
     assert t.done and t.index == 1
@@ -157,12 +157,12 @@ def test_follow_ups_start_after_the_whole_phase(backend, embeddings):
 
     def stage2(done: Track) -> Track:
         assert all(t.done for t in tracks)
-        g = done.generator
+        g = done.rng
         x_T = draw_noise(g, (1, 3, 32, 32), "cpu")
         level = torch.tensor([250])
         image = backend.upscale_condition(done.x, level, draw_noise(g, (1, 3, 32, 32), "cpu"))
         return Track(x=x_T, timesteps=[900, 500, 100], terms=[Term("a cat", "", 4.0)], embeddings=embeddings,
-                     schedule=done.schedule, generator=g, cond={"image": image, "noise_level": level})
+                     schedule=done.schedule, rng=g, cond={"image": image, "noise_level": level})
 
     tracks = [track(backend, embeddings, s, [Term("a cat", "", 7.0)], i_start=s, then=stage2) for s in (0, 5)]
     backend.predict = spy
@@ -187,10 +187,10 @@ def test_bad_tracks_are_refused(backend, embeddings):
     schedule = Schedule.from_config(backend.spec.scheduler_config)
     with pytest.raises(ValueError, match=r"\(1, C, H, W\)"):
         Track(x=torch.zeros(2, 3, 16, 16), timesteps=STEPS, terms=[Term("a cat")], embeddings=embeddings,
-              schedule=schedule, generator=g)
+              schedule=schedule, rng=g)
     with pytest.raises(ValueError, match="'mean' or 'sum'"):
         Track(x=torch.zeros(SHAPE), timesteps=STEPS, terms=[Term("a cat")], embeddings=embeddings,
-              schedule=schedule, generator=g, reduce="max")
+              schedule=schedule, rng=g, reduce="max")
 
 
 def test_noise_comes_from_the_track_generator_on_any_device():

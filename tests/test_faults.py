@@ -264,7 +264,7 @@ def test_the_engine_reports_each_track_the_tick_it_ends_and_after_its_follow_up(
         g = make_generator(seed)
         return Track(x=draw_noise(g, (1, 3, 16, 16), "cpu"), timesteps=steps, terms=[Term("a cat", "", 4.0)],
                      embeddings=embeddings, schedule=Schedule.from_config(backend.spec.scheduler_config),
-                     generator=g, then=then)
+                     rng=g, then=then)
 
     def stage2(done: Track) -> Track:
         return track(9, [300, 0])

@@ -50,7 +50,7 @@ def test_the_engine_runs_a_backend_that_states_only_encode_and_predict():
     schedule = Schedule.from_config({"num_train_timesteps": 1000, "beta_schedule": "linear",
                                      "variance_type": "fixed_small", "clip_sample": True})
     track = Track(x=torch.randn(1, 1, 8, 8, generator=make_generator(0)), timesteps=[990, 500, 0],
-                  terms=[Term("a")], embeddings=backend.encode(["a"]), schedule=schedule, generator=make_generator(1))
+                  terms=[Term("a")], embeddings=backend.encode(["a"]), schedule=schedule, rng=make_generator(1))
     run_tracks([track], backend, progress=False)
     assert track.done and torch.isfinite(track.x).all()
 

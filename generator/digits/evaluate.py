@@ -54,7 +54,7 @@ class Sampling:
         rng = make_rng(self.seed_base + seed)
         x_T = draw_noise(rng, (1, 1, 32, 32), self.backend.device)
         return Track(x=x_T, timesteps=self.schedule.timesteps(self.steps), terms=terms,
-                     embeddings=self.embeddings(terms), schedule=self.schedule, generator=rng,
+                     embeddings=self.embeddings(terms), schedule=self.schedule, rng=rng,
                      thresholding=self.schedule.resolve_thresholding("auto"), reduce=reduce)
 
     def embeddings(self, terms: list[Term]) -> dict[str, torch.Tensor]:

@@ -63,14 +63,14 @@ class Anagram(ModelMode):
         return [get_view(name, job.params["size"], p.view_seed) for name in p.views]
 
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
-        from generator.engine import draw_noise, make_generator
+        from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, image_shape, make_track
 
-        generator = make_generator(job.seed)
-        x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
+        rng = make_rng(job.seed)
+        x_T = draw_noise(rng, image_shape(job, ctx), ctx.device)
         terms = [term for prompt, view in zip(job.prompts, self.views(job))
                  for term in guided_terms(job, [prompt], view=view)]
-        return [make_track(job, ctx, x_T, terms, generator=generator, extras={"views": [t.view for t in terms]})]
+        return [make_track(job, ctx, x_T, terms, rng=rng, extras={"views": [t.view for t in terms]})]
 
     def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
         (track,) = tracks

@@ -161,9 +161,9 @@ def load_input(job: Job, name: str, ctx: ModeContext, channels: int | None = Non
     return image[None].to(ctx.device)
 
 
-def noised_input(job: Job, ctx: ModeContext, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def noised_input(job: Job, ctx: ModeContext, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """(x₀, x_t): the job's image and x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε at t = timesteps[i_start], where ε is the
-    generator's first draw — the same ε the `forward` mode uses for this seed. Past the end, t′ = −1: x_t = x₀."""
+    RNG's first draw — the same ε the `forward` mode uses for this seed. Past the end, t′ = −1: x_t = x₀."""
     from generator.diffusion.schedule import add_noise
     from generator.engine import draw_noise
 
@@ -172,7 +172,7 @@ def noised_input(job: Job, ctx: ModeContext, generator: torch.Generator) -> tupl
     i_start = job.params["i_start"]
     t = timesteps[i_start] if i_start < len(timesteps) else -1
     x0 = load_input(job, "image", ctx)
-    return x0, add_noise(x0, draw_noise(generator, x0.shape, ctx.device), schedule.alpha_bar(t))
+    return x0, add_noise(x0, draw_noise(rng, x0.shape, ctx.device), schedule.alpha_bar(t))
 
 
 def stage1_schedule(ctx: ModeContext) -> Schedule:
@@ -197,16 +197,16 @@ def guided_terms(job: Job, prompts: Sequence[str], **term_args: Any) -> list[Ter
 
 def noise_track(job: Job, ctx: ModeContext) -> Track:
     """x_T is the seed's first draw; the prompt guides with the job's CFG if it has any."""
-    from generator.engine import draw_noise, make_generator
+    from generator.engine import draw_noise, make_rng
 
     check_prompts(job, 1, "the prompt to sample")
-    generator = make_generator(job.seed)
-    x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
-    return make_track(job, ctx, x_T, guided_terms(job, job.prompts), generator=generator)
+    rng = make_rng(job.seed)
+    x_T = draw_noise(rng, image_shape(job, ctx), ctx.device)
+    return make_track(job, ctx, x_T, guided_terms(job, job.prompts), rng=rng)
 
 
 def make_track(job: Job, ctx: ModeContext, x: torch.Tensor, terms: list[Term], *, i_start: int = 0,
-               generator: torch.Generator, reduce: str = "mean", hooks: Sequence[Hook] = (),
+               rng: torch.Generator, reduce: str = "mean", hooks: Sequence[Hook] = (),
                stage2_hooks: Callable[[int], list[Hook]] | None = None, **extra: Any) -> Track:
     """A stage-I track from x at timesteps[i_start:], with a stage II follow-up when the job upsamples."""
     from generator.engine import Track
@@ -214,7 +214,7 @@ def make_track(job: Job, ctx: ModeContext, x: torch.Tensor, terms: list[Term], *
     p = sampling(job)
     schedule = stage1_schedule(ctx)
     track = Track(x=x, timesteps=schedule.timesteps(p.steps)[i_start:], terms=terms, embeddings=ctx.embeddings,
-                  schedule=schedule, generator=generator, thresholding=p.thresholding, reduce=reduce,
+                  schedule=schedule, rng=rng, thresholding=p.thresholding, reduce=reduce,
                   hooks=list(hooks), **extra)
     if p.upsample:
         track.then = stage2_follow_up(job, ctx, stage2_hooks)
@@ -224,7 +224,7 @@ def make_track(job: Job, ctx: ModeContext, x: torch.Tensor, terms: list[Term], *
 def stage2_follow_up(job: Job, ctx: ModeContext, hooks: Callable[[int], list[Hook]] | None
                      ) -> Callable[[Track], Track]:
     """Stage II of a finished stage-I track, as IFSuperResolutionPipeline: x_T first, then the condition's
-    noise, both from the track's generator; the same prompts and views, with the stage II guidance."""
+    noise, both from the track's RNG; the same prompts and views, with the stage II guidance."""
     from generator.diffusion.schedule import Schedule
     from generator.engine import Track, draw_noise, to_device
 
@@ -235,14 +235,14 @@ def stage2_follow_up(job: Job, ctx: ModeContext, hooks: Callable[[int], list[Hoo
         size = ctx.spec.upscale_size
         device = track.x.device
         shape = (1, track.x.shape[1], size, size)
-        x_T = draw_noise(track.generator, shape, device)
+        x_T = draw_noise(track.rng, shape, device)
         noise_level = to_device([p.noise_level], device)
-        image = ctx.model.upscale_condition(track.x, noise_level, draw_noise(track.generator, shape, device))
+        image = ctx.model.upscale_condition(track.x, noise_level, draw_noise(track.rng, shape, device))
         guided = p.upsample_guidance > 1.0
         terms = [replace(term, uncond=p.uncond if guided else None, guidance=p.upsample_guidance)
                  for term in track.terms]
         return Track(x=x_T, timesteps=schedule.timesteps(p.upsample_steps), terms=terms,
-                     embeddings=ctx.embeddings, schedule=schedule, generator=track.generator,
+                     embeddings=ctx.embeddings, schedule=schedule, rng=track.rng,
                      thresholding=p.thresholding, reduce=track.reduce,
                      cond={"image": image, "noise_level": noise_level},
                      hooks=hooks(size) if hooks else [])

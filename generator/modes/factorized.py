@@ -93,15 +93,15 @@ class Factorized(ModelMode):
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         """One term per prompt, restricted to its component; the estimates add up."""
         from generator.diffusion.factorizations import factorization
-        from generator.engine import draw_noise, make_generator
+        from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, image_shape, make_track
 
         parts = factorization(dict(job.params), len(job.prompts))
-        generator = make_generator(job.seed)
-        x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
+        rng = make_rng(job.seed)
+        x_T = draw_noise(rng, image_shape(job, ctx), ctx.device)
         terms = [term for prompt, f in zip(job.prompts, parts.components)
                  for term in guided_terms(job, [prompt], component=f)]
-        return [make_track(job, ctx, x_T, terms, generator=generator, reduce="sum", extras={"parts": parts})]
+        return [make_track(job, ctx, x_T, terms, rng=rng, reduce="sum", extras={"parts": parts})]
 
     def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
         (track,) = tracks

@@ -36,16 +36,16 @@ class Hybrid(ModelMode):
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         """Prompts in order: far (low frequencies), near (high frequencies); their estimates add up."""
         from generator.diffusion.factorizations import hybrid
-        from generator.engine import draw_noise, make_generator
+        from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, image_shape, make_track
 
         check_prompts(job, 2, "the far (low-pass) prompt, then the near (high-pass) one")
         p = self.Params.from_job(job)
         low, high = hybrid(odd_kernel(p.kernel_size), p.sigma, job.params["size"])
-        generator = make_generator(job.seed)
-        x_T = draw_noise(generator, image_shape(job, ctx), ctx.device)
+        rng = make_rng(job.seed)
+        x_T = draw_noise(rng, image_shape(job, ctx), ctx.device)
         terms = [*guided_terms(job, job.prompts[:1], component=low), *guided_terms(job, job.prompts[1:], component=high)]
-        return [make_track(job, ctx, x_T, terms, generator=generator, reduce="sum", extras={"low": low})]
+        return [make_track(job, ctx, x_T, terms, rng=rng, reduce="sum", extras={"low": low})]
 
     def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
         (track,) = tracks

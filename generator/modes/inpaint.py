@@ -62,17 +62,17 @@ class Inpaint(ModelMode):
         return []
 
     def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
-        from generator.engine import draw_noise, make_generator
+        from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, load_input, make_track, noised_input
 
         check_prompts(job, 1, "the prompt for the new content")
         p = self.Params.from_job(job)
-        generator = make_generator(job.seed)
+        rng = make_rng(job.seed)
         if p.i_start == 0:
             original = load_input(job, "image", ctx)
-            x = draw_noise(generator, original.shape, ctx.device)
+            x = draw_noise(rng, original.shape, ctx.device)
         else:
-            original, x = noised_input(job, ctx, generator)
+            original, x = noised_input(job, ctx, rng)
         mask = self.mask(job, ctx, original.shape[-1])
 
         def stage2_hooks(size: int) -> list[Hook]:
@@ -81,7 +81,7 @@ class Inpaint(ModelMode):
             return [KeepKnown(load_input(job, "image", ctx, size=size), F.interpolate(mask, (size, size)))]
 
         return [make_track(job, ctx, x, guided_terms(job, job.prompts), i_start=p.i_start,
-                           generator=generator, hooks=[KeepKnown(original, mask)], stage2_hooks=stage2_hooks,
+                           rng=rng, hooks=[KeepKnown(original, mask)], stage2_hooks=stage2_hooks,
                            extras={"original": original, "mask": mask})]
 
     def mask(self, job: Job, ctx: ModeContext, size: int) -> torch.Tensor:

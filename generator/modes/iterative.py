@@ -39,14 +39,14 @@ class Iterative(ModelMode):
 
     def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """x_t = √ᾱ x₀ + √(1−ᾱ) ε with ε the seed's first draw (the `forward` mode's ε), then DDPM steps."""
-        from generator.engine import Term, make_generator
+        from generator.engine import Term, make_rng
         from generator.modes.common import make_track, noised_input
 
         check_prompts(job, 1, "the prompt denoising is conditioned on")
         p = self.Params.from_job(job)
-        generator = make_generator(job.seed)
-        x0, x_t = noised_input(job, ctx, generator)
-        track = make_track(job, ctx, x_t, [Term(job.prompts[0])], i_start=p.i_start, generator=generator,
+        rng = make_rng(job.seed)
+        x0, x_t = noised_input(job, ctx, rng)
+        track = make_track(job, ctx, x_t, [Term(job.prompts[0])], i_start=p.i_start, rng=rng,
                            keep_every=p.show_every, extras={"original": x0, "noisy": x_t})
         return [track]
 

@@ -30,14 +30,14 @@ class OneStep(ModelMode):
 
     def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """x_t exactly as the `forward` mode noises it (same seed, same ε), then one model call at t."""
-        from generator.engine import Term, Track, make_generator
+        from generator.engine import Term, Track, make_rng
         from generator.modes.common import stage1_schedule
         from generator.modes.forward import clean_and_noisy
 
         check_prompts(job, 1, "the prompt the estimate is conditioned on")
         x0, x_t = clean_and_noisy(job)
         return [Track(x=x_t[None].to(ctx.device), timesteps=[self.Params.from_job(job).t], terms=[Term(job.prompts[0])],
-                      embeddings=ctx.embeddings, schedule=stage1_schedule(ctx), generator=make_generator(job.seed),
+                      embeddings=ctx.embeddings, schedule=stage1_schedule(ctx), rng=make_rng(job.seed),
                       predict_only=True, extras={"original": x0})]
 
     def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:

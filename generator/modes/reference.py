@@ -62,19 +62,19 @@ class Reference(ModelMode):
 
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         from generator.diffusion.factorizations import factorization
-        from generator.engine import draw_noise, make_generator
+        from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, load_input, make_track
 
         check_prompts(job, 1, "the prompt for what the reference image leaves open")
         fixed = factorization(dict(job.params), 2).components[0]
         reference = load_input(job, "image", ctx)
-        generator = make_generator(job.seed)
-        x_T = draw_noise(generator, reference.shape, ctx.device)
+        rng = make_rng(job.seed)
+        x_T = draw_noise(rng, reference.shape, ctx.device)
 
         def stage2_hooks(size: int) -> list[Hook]:
             return [KeepFactor(load_input(job, "image", ctx, size=size), fixed)]
 
-        return [make_track(job, ctx, x_T, guided_terms(job, job.prompts), generator=generator,
+        return [make_track(job, ctx, x_T, guided_terms(job, job.prompts), rng=rng,
                            hooks=[KeepFactor(reference, fixed)], stage2_hooks=stage2_hooks,
                            extras={"reference": reference, "fixed": fixed})]
 

@@ -28,14 +28,14 @@ class SDEdit(ModelMode):
 
     def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """x_t from the input and the seed's first draw; i_start = len(timesteps) leaves the input as it is."""
-        from generator.engine import make_generator
+        from generator.engine import make_rng
         from generator.modes.common import guided_terms, make_track, noised_input
 
         check_prompts(job, 1, "the prompt the edit is guided toward")
-        generator = make_generator(job.seed)
-        x0, x_t = noised_input(job, ctx, generator)
+        rng = make_rng(job.seed)
+        x0, x_t = noised_input(job, ctx, rng)
         return [make_track(job, ctx, x_t, guided_terms(job, job.prompts), i_start=self.Params.from_job(job).i_start,
-                           generator=generator, extras={"original": x0})]
+                           rng=rng, extras={"original": x0})]
 
     def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
