@@ -14,7 +14,7 @@ model) σ, the kernel and the streak grow 4× (σ 2, kernel 33 → σ 8, kernel 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -167,18 +167,19 @@ def auto_kernel(sigmas: Sequence[float], size: int) -> int:
     return min(2 * int(4 * max(sigmas)) + 1, 2 * size - 1)
 
 
-def factorization(p: dict[str, Any], bands: int) -> Factorization:
-    """The factorization a figure's resolved parameters name, with `bands` components (one per prompt)."""
-    size, name = p["size"], p["factorization"]
+def factorization(name: str, bands: int, size: int, *, sigmas: Sequence[float] = (), kernel_size: int = 0,
+                  motion_length: int = 7, weights: Sequence[float] = ()) -> Factorization:
+    """The factorization `name` with `bands` components (one per prompt) for a model of `size`² images; σ, the
+    kernel (0: auto_kernel) and the streak are given at 64² (the paper's stage I) and scale with `size`."""
     if name == "hybrid":
-        sigmas = p["sigmas"] or default_sigmas(bands, size)
-        return hybrid_bands(p["kernel_size"] or auto_kernel(sigmas, size), sigmas, size)
+        sigmas = list(sigmas) or default_sigmas(bands, size)
+        return hybrid_bands(kernel_size or auto_kernel(sigmas, size), sigmas, size)
     if name == "color":
         return color(size)
     if name == "motion":
-        return motion(p["motion_length"], size)
+        return motion(motion_length, size)
     if name == "scale":
-        return scale(p["weights"])
+        return scale(weights)
     raise ValueError(f"unknown factorization {name!r}; choose one of: {', '.join(FACTORIZATIONS)}")
 
 

@@ -39,6 +39,13 @@ class Param:
     help: str = ""
 
 
+def field_order(cls: type) -> list[str]:
+    """Field names with the class's new fields first, then its dataclass base's in that base's order."""
+    base = next((b for b in cls.__mro__[1:] if "__dataclass_fields__" in vars(b)), None)
+    inherited = field_order(base) if base is not None else []
+    return [f.name for f in fields(cls) if f.name not in inherited] + inherited
+
+
 def param(spec: Param) -> Any:
     """A field of a mode's parameter dataclass: its default is the Param's, the Param (validation, README) rides
     in the field's metadata, so each parameter's name, type and default are written once."""
@@ -61,10 +68,9 @@ class ModeParams:
     @classmethod
     def schema(cls) -> dict[str, Param]:
         """The recipe schema: parameter name → Param, in the order the README's modes table shows them."""
-        inherited = {f.name for base in cls.__mro__[1:] if "__dataclass_fields__" in vars(base)
-                     for f in fields(base)}
-        ordered = sorted(fields(cls), key=lambda f: f.name in inherited)      # stable: own first
-        return {f.name: f.metadata["param"] for f in ordered if "param" in f.metadata}
+        by_name = {f.name: f for f in fields(cls)}
+        return {name: by_name[name].metadata["param"] for name in field_order(cls)
+                if "param" in by_name[name].metadata}
 
     @classmethod
     def from_params(cls: type[P], params: Mapping[str, Any]) -> P:

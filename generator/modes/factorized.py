@@ -4,11 +4,12 @@ factorization (generator/diffusion/factorizations.py); prompt i drives component
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import Param, Problem, Result, register
-from generator.modes.common import GUIDED, ModelMode, as_image, kernel_problems, with_upsampled
+from generator.modes.base import Param, Problem, Result, param, register
+from generator.modes.common import GuidedParams, ModelMode, as_image, kernel_problems, with_upsampled
 
 if TYPE_CHECKING:
     import torch
@@ -20,20 +21,32 @@ if TYPE_CHECKING:
 
 FACTORIZATIONS = ("hybrid", "color", "motion", "scale")      # as generator.diffusion.factorizations, without torch
 
-FACTOR_PARAMS = {
-    "factorization": Param(str, default="hybrid", choices=FACTORIZATIONS,
-                           help="hybrid (far, [middle,] near bands), color (grey, chroma), motion (blurred, sharp) "
-                                "or scale (w_i·x)"),
-    "sigmas": Param(list, default=[], items=(int, float), minimum=0.1, maximum=20.0,
-                    help="hybrid: σ of the low-pass (2 bands) or σ1 < σ2 (3 bands) at stage I; [] is the "
-                         "paper's 2 (or 1, 2) at 64², scaled to the model"),
-    "kernel_size": Param(int, default=0, minimum=0, maximum=65,
-                         help="hybrid: odd Gaussian kernel width at stage I; 0: about 8σ + 1"),
-    "motion_length": Param(int, default=7, minimum=1, maximum=33,
-                           help="motion: length of the 45° streak at stage I (7 at 64² in the paper)"),
-    "weights": Param(list, default=[], items=(int, float), minimum=-20.0, maximum=20.0,
-                     help="scale: one weight per prompt, summing to 1 ([γ, 1 − γ] with prompts [p, ''] is CFG)"),
-}
+
+
+@dataclass(frozen=True)
+class FactorParams(GuidedParams):
+    """Which factorization (Geng, Park & Owens 2024) and its settings at stage I, then the guided sampling ones."""
+
+    factorization: str = param(Param(str, default="hybrid", choices=FACTORIZATIONS,
+                                     help="hybrid (far, [middle,] near bands), color (grey, chroma), motion "
+                                          "(blurred, sharp) or scale (w_i·x)"))
+    sigmas: list[float] = param(Param(list, default=[], items=(int, float), minimum=0.1, maximum=20.0,
+                                      help="hybrid: σ of the low-pass (2 bands) or σ1 < σ2 (3 bands) at stage I; "
+                                           "[] is the paper's 2 (or 1, 2) at 64², scaled to the model"))
+    kernel_size: int = param(Param(int, default=0, minimum=0, maximum=65,
+                                   help="hybrid: odd Gaussian kernel width at stage I; 0: about 8σ + 1"))
+    motion_length: int = param(Param(int, default=7, minimum=1, maximum=33,
+                                     help="motion: length of the 45° streak at stage I (7 at 64² in the paper)"))
+    weights: list[float] = param(Param(list, default=[], items=(int, float), minimum=-20.0, maximum=20.0,
+                                       help="scale: one weight per prompt, summing to 1 ([γ, 1 − γ] with prompts "
+                                            "[p, ''] is CFG)"))
+
+    def parts(self, bands: int, size: int) -> Factorization:
+        """The factorization these parameters name, with `bands` components, for size² images."""
+        from generator.diffusion.factorizations import factorization
+
+        return factorization(self.factorization, bands, size, sigmas=self.sigmas, kernel_size=self.kernel_size,
+                             motion_length=self.motion_length, weights=self.weights)
 
 
 def factor_problems(params: Mapping[str, Any], image_size: int) -> list[Problem]:
@@ -79,7 +92,7 @@ COMPONENTS = {"hybrid": ("far", "[middle]", "near"), "color": ("grey", "colour")
 class Factorized(ModelMode):
     name = "factorized"
     prompts = (2, 4)
-    params = {**FACTOR_PARAMS, **GUIDED}
+    Params = FactorParams
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
                      project_root: Path) -> list[Problem]:
@@ -92,11 +105,10 @@ class Factorized(ModelMode):
 
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
         """One term per prompt, restricted to its component; the estimates add up."""
-        from generator.diffusion.factorizations import factorization
         from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, image_shape, make_track
 
-        parts = factorization(dict(job.params), len(job.prompts))
+        parts = FactorParams.from_job(job).parts(len(job.prompts), job.params["size"])
         rng = make_rng(job.seed)
         x_T = draw_noise(rng, image_shape(job, ctx), ctx.device)
         terms = [term for prompt, f in zip(job.prompts, parts.components)

@@ -5,13 +5,13 @@ hybrid whose far view is a given picture."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import Param, Problem, Result, register
-from generator.modes.common import GUIDED, ModelMode, as_image, check_prompts, with_upsampled
-from generator.modes.factorized import FACTOR_PARAMS, factor_problems
+from generator.modes.base import Param, Problem, Result, param, register
+from generator.modes.common import ModelMode, as_image, check_prompts, with_upsampled
+from generator.modes.factorized import FactorParams, factor_problems
 
 if TYPE_CHECKING:
     import torch
@@ -43,13 +43,16 @@ class Reference(ModelMode):
     name = "reference"
     inputs = ("image",)
     prompts = (1, 1)
-    params = {
-        **{k: v for k, v in FACTOR_PARAMS.items() if k != "weights"},
-        "factorization": Param(str, default="hybrid", choices=("hybrid", "color", "motion"),
-                               help="hybrid: the image gives the low frequencies; color: its grey; motion: its "
-                                    "motion-blurred version"),
-        **GUIDED,
-    }
+
+    @dataclass(frozen=True)
+    class Params(FactorParams):
+        """The factorizations with a component an image can fix; no scale weights."""
+
+        factorization: str = param(Param(str, default="hybrid", choices=("hybrid", "color", "motion"),
+                                         help="hybrid: the image gives the low frequencies; color: its grey; "
+                                              "motion: its motion-blurred version"))
+        weights: list[float] = field(default_factory=list)      # not a parameter here
+
     shared_images = ("reference", "fixed")
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
@@ -61,12 +64,11 @@ class Reference(ModelMode):
         return problems
 
     def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
-        from generator.diffusion.factorizations import factorization
         from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, load_input, make_track
 
         check_prompts(job, 1, "the prompt for what the reference image leaves open")
-        fixed = factorization(dict(job.params), 2).components[0]
+        fixed = self.Params.from_job(job).parts(2, job.params["size"]).components[0]
         reference = load_input(job, "image", ctx)
         rng = make_rng(job.seed)
         x_T = draw_noise(rng, reference.shape, ctx.device)
