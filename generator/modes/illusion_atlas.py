@@ -4,9 +4,10 @@ best pair's rate over the σ × kernel sweep. Model-free: the record's bytes are
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from generator.modes.base import Param, Result, register
+from generator.modes.base import ModeParams, Param, Result, param, register
 from generator.modes.training import ANY, NUMBER, RecordMode, read_record
 
 if TYPE_CHECKING:
@@ -18,8 +19,12 @@ SWEEP = "hybrid-sweep"
 @register
 class IllusionAtlas(RecordMode):
     name = "illusion_atlas"
-    params = {"tables": Param(list, default=[], items=str,
-                              help=f"which heatmaps, e.g. ['anagram:flip', '{SWEEP}']; [] shows every table")}
+
+    @dataclass(frozen=True)
+    class Params(ModeParams):
+        tables: list[str] = param(Param(list, default=[], items=str,
+                                        help=f"which heatmaps, e.g. ['anagram:flip', '{SWEEP}']; [] shows every table"))
+
     record_shape = {"steps": str, "seeds": [int], "wall_time_s": NUMBER,
                     "tables": {"*": {"both": [[ANY]], "seeds": int, "best": [{"pair": (str, str), "both": NUMBER}]}}}
 
@@ -28,7 +33,7 @@ class IllusionAtlas(RecordMode):
         from generator.images import from_pil
 
         record = read_record(job)
-        wanted = job.params["tables"] or [*record["tables"], SWEEP]
+        wanted = self.Params.from_job(job).tables or [*record["tables"], SWEEP]
         unknown = [t for t in wanted if t != SWEEP and t not in record["tables"]]
         if unknown:
             raise ValueError(f"figure {job.figure!r} (illusion_atlas): no table {unknown} in the atlas; it has "

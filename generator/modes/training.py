@@ -11,11 +11,12 @@ import math
 import os
 import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from generator.images import InputError, from_pil, read_bytes
-from generator.modes.base import Mode, Param, Problem, Result, register
+from generator.modes.base import Mode, ModeParams, Param, Problem, Result, param, register
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -149,7 +150,11 @@ def unreadable_image(path: Path) -> InputError | None:
 @register
 class EpochSamples(RecordMode):
     name = "epoch_samples"
-    params = {"folder": Param(str, default="samples", help="sample sheets beside the record, epoch-NNN.png")}
+
+    @dataclass(frozen=True)
+    class Params(ModeParams):
+        folder: str = param(Param(str, default="samples", help="sample sheets beside the record, epoch-NNN.png"))
+
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
                      project_root: Path) -> list[Problem]:
@@ -174,7 +179,7 @@ class EpochSamples(RecordMode):
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
         from PIL import Image
 
-        folder = Path(job.input("record").path).parent / job.params["folder"]
+        folder = Path(job.input("record").path).parent / self.Params.from_job(job).folder
         sheets = sorted(folder.glob("epoch-*.png"))
         if not sheets:
             raise FileNotFoundError(f"no sample sheets epoch-*.png in {folder}")
