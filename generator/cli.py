@@ -228,10 +228,10 @@ def cmd_run(project: Project, plan: Plan, args: argparse.Namespace) -> int:
 
 def check_out(out: Path) -> None:
     """Refuse, before any work, an --out that is a file or a non-empty folder the renderer did not write."""
-    from generator.site.render import _check_owned
+    from generator.site.render import check_owned
 
     try:
-        _check_owned(Path(out).absolute())
+        check_owned(Path(out).absolute())
     except (FileExistsError, NotADirectoryError) as exc:
         raise Refused(f"--out {out}: {exc}", EXIT_ENVIRONMENT) from None
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.fileops import remove, swap_dir, temp_name
 from generator.site.arrange import arrange
 from generator.site.hugo_bundle import write_bundle
 from generator.site.page import SiteView
+from generator.site.publish import publish
 from generator.site.slugs import check_slugs
 
 MARKER = ".gallery-hugo"
@@ -18,7 +18,7 @@ MARKER = ".gallery-hugo"
 def export(site: SiteView, out_dir: Path) -> int:
     """Write every book of `site` as out_dir/<book>/ (a page bundle); the folder is replaced whole.
 
-    The bundles are written into a staging folder beside out_dir and swapped in (fileops.swap_dir), so a failed
+    The bundles are written into a staging folder beside out_dir and swapped in (site/publish.py), so a failed
     export leaves the previous one as it was.
     """
     out_dir = Path(out_dir).absolute()
@@ -26,20 +26,16 @@ def export(site: SiteView, out_dir: Path) -> int:
         raise FileExistsError(f"{out_dir} is not empty and was not written by the Hugo export; choose an empty "
                               f"or new folder (--out), or empty this one yourself")
     check_slugs(site)
-    arranged = arrange(site)
-    staging = out_dir.parent / temp_name(out_dir.name, "staging")
-    remove(staging)
-    staging.mkdir(parents=True)
-    try:
-        for book in arranged.books:
-            write_bundle(site, book, staging / book.slug, arranged.pictures)
-        (staging / MARKER).write_text("Written by `make hugo`; replaced whole on every export.\n")
-    except BaseException:
-        remove(staging)
-        raise
-    swap_dir(staging, out_dir)
-    remove(staging)                     # now the previous export (or nothing, on a first one)
+    publish(out_dir, lambda staging: _write_bundles(site, staging))
     return len(site.books)
+
+
+def _write_bundles(site: SiteView, root: Path) -> None:
+    """Every book as root/<book>/, and the marker that says this folder is ours."""
+    arranged = arrange(site)
+    for book in arranged.books:
+        write_bundle(site, book, root / book.slug, arranged.pictures)
+    (root / MARKER).write_text("Written by `make hugo`; replaced whole on every export.\n")
 
 
 def main(argv: list[str] | None = None) -> int:

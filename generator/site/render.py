@@ -26,11 +26,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from generator.fileops import is_stale, recover_swap, remove, swap_dir, temp_name
 from generator.site.arrange import SiteOut, arrange
 from generator.site.hugo_bundle import write_bundle
 from generator.site.page import BookView, SiteView
 from generator.site.prose import markdown, plain_text
+from generator.site.publish import publish
 from generator.site.slugs import check_slugs
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
@@ -48,19 +48,9 @@ def render_site(site: SiteView, out_dir: Path, templates: Path | None = None,
                 hugo: bool = False) -> RenderStats:
     """Render `site` into `out_dir` (replacing all of it) via a staging folder swapped in by rename."""
     out_dir = Path(out_dir).absolute()
-    _check_owned(out_dir)
+    check_owned(out_dir)
     check_slugs(site)
-    _remove_stale(out_dir)
-    staging = _sibling(out_dir, "staging")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        stats = _render_into(arrange(site), staging, templates or TEMPLATES, hugo)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _swap(staging, out_dir)
-    return stats
+    return publish(out_dir, lambda staging: _render_into(arrange(site), staging, templates or TEMPLATES, hugo))
 
 
 def _render_into(arranged: SiteOut, root: Path, templates: Path, hugo: bool) -> RenderStats:
@@ -124,9 +114,9 @@ def byline(book: BookView) -> str:
     return " · ".join(filter(None, [who, when]))
 
 
-# ---- the output folder: ownership and the atomic swap ----
+# ---- the output folder is ours ----
 
-def _check_owned(out_dir: Path) -> None:
+def check_owned(out_dir: Path) -> None:
     """Refuse to replace a folder we did not write (a typo must not wipe someone's project)."""
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
         raise FileExistsError(f"{out_dir} is not empty and has no {MARKER} marker, so it was not written by "
@@ -134,26 +124,6 @@ def _check_owned(out_dir: Path) -> None:
                               f"empty this one yourself.")
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"{out_dir} is a file; the site needs a folder there")
-
-
-def _sibling(out_dir: Path, kind: str) -> Path:
-    """This process's temporary beside `out_dir` (fileops' naming: `.public.staging-<pid>@<host>`)."""
-    return out_dir.parent / temp_name(out_dir.name, kind)
-
-
-def _remove_stale(out_dir: Path) -> None:
-    """Put back a site a killed two-rename swap left aside; remove staging/old folders of dead renders."""
-    if out_dir.parent.is_dir():
-        recover_swap(out_dir)
-        for path in out_dir.parent.glob(f".{out_dir.name}.*-*"):
-            if is_stale(path.name, {"staging", "old"}):
-                remove(path)
-
-
-def _swap(staging: Path, out_dir: Path) -> None:
-    """New site in, old site out, in one atomic exchange: there is never a moment without a site."""
-    swap_dir(staging, out_dir)
-    remove(staging)                     # now the previous site (or nothing, on a first render)
 
 
 def _write(path: Path, text: str) -> None:
