@@ -195,7 +195,8 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
         print(f"error: {failure}", file=sys.stderr)
     who = f"[shard {shard.index}/{shard.count}] " if shard else ""
     print(f"{who}figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
-          f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s")
+          f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s"
+          + (f" (this share's work: {stats.seconds:.1f} s)" if shard else ""))
     if stats.failures:
         print(f"{len(stats.failures)} figure(s) failed (listed above); the others were made. Fix them, or run "
               f"with --debug to see where.", file=sys.stderr)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from generator.diffusion.views import VIEWS   # no torch: the registry and geometry are numpy
-from generator.modes.base import Param, ParamError, Problem, Result, param, register
+from generator.modes.base import ModeContext, Param, ParamError, Problem, Result, param, register
 from generator.modes.common import GuidedParams, ModelMode, as_image, with_upsampled
 
 if TYPE_CHECKING:
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from generator.diffusion.views import View
     from generator.engine import Track
     from generator.jobs import Job
-    from generator.runner import RunContext
 
 # views whose stage-II permutation used to be a block expansion of the stage-I one (now native at 256²)
 NATIVE_AT_STAGE2 = ("skew", "patch_permute", "inner_circle")
@@ -62,7 +61,7 @@ class Anagram(ModelMode):
         p = self.Params.from_job(job)
         return [get_view(name, job.params["size"], p.view_seed) for name in p.views]
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, image_shape, make_track
 
@@ -72,7 +71,7 @@ class Anagram(ModelMode):
                  for term in guided_terms(job, [prompt], view=view)]
         return [make_track(job, ctx, x_T, terms, rng=rng, extras={"views": [t.view for t in terms]})]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         views = track.extras["views"]
 

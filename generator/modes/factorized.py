@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import Param, Problem, Result, param, register
+from generator.modes.base import ModeContext, Param, Problem, Result, param, register
 from generator.modes.common import GuidedParams, ModelMode, as_image, kernel_problems, with_upsampled
 
 if TYPE_CHECKING:
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from generator.diffusion.factorizations import Factorization
     from generator.engine import Track
     from generator.jobs import Job
-    from generator.runner import RunContext
 
 FACTORIZATIONS = ("hybrid", "color", "motion", "scale")      # as generator.diffusion.factorizations, without torch
 
@@ -103,7 +102,7 @@ class Factorized(ModelMode):
         if (problem := count_problem(job.params, len(job.prompts))) is not None:
             raise ValueError(f"figure {job.figure!r} (factorized): {problem}")
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """One term per prompt, restricted to its component; the estimates add up."""
         from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, image_shape, make_track
@@ -115,7 +114,7 @@ class Factorized(ModelMode):
                  for term in guided_terms(job, [prompt], component=f)]
         return [make_track(job, ctx, x_T, terms, rng=rng, reduce="sum", extras={"parts": parts})]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         parts: Factorization = track.extras["parts"]
 

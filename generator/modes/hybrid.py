@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from generator.modes.base import Param, Result, param, register
+from generator.modes.base import ModeContext, Param, Result, param, register
 from generator.diffusion.filters import odd_kernel
 from generator.modes.common import GuidedParams, ModelMode, as_image, check_prompts, kernel_problems, with_upsampled
 
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
     from generator.engine import Track
     from generator.jobs import Job
-    from generator.runner import RunContext
 
 
 @register
@@ -33,7 +32,7 @@ class Hybrid(ModelMode):
         """The stage-I low-pass kernel (made odd) must fit the image with reflect padding."""
         return kernel_problems("kernel_size", params["kernel_size"], image_size)
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """Prompts in order: far (low frequencies), near (high frequencies); their estimates add up."""
         from generator.diffusion.factorizations import hybrid
         from generator.engine import draw_noise, make_rng
@@ -47,7 +46,7 @@ class Hybrid(ModelMode):
         terms = [*guided_terms(job, job.prompts[:1], component=low), *guided_terms(job, job.prompts[1:], component=high)]
         return [make_track(job, ctx, x_T, terms, rng=rng, reduce="sum", extras={"low": low})]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         low = track.extras["low"]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.modes.base import Param, Problem, Result, param, register
+from generator.modes.base import ModeContext, Param, Problem, Result, param, register
 from generator.modes.common import ModelMode, as_image, check_prompts, with_upsampled
 from generator.modes.factorized import FactorParams, factor_problems
 
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from generator.diffusion.factorizations import Factor
     from generator.engine import Hook, Track
     from generator.jobs import Job
-    from generator.runner import RunContext
 
 
 @dataclass(eq=False)
@@ -63,7 +62,7 @@ class Reference(ModelMode):
             problems.append((("sigmas",), "the reference gives the low band: give one σ"))
         return problems
 
-    def tracks(self, job: Job, ctx: RunContext) -> list[Track]:
+    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, load_input, make_track
 
@@ -80,7 +79,7 @@ class Reference(ModelMode):
                            hooks=[KeepFactor(reference, fixed)], stage2_hooks=stage2_hooks,
                            extras={"reference": reference, "fixed": fixed})]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: RunContext) -> Result:
+    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
         (track,) = tracks
         reference, fixed = track.extras["reference"], track.extras["fixed"]
         images = {"reference": as_image(reference), "fixed": as_image(fixed(reference)), "result": as_image(track.x)}
