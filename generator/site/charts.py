@@ -12,6 +12,8 @@ import math
 from typing import Any, Sequence
 from xml.sax.saxutils import escape
 
+from generator.modes.training import smooth
+
 WIDTH = 440                     # view box width; shown at most 30rem wide, at least a phone's column
 FONT = 14                       # user units: 14 × 358 / 440 = 11.4 px on a 390 px phone
 LEFT, RIGHT, TOP, BOTTOM = 52, 24, 30, 44
@@ -28,15 +30,6 @@ def _svg(height: int, body: list[str], title: str) -> bytes:
 def _text(x: float, y: float, s: str, anchor: str = "start", fill: str = MUTED, size: int = FONT) -> str:
     return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}"'
             + (f' font-size="{size}"' if size != FONT else "") + f">{escape(s)}</text>")
-
-
-def smooth(values: Sequence[float], window: int) -> list[float]:
-    """Trailing moving average, so the trend shows through per-batch noise."""
-    out, total = [], 0.0
-    for i, v in enumerate(values):
-        total += v - (values[i - window] if i >= window else 0.0)
-        out.append(total / min(i + 1, window))
-    return out
 
 
 def _thin(values: Sequence[float], n: int = 400) -> list[tuple[int, float]]:
