@@ -174,10 +174,10 @@ class Runner:
                        required: bool) -> None:
         """Claim chunks of about CHUNK_BATCHES batches of jobs and run each through the engine."""
         from generator.engine import CPU_BATCH_SIZE, MAX_BATCH_SIZE
+        from generator.models.hardware import device_kind
 
         queue, backend, ctx, done = list(jobs), None, None, 0
-        chunk = CHUNK_BATCHES * (batch_size or (MAX_BATCH_SIZE if str(device or "").startswith("cuda")
-                                                else CPU_BATCH_SIZE))
+        chunk = CHUNK_BATCHES * (batch_size or (CPU_BATCH_SIZE if device_kind(device) == "cpu" else MAX_BATCH_SIZE))
         while queue:
             part = []
             while queue and len(part) < chunk:

@@ -15,6 +15,7 @@ from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, 
 from generator.site.pictures import Pictures, SiteImage, pixels_hash, size_of
 
 WIDE = 256                              # pictures at least this wide get the full column width
+THUMB = 512                             # pictures wider than this (stage III's 1024²) show a thumbnail, linked
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Cell:
     ratio: str                          # CSS aspect-ratio for a placeholder, "w / h"
     motion: str = ""                    # CSS transform to the other reading (anagrams)
     frames: SiteImage | None = None     # animated WebP from one reading to the other
+    full: SiteImage | None = None       # the full-size picture behind a thumbnail (`image`)
 
 
 @dataclass
@@ -187,7 +189,9 @@ def _cell(p: Panel, pictures: Pictures, where: str, ratio: str, alt: str, keep_l
     else:
         image = pictures.add(Path(p.image), where) if p.image is not None else None
     frames = pictures.add_bytes(p.frames, ".webp", (image.width, image.height)) if p.frames and image else None
-    return Cell(image, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio, p.motion, frames)
+    full = image if image is not None and image.width > THUMB and not p.frames else None
+    shown = pictures.thumbnail(image, THUMB) if full else image
+    return Cell(shown, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio, p.motion, frames, full)
 
 
 def _alt(p: Panel, row_label: str, i: int, j: int) -> str:
