@@ -195,11 +195,15 @@ class DeepFloydBackend(Backend):
         return (out.float() * 2 - 1).to(x.device)
 
     def upscaler(self) -> Any:
-        """Stage III's pipeline, loaded on first use (the UNets of stages I and II freed first unless resident)."""
+        """Stage III's pipeline, loaded on first use: beside the UNets when resident; after freeing them when
+        sequential; with offload, the UNets go back to host RAM and the pipeline uses diffusers' own model CPU
+        offload (each of its models on the device only while it runs)."""
+        for hook in self._hooks.values():
+            hook.offload()
         if self._upscaler is None:
-            if self.mode != "resident":
+            if self.mode == "sequential":
                 self.free()
-            self._upscaler = load_upscaler(self.spec, self.device, self.dtype)
+            self._upscaler = load_upscaler(self.spec, self.device, self.dtype, offload=self.mode == "offload")
         return self._upscaler
 
 
@@ -242,9 +246,10 @@ def load_t5(spec: IFSpec, device: torch.device, dtype: torch.dtype) -> tuple[Any
     return tokenizer, load_part(T5EncoderModel, spec.part("text_encoder"), dtype).to(device).eval()
 
 
-def load_upscaler(spec: IFSpec, device: torch.device, dtype: torch.dtype) -> Any:
+def load_upscaler(spec: IFSpec, device: torch.device, dtype: torch.dtype, offload: bool = False) -> Any:
     """StableDiffusionUpscalePipeline from its parts, each through `load_part` (Hub or local copy), with no
-    safety checker or watermarker (we work in tensors) and its VAE decoding in tiles."""
+    safety checker or watermarker (we work in tensors) and its VAE decoding in tiles; on `device`, or with
+    `offload` kept in host RAM and moved there model by model (diffusers' enable_model_cpu_offload)."""
     from diffusers import AutoencoderKL, StableDiffusionUpscalePipeline, UNet2DConditionModel
     from transformers import AutoTokenizer, CLIPTextModel
 
@@ -258,6 +263,9 @@ def load_upscaler(spec: IFSpec, device: torch.device, dtype: torch.dtype) -> Any
         safety_checker=None, feature_extractor=None, watermarker=None)
     pipe.vae.enable_tiling()
     pipe.set_progress_bar_config(disable=True)
+    if offload and device.type != "cpu":
+        pipe.enable_model_cpu_offload(device=device)
+        return pipe
     return pipe.to(device)
 
 
