@@ -132,18 +132,20 @@ def peak_rss_gib() -> float:
 
 
 class RssSampler(threading.Thread):
-    """The process's resident set every 0.2 s: the peak, and the peak during each named phase."""
+    """The process's resident set every 0.2 s, per named phase: the peak of all of it, and of its anonymous part
+    (what the process itself holds; the rest is file pages of mapped weights, which the kernel can drop)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        import psutil
-
-        self.process, self.phase, self.peaks, self.stop = psutil.Process(), "start", {}, threading.Event()
+        self.phase, self.peaks, self.anon, self.stop = "start", {}, {}, threading.Event()
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
-            rss = self.process.memory_info().rss
+            status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+                          if ":" in line)
+            rss, anon = (int(status[k].split()[0]) * 1024 for k in ("VmRSS", "RssAnon"))
             self.peaks[self.phase] = max(self.peaks.get(self.phase, 0), rss)
+            self.anon[self.phase] = max(self.anon.get(self.phase, 0), anon)
 
 
 def instrument(calls: list[dict[str, Any]], loads: list[dict[str, Any]], finite: list[bool], rss: RssSampler) -> None:
@@ -245,7 +247,9 @@ def run_figure(weights: Path, dtype: str) -> dict[str, Any]:
             "loads": loads, "per stage": per_stage(calls), "non-finite UNet outputs": sum(not c["finite"] for c in calls),
             "stored pictures": len(pictures), "picture sides": sizes,
             "result images finite": f"{sum(finite)} of {len(finite)}",
-            "peak RSS (GiB)": peak_rss_gib(), "peak RSS by phase (GiB)": {k: gib(v) for k, v in rss.peaks.items()}}
+            "peak RSS (GiB)": peak_rss_gib(),
+            "peak RSS by phase (GiB): all / anonymous": {k: f"{gib(v)} / {gib(rss.anon[k])}"
+                                                         for k, v in rss.peaks.items()}}
 
 
 def per_stage(calls: list[dict[str, Any]]) -> dict[str, Any]:
