@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo torch || echo torch==2.13.0)
 PORT   ?= 8000
 
-.PHONY: setup gallery render plan test serve eval embedded-model bench browser gc atlas hugo
+.PHONY: setup gallery render plan test serve watch eval embedded-model bench browser gc atlas hugo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ gc: $(STAMP)                 ## remove stored results no recipe references
 
 serve: $(STAMP)              ## browse the built site on http://127.0.0.1:$(PORT)/
 	$(BIN)/gallery serve --port $(PORT)
+
+watch: $(STAMP)              ## build, serve, and rebuild + reload the browser on every recipe change
+	$(BIN)/gallery serve --watch --port $(PORT)
 
 test: $(STAMP) browser       ## the test suite (CPU only; GPU/weights tests are skipped)
 	$(BIN)/python -m pytest -q

@@ -25,10 +25,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from timed import timed  # noqa: E402
+
 PER_BOOK, PER_SECTION = 125, 25
 GOALS = {"noop": (2000, 1.0), "growth": 0.3, "edit": (2000, 2.0)}
 
@@ -70,13 +72,7 @@ def link_store(source: Path, target: Path, keys: set[str]) -> None:
 
 
 def gallery(project: Path, *args: str, env: dict[str, str]) -> tuple[float, str]:
-    command = [sys.executable, "-m", "generator.cli", "--root", str(project), *args]
-    began = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - began
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return seconds, done.stdout
+    return timed([sys.executable, "-m", "generator.cli", "--root", str(project), *args], env)
 
 
 def figure_file(project: Path, figures: int) -> tuple[Path, int]:

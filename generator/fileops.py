@@ -27,6 +27,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 import sys
 from pathlib import Path
 
@@ -106,12 +107,18 @@ def fsync_tree(folder: Path) -> None:
     with a second link is a link of a published one (link_files), fsynced when it was first written."""
     from concurrent.futures import ThreadPoolExecutor
 
-    files = [p for p in folder.rglob("*") if not p.is_symlink() and p.is_file() and p.stat().st_nlink == 1]
+    files = []
+    for top, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(top, name)
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_nlink == 1:
+                files.append(path)
     with ThreadPoolExecutor(max_workers=8) as pool:      # concurrent fsyncs share journal commits
         list(pool.map(fsync_file, files))
 
 
-def fsync_file(path: Path) -> None:
+def fsync_file(path: Path | str) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
 
@@ -169,15 +176,19 @@ def _exchange(a: Path, b: Path) -> bool:
 def link_files(source: Path, target: Path, names: list[str]) -> None:
     """Hard-link source/<name> to target/<name> for each relative name: files that have not changed, into a
     folder being built (copied, to be fsynced with the new files, where the file system has no hard links)."""
+    made: set[str] = set()
     for name in dict.fromkeys(names):
-        path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        src, dst = os.path.join(source, name), os.path.join(target, name)
+        parent = os.path.dirname(dst)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
         try:
-            os.link(source / name, path)
+            os.link(src, dst)
         except OSError as exc:
             if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
                 raise
-            shutil.copyfile(source / name, path)
+            shutil.copyfile(src, dst)
 
 
 def swap_dir(new: Path, current: Path) -> None:

@@ -82,6 +82,9 @@ class BookPlans:
     def keep(self, folder: Path, plan: BookPlan) -> None:
         """Remember a freshly loaded book (best effort)."""
         s = plan.sources
+        for figure in plan.figures:                 # computed now, so that they are kept with the jobs
+            for job in figure.jobs:
+                job.key  # noqa: B018
         try:
             entry = pickle.dumps((s.state, s.inputs, s.models, pickle.dumps((plan.book, plan.figures))))
             fresh = not self.folder.is_dir()

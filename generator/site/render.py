@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -38,7 +39,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from generator.fingerprints import code_print, digest, tree_print
-from generator.site.arrange import BookOut, arrange_book
+from generator.site.arrange import arrange_book
 from generator.site.hugo_bundle import write_bundle
 from generator.site.page import BookView, SiteView, presented
 from generator.site.prose import markdown, plain_text
@@ -89,7 +90,7 @@ def render_site(site: SiteView, out_dir: Path, templates: Path | None = None, hu
     previous = read_manifest(out_dir)
     prints = page_prints(site, templates, hugo)
     kept = {slug for slug, p in prints.items() if p and previous.pages.get(slug, {}).get("print") == p
-            and all((out_dir / f).is_file() for f in previous.pages[slug]["files"])}
+            and all(os.path.isfile(os.path.join(out_dir, f)) for f in previous.pages[slug]["files"])}
     keep = sorted({f for slug in kept for f in previous.pages[slug]["files"]})
     kept_pages = {s: previous.pages[s] for s in kept}
     return publish(out_dir, lambda staging: _render_into(site, staging, out_dir, templates, hugo, prints,
@@ -97,16 +98,17 @@ def render_site(site: SiteView, out_dir: Path, templates: Path | None = None, hu
 
 
 def page_prints(site: SiteView, templates: Path, hugo: bool) -> dict[str, str]:
-    """Each book page's fingerprint: its book's print, its neighbours, and what every page shares."""
+    """Each book page's fingerprint: its book's print, its neighbours in the pager, what every page shares."""
     shared = [MANIFEST_FORMAT, code_print(), tree_print(templates), site.title, site.url, hugo,
               version("jinja2"), version("markdown-it-py")]
+    return {book.slug: digest([shared, book.print, [b and (b.slug, b.title) for b in neighbours(site, i)]])
+            if book.print else "" for i, book in enumerate(site.books)}
+
+
+def neighbours(site: SiteView, i: int) -> tuple:
+    """The books before and after book `i` (None at either end), for the pager."""
     books = site.books
-    out = {}
-    for i, book in enumerate(books):
-        near = [(b.slug, b.title) for b in (books[i - 1] if i else None, books[i + 1] if i + 1 < len(books)
-                                             else None) if b is not None]
-        out[book.slug] = digest([shared, book.print, i > 0, near]) if book.print else ""
-    return out
+    return (books[i - 1] if i else None), (books[i + 1] if i + 1 < len(books) else None)
 
 
 def _render_into(site: SiteView, root: Path, published: Path, templates: Path, hugo: bool, prints: dict[str, str],
@@ -125,8 +127,7 @@ def _render_into(site: SiteView, root: Path, published: Path, templates: Path, h
         if book.slug in kept:
             cards[book.slug] = Markup(kept[book.slug]["card"])
             continue
-        near = (site.books[i - 1] if i else None, site.books[i + 1] if i + 1 < len(site.books) else None)
-        pages[book.slug] = _book_page(site, presented(book), near, root, published, env, css, hugo)
+        pages[book.slug] = _book_page(site, presented(book), neighbours(site, i), root, published, env, css, hugo)
         pages[book.slug]["print"] = prints[book.slug]
         cards[book.slug] = Markup(pages[book.slug]["card"])
 
@@ -158,8 +159,9 @@ def _book_page(site: SiteView, view: BookView, near: tuple, root: Path, publishe
     files = [f"{book.slug}/index.html", *book.pictures.sources]
     if hugo:
         write_bundle(site, book, root / "hugo" / book.slug, book.pictures)
-        files += [p.relative_to(root).as_posix() for p in sorted((root / "hugo" / book.slug).rglob("*"))]
-    card = env.get_template("card.html").render(book=book, byline=byline).strip()
+        files += [p.relative_to(root).as_posix() for p in sorted((root / "hugo" / book.slug).rglob("*"))
+                  if p.is_file()]
+    card = env.get_template("card.html").render(book=book).strip()
     cover_entry = [cover[1].image.src, cover[1].alt] if cover else None
     return {"files": files, "card": card, "cover": cover_entry}
 
