@@ -471,7 +471,7 @@ def cmd_serve(project: Project, port: int) -> int:
     from generator.site.serve import serve
 
     if not (project.public / "index.html").is_file():
-        raise Refused(f"{project.public}/index.html does not exist; render the site first (make gallery)",
+        raise Refused(f"{project.public}/index.html does not exist; render the site first (gallery build)",
                       EXIT_ENVIRONMENT)
     try:
         serve(project.public, port)

@@ -21,8 +21,10 @@ class ScaffoldError(ValueError):
 
 
 def starter_files() -> list[Path]:
-    """The starter's files, relative to it, in order."""
-    return sorted(p.relative_to(STARTER) for p in STARTER.rglob("*") if p.is_file())
+    """The starter's files, relative to it, in order: its top-level files and recipes/ (never a store/ or public/
+    that a build run inside the source tree's starter would leave)."""
+    return sorted(p.relative_to(STARTER) for p in STARTER.rglob("*")
+                  if p.is_file() and (p.parent == STARTER or p.relative_to(STARTER).parts[0] == "recipes"))
 
 
 def init_project(dest: Path) -> list[Path]:

@@ -22,6 +22,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from generator.scaffold import STARTER, starter_files
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -44,6 +46,10 @@ def test_every_code_package_is_in_the_wheel():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     code = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "generator").rglob("__init__.py")}
     assert code <= listed, f"add to [tool.setuptools] packages: {sorted(code - listed)}"
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    globbed = {f.relative_to(STARTER) for g in shipped["generator.starter"] for f in STARTER.glob(g) if f.is_file()}
+    unshipped = [str(f) for f in starter_files() if f not in globbed]
+    assert not unshipped, f"`gallery init` writes files the wheel lacks: {unshipped}"
 
 
 @pytest.mark.slow
@@ -72,6 +78,7 @@ def test_a_wheel_install_starts_and_builds_a_gallery_anywhere():
         init = run(["gallery", "init", "mygallery"], tmp / "empty", env)
         assert init.returncode == 0, init.stderr
         gallery = tmp / "empty" / "mygallery"
+        assert (gallery / ".gitignore").is_file() and (gallery / "recipes" / "site.yaml").is_file()
         build = run(["gallery", "build"], gallery, env)
         assert build.returncode == 0, build.stderr[-3000:]
         assert re.search(r"figures: 0 stored, (\d+) generated, 0 pending", build.stdout), build.stdout
