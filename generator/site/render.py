@@ -7,7 +7,7 @@ Layout of the output folder (every link in it is relative, so it works from file
     img/<sha256[:16]>.png      every picture, named from its bytes: an unchanged image keeps its URL
     style.<sha256[:12]>.css    the stylesheet, named from its bytes
     favicon.svg
-    hugo/<book>/index.md       only with hugo=True: the book as a Hugo page bundle (`make hugo` exports
+    hugo/<book>/index.md       only with hugo=True: the book as a Hugo page bundle (`gallery hugo` exports
                                these to a folder of their own: generator.site.hugo.export)
     .gallery-site              marker: this folder was written by render_site
 
@@ -26,6 +26,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from generator import shipped
 from generator.site.arrange import SiteOut, arrange
 from generator.site.hugo_bundle import write_bundle
 from generator.site.page import BookView, SiteView
@@ -33,7 +34,7 @@ from generator.site.prose import markdown, plain_text
 from generator.site.publish import publish
 from generator.site.slugs import check_slugs
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
+TEMPLATES = shipped("site_templates")
 MARKER = ".gallery-site"
 
 
