@@ -45,7 +45,7 @@ browser:                     ## Debian's chromium and hugo, for the real-browser
 	  || echo "warning: could not install hugo; the Hugo export test will be skipped"
 
 hugo: $(STAMP)               ## the books as Hugo page bundles in hugo/ (copy into a Hugo site's content/)
-	$(BIN)/python -m generator.site.hugo --out hugo
+	$(BIN)/gallery hugo
 
 embedded-model: $(STAMP)     ## retrain the embedded digits model and its classifier (≈ 25 min on 2 CPU cores)
 	$(BIN)/python -m generator.digits.train --out models/digits

@@ -31,7 +31,7 @@ def cost_balance(processes: int) -> float:
     from generator.project import Project, load_plan
     from generator.runner import job_cost
 
-    work = load_plan(Project()).select(["digits"], None)
+    work = load_plan(Project(ROOT)).select(["digits"], None)
     jobs = list({j.key: j for f in work for j in f.jobs}.values())
     return balance(split(jobs, job_cost, lambda j: j.key, processes), job_cost)
 

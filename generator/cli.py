@@ -1,4 +1,7 @@
-"""`gallery` — build | run | render | plan | gc | modes | import-embeddings | serve. `make gallery` calls `gallery build`."""
+"""`gallery` — init | build | run | render | plan | gc | hugo | modes | import-embeddings | serve.
+
+The project is the nearest folder from the current one upward that holds recipes/site.yaml (--root names
+one); `gallery init DIR` starts one. `make gallery` calls `gallery build`."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from generator.distributed import LaunchProgress, Shard, ShardError, barrier, device_for, launch
-from generator.project import FilterError, ModelMissing, Plan, Project, RecipeErrors, load_plan
+from generator.project import FilterError, ModelMissing, NoProject, Plan, Project, RecipeErrors, find_root, load_plan
 
 EXIT_INTERNAL = 1            # a bug: one line here, the traceback with --debug
 EXIT_USAGE = 2               # recipe errors, a filter that matches nothing, a confirmation (--yes) needed
@@ -36,12 +39,18 @@ class Refused(Exception):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="gallery", description=__doc__)
-    parser.add_argument("--root", type=Path, help="project folder (default: this checkout)")
+    parser = argparse.ArgumentParser(prog="gallery", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--root", type=Path, help="project folder (default: the nearest folder from here upward "
+                                                   "that holds recipes/site.yaml)")
     parser.add_argument("--store", type=Path, help="store folder (default: ROOT/store)")
     parser.add_argument("--out", type=Path, help="site folder (default: ROOT/public)")
     parser.add_argument("--debug", action="store_true", help="show the traceback of a failure")
     commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="start a new gallery: recipes, one book on the digits model, "
+                                            ".gitignore, Makefile")
+    init.add_argument("dir", type=Path, nargs="?", default=Path("."), help="folder to create or fill (default: .)")
     for name, text in [("build", "generate what is pending, then render the whole site"),
                        ("run", "generate what is pending; do not render"),
                        ("plan", "list every figure: stored or pending, and the model work pending")]:
@@ -64,6 +73,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed")
     gc.add_argument("--yes", action="store_true", help="remove without asking")
     gc.add_argument("--no-wait", action="store_true", help="fail at once if a build holds the store")
+    hugo = commands.add_parser("hugo", help="export the books as Hugo page bundles (from stored results only)")
+    hugo.add_argument("dir", type=Path, nargs="?", help="folder to write (default: ROOT/hugo); copy its bundles "
+                                                         "into a Hugo site's content/, or name that folder")
     commands.add_parser("modes", help="list every figure mode and its parameters (Markdown)")
     imp = commands.add_parser("import-embeddings", help="add a course-style prompt_embeds_dict.pth to the cache")
     imp.add_argument("file", type=Path, help="a torch file holding {prompt: [1, 77, 4096] tensor}")
@@ -136,13 +148,15 @@ def explain(exc: BaseException, args: argparse.Namespace) -> tuple[int, str]:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    project = Project(**{k: v for k, v in (("root", args.root), ("store_root", args.store),
-                                           ("public", args.out)) if v is not None})
-    if args.command == "serve":
-        return cmd_serve(project, args)
+    if args.command == "init":
+        return cmd_init(args.dir)
     if args.command == "modes":
         print(modes_table())
         return 0
+    project = Project(project_root(args.root), **{k: v for k, v in (("store_root", args.store),
+                                                                    ("public", args.out)) if v is not None})
+    if args.command == "serve":
+        return cmd_serve(project, args)
     if args.command == "import-embeddings":
         return import_embeddings(project, args.file)
     if args.command in ("build", "render") and site_is_current(project, args):
@@ -157,6 +171,41 @@ def dispatch(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL_UNAVAILABLE
     return COMMANDS[args.command](project, plan, args)
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError, version as installed
+
+    try:
+        return installed("diffusion-gallery")
+    except PackageNotFoundError:                   # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def project_root(root: Path | None) -> Path:
+    """--root when given (a folder that holds recipes/), else the nearest project from the current folder up."""
+    if root is None:
+        try:
+            return find_root(Path.cwd())
+        except NoProject as exc:
+            raise Refused(str(exc)) from None
+    if not root.is_dir():
+        raise Refused(f"--root {root}: {'not a folder' if root.exists() else 'no such folder'}"
+                      f"{closest_folder(root)}; name the folder that holds recipes/")
+    if not (root / "recipes").is_dir():
+        raise Refused(f"--root {root} holds no recipes/ folder, so it is no gallery; start one there with "
+                      f"`gallery init {root}`")
+    return root
+
+
+def closest_folder(path: Path) -> str:
+    """' (did you mean X?)' for a mistyped folder whose parent exists; '' otherwise."""
+    import difflib
+
+    parent = path.absolute().parent
+    names = [p.name for p in parent.iterdir() if p.is_dir()] if parent.is_dir() else []
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    return f" (did you mean {path.parent / close[0]}?)" if close else ""
 
 
 def selected(plan: Plan, args: argparse.Namespace) -> list:
@@ -428,6 +477,45 @@ def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- init, hugo ----
+
+def cmd_init(folder: Path) -> int:
+    from generator.scaffold import ScaffoldError, init_project
+
+    try:
+        files = init_project(folder)
+    except ScaffoldError as exc:
+        raise Refused(str(exc)) from None
+    books = sorted(f"{f.parent}/" for f in files if f.name == "book.yaml")
+    print(f"a new gallery in {folder}/ ({len(files)} files): recipes/site.yaml, the book {', '.join(books)} on the "
+          f"embedded digits model, .gitignore, Makefile, README.md")
+    go = "" if folder.absolute() == Path.cwd() else f"cd {folder} && "
+    print(f"next: {go}gallery build   (about a minute on a CPU), then `gallery serve` to browse it")
+    return 0
+
+
+def cmd_hugo(project: Project, plan: Plan, args: argparse.Namespace) -> int:
+    """The books as Hugo page bundles, from stored results (no model work); pending figures are left out."""
+    from generator.site.hugo import export
+    from generator.site.present import site_view
+
+    out = args.dir or project.root / "hugo"
+    if not out.absolute().parent.is_dir():
+        raise Refused(f"{out.absolute().parent} does not exist{closest_folder(out.absolute().parent)}; create it "
+                      f"first, or name another folder", EXIT_ENVIRONMENT)
+    with project.store.lock(shared=True, on_wait=tell_waiting):
+        site = site_view(plan, project.store)
+        try:
+            n = export(site, out)
+        except FileExistsError as exc:
+            raise Refused(str(exc), EXIT_ENVIRONMENT) from None
+    drafts = [b.slug for b in site.books if any(f.pending for s in b.sections for f in s.figures)]
+    print(f"hugo: {n} page bundle(s) → {out}/  (copy them into your Hugo site's content/ folder)")
+    if drafts:
+        print(f"draft: {', '.join(drafts)} (figures pending; `gallery build` makes them, then export again)")
+    return 0
+
+
 # ---- serve, embeddings, modes ----
 
 def cmd_serve(project: Project, args: argparse.Namespace) -> int:
@@ -439,7 +527,7 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
 
             return serve_and_watch(project, args.port, lambda: watched_build(args), args.open)
         if not (project.public / "index.html").is_file():
-            raise Refused(f"{project.public}/index.html does not exist; render the site first (make gallery), "
+            raise Refused(f"{project.public}/index.html does not exist; render the site first (gallery build), "
                           f"or run `gallery serve --watch`, which builds it", EXIT_ENVIRONMENT)
         serve(project.public, args.port, args.open)
     except OSError as exc:
@@ -529,7 +617,8 @@ def modes_table() -> str:
     return "\n".join(rows)
 
 
-COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc}
+COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc,
+            "hugo": cmd_hugo}
 
 if __name__ == "__main__":
     sys.exit(main())

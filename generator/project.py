@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator import PROJECT_ROOT
 from generator.models.base import ModelSpec
 from generator.recipes import Book, RecipeError
 from generator.recipes.book import book_folders, load_book, load_site, once, sort_books
@@ -18,9 +17,29 @@ if TYPE_CHECKING:
     from generator.plan_cache import BookSources
 
 
+MARKER = Path("recipes") / "site.yaml"      # what makes a folder a gallery project (`gallery init` writes it)
+
+
+class NoProject(LookupError):
+    """No folder from the starting one upward is a project; str() says how to start one."""
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder from `start` upward holding recipes/site.yaml, the way git finds .git."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / MARKER).is_file():
+            return folder
+    bare = next((f for f in (start, *start.parents) if (f / "recipes").is_dir()), None)
+    hint = (f" ({bare / 'recipes'} has no site.yaml: add one with a `title:` line to make {bare} a gallery)"
+            if bare else "")
+    raise NoProject(f"no gallery here: neither {start} nor a folder above it holds {MARKER}{hint}; start one "
+                    f"with `gallery init DIR`, then `cd DIR && gallery build`, or name a project with --root")
+
+
 @dataclass
 class Project:
-    root: Path = PROJECT_ROOT
+    root: Path
     recipes: Path = field(default=None)  # type: ignore[assignment]
     store_root: Path = field(default=None)  # type: ignore[assignment]
     public: Path = field(default=None)  # type: ignore[assignment]

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -164,7 +165,7 @@ def project_site(tmp_path_factory) -> tuple[Path, dict[str, str], dict[str, int]
     from generator.site.present import site_view
     from generator.store import Store
 
-    project = Project()
+    project = Project(ROOT)
     root = tmp_path_factory.mktemp("project")
     site = site_view(load_plan(project), project.store)
     bare = site_view(load_plan(project), Store(root / "empty-store"))

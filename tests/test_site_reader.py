@@ -86,7 +86,7 @@ def project_site(tmp_path_factory):
     from generator.site.hugo import export
     from generator.site.present import site_view
 
-    project = Project()
+    project = Project(Path(__file__).resolve().parents[1])
     site = site_view(load_plan(project, cache=False), project.store)
     root = tmp_path_factory.mktemp("reader")
     render_site(site, root / "public")

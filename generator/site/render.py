@@ -7,7 +7,7 @@ Layout of the output folder (every link in it is relative, so it works from file
     img/<sha256[:16]>.png      every picture, named from its bytes: an unchanged image keeps its URL
     style.<sha256[:12]>.css    the stylesheet, named from its bytes
     favicon.svg
-    hugo/<book>/index.md       only with hugo=True: the book as a Hugo page bundle (`make hugo` exports
+    hugo/<book>/index.md       only with hugo=True: the book as a Hugo page bundle (`gallery hugo` exports
                                these to a folder of their own: generator.site.hugo.export)
     .gallery-site              marker: this folder was written by render_site, and what each page was made
                                from (the manifest: JSON)
@@ -38,6 +38,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from generator import shipped
 from generator.fingerprints import code_print, digest, tree_print
 from generator.site.arrange import arrange_book
 from generator.site.hugo_bundle import write_bundle
@@ -46,7 +47,7 @@ from generator.site.prose import markdown, plain_text
 from generator.site.publish import publish
 from generator.site.slugs import check_sections, check_slugs
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
+TEMPLATES = shipped("site_templates")
 MARKER = ".gallery-site"
 MANIFEST_FORMAT = 1
 
