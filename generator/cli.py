@@ -344,8 +344,7 @@ def cmd_plan(project: Project, plan: Plan, args: argparse.Namespace) -> int:
             work_text = f", {calls} model evaluations ({f.model_spec.id})" if calls else ""
             print(f"  {f.figure.section + '/' + f.figure.id:44} {f.figure.mode:13} {state}{work_text}")
     total_jobs, total_calls = len(missing_calls), sum(missing_calls.values())
-    print(f"pending: {total_jobs} jobs, {total_calls:,} model evaluations"
-          if total_jobs else "pending: nothing")
+    print(f"pending: {total_jobs} jobs, {total_calls:,} model evaluations")
     print_estimates(plan, store, [f for f in plan.figures if id(f) in work], getattr(args, "device", None))
     return 0
 

@@ -119,3 +119,10 @@ def test_a_hybrid_seen_from_afar_is_drawn_small(project_site):
     assert [(p.label, p.scale, p.pixelated) for p in small] == [("from across the room", 0.25, False)]
     html = (root / "public" / "digits" / "index.html").read_text()
     assert html.count('class="cell afar" style="--scale: 0.25"') >= 2
+    from PIL import Image
+    from generator.site.hugo_bundle import MAIN_SIDE
+
+    post = (root / "hugo" / "digits" / "index.md").read_text()
+    name = re.search(r"!\[hybrid image of “0” / “6”, from across the room, seed 0\]\(([0-9a-f]+\.png)\)", post)[1]
+    with Image.open(root / "hugo" / "digits" / name) as small:
+        assert small.width < MAIN_SIDE / 2                          # not enlarged to a mosaic in the post either

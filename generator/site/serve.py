@@ -114,12 +114,12 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def stream_events(self) -> None:
         """Server-Sent Events: only the events after this page was opened, then each as it comes."""
+        with self.live.cond:                        # before the headers: the page counts as open from here
+            seen, problem = len(self.live.events), self.live.problem
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        with self.live.cond:
-            seen, problem = len(self.live.events), self.live.problem
         try:
             if problem:
                 self.wfile.write(f"event: problem\ndata: {json.dumps(problem)}\n\n".encode())
