@@ -57,6 +57,7 @@ eval: $(STAMP)               ## measure the digits model: classifier, CFG accura
 atlas: $(STAMP)              ## the digits model's illusion atlas: models/digits/atlas.json + heatmaps (≈ 1 h, 2 cores)
 	$(BIN)/python -m generator.digits.atlas
 
-bench: $(STAMP)              ## benchmarks: stage-I engine vs IFPipeline (tiny on CPU), digits book from empty
+bench: $(STAMP)              ## benchmarks: stage-I engine vs IFPipeline (tiny on CPU), digits book from empty, no-op builds
 	$(BIN)/python bench/bench_stage1.py
 	$(BIN)/python bench/bench_digits_book.py
+	$(BIN)/python bench/bench_noop.py

@@ -12,6 +12,8 @@ import sys
 import time
 from typing import TextIO
 
+MIN_SHARE = 0.02            # the time left is said once this share of the work is done (the first job loads the model)
+
 
 def clock(seconds: float) -> str:
     """'42 s', '3 min 05 s', '1 h 20 min'."""
@@ -50,7 +52,7 @@ class Progress:
     def line(self) -> str:
         spent = time.perf_counter() - self.began
         share = self.cost / self.total_cost
-        left = f"about {clock(spent / share * (1 - share))} left" if 0 < share < 1 and spent > 1 else ""
+        left = f"about {clock(spent / share * (1 - share))} left" if MIN_SHARE <= share < 1 and spent > 1 else ""
         return " · ".join(filter(None, [
             f"{self.label} {self.jobs:,}/{self.total_jobs:,} ({100 * self.jobs // max(self.total_jobs, 1)}%)",
             f"{self.images:,} image{'s' if self.images != 1 else ''}", f"{clock(spent)} spent", left]))
