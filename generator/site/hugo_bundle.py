@@ -135,7 +135,8 @@ def _cell(cell: Cell, pictures: "_Pictures", with_label: bool, small: bool = Fal
         return f"*(pending)*{label}"
     alt = md_escape(cell.alt).replace("\\(", "(").replace("\\)", ")")
     src = cell.frames.src if cell.frames is not None else cell.image.src    # generated frames animate anywhere
-    return f"![{alt}]({pictures.add(src, cell.pixelated, OTHER_SIDE if small else MAIN_SIDE)}){label}"
+    side = round((OTHER_SIDE if small else MAIN_SIDE) * cell.scale)       # a hybrid seen from afar: small
+    return f"![{alt}]({pictures.add(src, cell.pixelated, side)}){label}"
 
 
 class _Pictures:

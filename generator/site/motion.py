@@ -77,6 +77,24 @@ def animate_anagram(view: FigureView, views: list[str]) -> None:
         row.append(moving)
 
 
+def small_views(view: FigureView) -> None:
+    """A hybrid's `small` reading is drawn small, at its share of the full picture's width (the size a viewer
+    across the room sees it at), smoothly: never an enlarged mosaic of its few pixels."""
+    for grid in view.grids:
+        for row in grid.rows:
+            full = next((p for p in row if p.image is not None and not _is_small(p)), None)
+            for panel in row:
+                if full is not None and _is_small(panel):
+                    with Image.open(panel.image) as small, Image.open(full.image) as big:
+                        panel.scale = min(1.0, small.width / big.width)
+                    panel.pixelated = False
+
+
+def _is_small(panel: Panel) -> bool:
+    """The stored `small` image (or its stage II `small-256`)."""
+    return panel.image is not None and Path(panel.image).stem.split("-")[0] == "small"
+
+
 def hybrid_distance(view: FigureView) -> None:
     """Mark the hybrid's up-close picture so the page offers a control to see it from far away."""
     for grid in view.grids:
