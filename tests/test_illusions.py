@@ -43,6 +43,30 @@ def test_upsampled_anagrams_with_a_native_stage_two_view_get_a_new_key():
     assert native.params["stage2_views"] == "native"
 
 
+@pytest.mark.parametrize("mode, params, prompts", [
+    ("anagram", {}, ["a", "b"]), ("hybrid", {}, ["a", "b"]), ("factorized", {"factorization": "color"}, ["a", "b"]),
+])
+def test_illusions_condition_stage_two_as_the_reference_illusion_sampler(mode, params, prompts):
+    """Noise level 50 and the stage-I guidance by default (the course's 250 and 4 elsewhere); a job that does not
+    run stage II records the course's values, which it does not use, so its key does not depend on them."""
+    upsampled = make_job(mode, prompts, guidance=10.0, **params, **STAGE2)
+    assert (upsampled.params["noise_level"], upsampled.params["upsample_guidance"]) == (50, 10.0)
+    assert make_job(mode, prompts, noise_level=20, upsample_guidance=3.0, **params, **STAGE2).params["noise_level"] == 20
+    single = make_job(mode, prompts, **params)
+    assert (single.params["noise_level"], single.params["upsample_guidance"]) == (250, 4.0)
+    course = make_job("cfg", ["a"], **STAGE2)
+    assert (course.params["noise_level"], course.params["upsample_guidance"]) == (250, 4.0)
+
+
+def test_revised_operators_give_their_jobs_new_keys_and_no_others():
+    assert make_job("anagram", ["a", "b"], views=["identity", "jigsaw"]).params["operator_versions"] == {"jigsaw": 2}
+    assert "operator_versions" not in make_job("anagram", ["a", "b"], views=["identity", "rotate_180"]).params
+    motion = make_job("factorized", ["a", "b"], factorization="motion", motion_length=3)
+    assert motion.params["operator_versions"] == {"motion": 2}
+    assert "operator_versions" not in make_job("factorized", ["a", "b"], factorization="hybrid", kernel_size=9,
+                                               sigmas=[1.5]).params
+
+
 def picture(mode: str = "L", size: int = 32) -> Image.Image:
     rng = np.random.default_rng(0)
     shape = (size, size) if mode == "L" else (size, size, 3)

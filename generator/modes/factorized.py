@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from generator.jobs import Job
 
 FACTORIZATIONS = ("hybrid", "color", "motion", "scale")      # as generator.diffusion.factorizations, without torch
-
+KERNEL = Param(int, default=0, minimum=0, maximum=65, help="hybrid: odd Gaussian kernel width at stage I, at least "
+               "5σ + 1; 0: 2·⌈8σ⌉ + 1 (33 at σ 2, as the reference)")
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,7 @@ class FactorParams(IllusionParams):
     sigmas: list[float] = param(Param(list, default=[], items=(int, float), minimum=0.1, maximum=20.0,
                                       help="hybrid: σ of the low-pass (2 bands) or σ1 < σ2 (3 bands) at stage I; "
                                            "[] is the paper's 2 (or 1, 2) at 64², scaled to the model"))
-    kernel_size: int = param(Param(int, default=0, minimum=0, maximum=65,
-                                   help="hybrid: odd Gaussian kernel width at stage I, at least 5σ + 1; 0: "
-                                        "2·⌈8σ⌉ + 1 (33 at σ 2, as the reference)"))
+    kernel_size: int = param(KERNEL)
     motion_length: int = param(Param(int, default=7, minimum=1, maximum=33,
                                      help="motion: length of the diagonal streak at stage I (7 at 64² in the "
                                           "paper)"))

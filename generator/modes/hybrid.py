@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from generator.modes.base import ModeContext, Param, Result, param, register
 from generator.modes.common import IllusionParams, ModelMode, as_image, check_prompts, with_upsampled
-from generator.modes.factorized import hybrid_problems
+from generator.modes.factorized import KERNEL, hybrid_problems
 
 if TYPE_CHECKING:
     import torch
@@ -24,9 +24,7 @@ class Hybrid(ModelMode):
 
     @dataclass(frozen=True)
     class Params(IllusionParams):
-        kernel_size: int = param(Param(int, default=0, minimum=0, maximum=65,
-                                       help="odd Gaussian kernel width at stage I, at least 5σ + 1; 0: 2·⌈8σ⌉ + 1 "
-                                            "(33 at σ 2, as the reference)"))
+        kernel_size: int = param(KERNEL)
         sigma: float = param(Param(float, default=0.0, minimum=0.0, maximum=20.0,
                                    help="Gaussian σ at stage I; 0: the paper's 2 at 64², scaled to the model "
                                         "(1 at 32²)"))
