@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo torch || echo torch==2.13.0)
 PORT   ?= 8000
 
-.PHONY: setup gallery render plan test serve eval embedded-model bench browser gc atlas hugo
+.PHONY: setup gallery render plan test serve watch eval embedded-model bench browser gc atlas hugo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ gc: $(STAMP)                 ## remove stored results no recipe references
 serve: $(STAMP)              ## browse the built site on http://127.0.0.1:$(PORT)/
 	$(BIN)/gallery serve --port $(PORT)
 
+watch: $(STAMP)              ## build, serve, and rebuild + reload the browser on every recipe change
+	$(BIN)/gallery serve --watch --port $(PORT)
+
 test: $(STAMP) browser       ## the test suite (CPU only; GPU/weights tests are skipped)
 	$(BIN)/python -m pytest -q
 
@@ -42,7 +45,7 @@ browser:                     ## Debian's chromium and hugo, for the real-browser
 	  || echo "warning: could not install hugo; the Hugo export test will be skipped"
 
 hugo: $(STAMP)               ## the books as Hugo page bundles in hugo/ (copy into a Hugo site's content/)
-	$(BIN)/python -m generator.site.hugo --out hugo
+	$(BIN)/gallery hugo
 
 embedded-model: $(STAMP)     ## retrain the embedded digits model and its judge (≈ 30 min on 2 CPU cores)
 	$(BIN)/python -m generator.digits.train --out models/digits
@@ -54,6 +57,7 @@ eval: $(STAMP)               ## measure the digits model: classifier, CFG accura
 atlas: $(STAMP)              ## the digits model's illusion atlas: models/digits/atlas.json + heatmaps (≈ 1 h, 2 cores)
 	$(BIN)/python -m generator.digits.atlas
 
-bench: $(STAMP)              ## benchmarks: stage-I engine vs IFPipeline (tiny on CPU), digits book from empty
+bench: $(STAMP)              ## benchmarks: stage-I engine vs IFPipeline (tiny on CPU), digits book from empty, no-op builds
 	$(BIN)/python bench/bench_stage1.py
 	$(BIN)/python bench/bench_digits_book.py
+	$(BIN)/python bench/bench_noop.py

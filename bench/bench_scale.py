@@ -15,14 +15,14 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from timed import timed  # noqa: E402
 
 
 def cost_balance(processes: int) -> float:
@@ -31,7 +31,7 @@ def cost_balance(processes: int) -> float:
     from generator.project import Project, load_plan
     from generator.runner import job_cost
 
-    work = load_plan(Project()).select(["digits"], None)
+    work = load_plan(Project(ROOT)).select(["digits"], None)
     jobs = list({j.key: j for f in work for j in f.jobs}.values())
     return balance(split(jobs, job_cost, lambda j: j.key, processes), job_cost)
 
@@ -43,13 +43,7 @@ def timed_run(launcher: list[str], threads: int) -> tuple[float, str]:
         shutil.copytree(ROOT / "models", project / "models")
         env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONPATH": str(ROOT),
                "GALLERY_DIGITS_MODEL": str(project / "models" / "digits")}
-        command = [*launcher, "-m", "generator.cli", "--root", str(project), "run", "--book", "digits"]
-        began = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        seconds = time.perf_counter() - began
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-    return seconds, done.stdout
+        return timed([*launcher, "-m", "generator.cli", "--root", str(project), "run", "--book", "digits"], env)
 
 
 def main() -> int:

@@ -2,4 +2,14 @@
 
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+
+
+def shipped(relative: str) -> Path:
+    """A folder the package ships from the top of the source tree (`site_templates`, `models/digits`).
+
+    An installed wheel holds it as generator/_shipped/<relative> (pyproject.toml maps it there); a checkout and an
+    editable install read the source tree's own folder. Either way it is the package's data, never the project's.
+    """
+    installed = PACKAGE / "_shipped" / relative
+    return installed if installed.is_dir() else PACKAGE.parent / relative

@@ -1,4 +1,7 @@
-"""`gallery` — build | run | render | plan | gc | modes | import-embeddings | serve. `make gallery` calls `gallery build`."""
+"""`gallery` — init | build | run | render | plan | gc | hugo | modes | import-embeddings | serve.
+
+The project is the nearest folder from the current one upward that holds recipes/site.yaml (--root names
+one); `gallery init DIR` starts one. `make gallery` calls `gallery build`."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from generator.distributed import LaunchProgress, Shard, ShardError, barrier, device_for, launch
-from generator.project import FilterError, ModelMissing, Plan, Project, RecipeErrors, load_plan
+from generator.project import FilterError, ModelMissing, NoProject, Plan, Project, RecipeErrors, find_root, load_plan
 
 EXIT_INTERNAL = 1            # a bug: one line here, the traceback with --debug
 EXIT_USAGE = 2               # recipe errors, a filter that matches nothing, a confirmation (--yes) needed
@@ -36,12 +39,18 @@ class Refused(Exception):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="gallery", description=__doc__)
-    parser.add_argument("--root", type=Path, help="project folder (default: this checkout)")
+    parser = argparse.ArgumentParser(prog="gallery", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--root", type=Path, help="project folder (default: the nearest folder from here upward "
+                                                   "that holds recipes/site.yaml)")
     parser.add_argument("--store", type=Path, help="store folder (default: ROOT/store)")
     parser.add_argument("--out", type=Path, help="site folder (default: ROOT/public)")
     parser.add_argument("--debug", action="store_true", help="show the traceback of a failure")
     commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="start a new gallery: recipes, one book on the digits model, "
+                                            ".gitignore, Makefile")
+    init.add_argument("dir", type=Path, nargs="?", default=Path("."), help="folder to create or fill (default: .)")
     for name, text in [("build", "generate what is pending, then render the whole site"),
                        ("run", "generate what is pending; do not render"),
                        ("plan", "list every figure: stored or pending, and the model work pending")]:
@@ -64,11 +73,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed")
     gc.add_argument("--yes", action="store_true", help="remove without asking")
     gc.add_argument("--no-wait", action="store_true", help="fail at once if a build holds the store")
+    hugo = commands.add_parser("hugo", help="export the books as Hugo page bundles (from stored results only)")
+    hugo.add_argument("dir", type=Path, nargs="?", help="folder to write (default: ROOT/hugo); copy its bundles "
+                                                         "into a Hugo site's content/, or name that folder")
     commands.add_parser("modes", help="list every figure mode and its parameters (Markdown)")
     imp = commands.add_parser("import-embeddings", help="add a course-style prompt_embeds_dict.pth to the cache")
     imp.add_argument("file", type=Path, help="a torch file holding {prompt: [1, 77, 4096] tensor}")
     serve = commands.add_parser("serve", help="serve the built site on localhost")
     serve.add_argument("--port", type=port_number, default=8000, help="0–65535 (0: any free port)")
+    serve.add_argument("--watch", action="store_true",
+                       help="build first, then rebuild on every change to a recipe, input or template and reload "
+                            "the pages that changed")
+    serve.add_argument("--open", action="store_true", help="open the site in the web browser")
     return parser.parse_args(argv)
 
 
@@ -132,15 +148,19 @@ def explain(exc: BaseException, args: argparse.Namespace) -> tuple[int, str]:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    project = Project(**{k: v for k, v in (("root", args.root), ("store_root", args.store),
-                                           ("public", args.out)) if v is not None})
-    if args.command == "serve":
-        return cmd_serve(project, args.port)
+    if args.command == "init":
+        return cmd_init(args.dir)
     if args.command == "modes":
         print(modes_table())
         return 0
+    project = Project(project_root(args.root), **{k: v for k, v in (("store_root", args.store),
+                                                                    ("public", args.out)) if v is not None})
+    if args.command == "serve":
+        return cmd_serve(project, args)
     if args.command == "import-embeddings":
         return import_embeddings(project, args.file)
+    if args.command in ("build", "render") and site_is_current(project, args):
+        return 0
     try:
         plan = load_plan(project)
     except RecipeErrors as exc:
@@ -151,6 +171,41 @@ def dispatch(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL_UNAVAILABLE
     return COMMANDS[args.command](project, plan, args)
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError, version as installed
+
+    try:
+        return installed("diffusion-gallery")
+    except PackageNotFoundError:                   # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def project_root(root: Path | None) -> Path:
+    """--root when given (a folder that holds recipes/), else the nearest project from the current folder up."""
+    if root is None:
+        try:
+            return find_root(Path.cwd())
+        except NoProject as exc:
+            raise Refused(str(exc)) from None
+    if not root.is_dir():
+        raise Refused(f"--root {root}: {'not a folder' if root.exists() else 'no such folder'}"
+                      f"{closest_folder(root)}; name the folder that holds recipes/")
+    if not (root / "recipes").is_dir():
+        raise Refused(f"--root {root} holds no recipes/ folder, so it is no gallery; start one there with "
+                      f"`gallery init {root}`")
+    return root
+
+
+def closest_folder(path: Path) -> str:
+    """' (did you mean X?)' for a mistyped folder whose parent exists; '' otherwise."""
+    import difflib
+
+    parent = path.absolute().parent
+    names = [p.name for p in parent.iterdir() if p.is_dir()] if parent.is_dir() else []
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    return f" (did you mean {path.parent / close[0]}?)" if close else ""
 
 
 def selected(plan: Plan, args: argparse.Namespace) -> list:
@@ -177,7 +232,7 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
         try:
             with launch_progress(shard, store, plan.pending(store, work)):
                 stats = generate(work, store, device=device_for(shard, args.device), batch_size=args.batch_size,
-                                 required=required, shard=shard, progress=quiet if shard else None,
+                                 required=required, shard=shard, progress=not (shard and shard.launched),
                                  on_wait=lambda line: print(line, file=sys.stderr, flush=True))
         except ModelUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -202,11 +257,6 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
               f"with --debug to see where.", file=sys.stderr)
         return EXIT_FIGURES_FAILED
     return 0
-
-
-def quiet(items, **_):
-    """No per-process progress bars in a shard: the leader shows one line for the launch."""
-    return items
 
 
 def launch_progress(shard: Shard | None, store, pending: list):
@@ -238,12 +288,35 @@ def check_out(out: Path) -> None:
 
 
 def render_site(project: Project, plan: Plan) -> None:
-    from generator.site.present import site_view
+    """Render the pages that changed (the others are kept) and record what the site was made from."""
+    from generator.freshness import sources
+    from generator.site.present import site_sources
     from generator.site.render import render_site as write_site
 
     check_out(project.public)
-    stats = write_site(site_view(plan, project.store), project.public)
-    print(f"site: {stats.pages} pages, {stats.images} images → {project.public}/index.html")
+    stats = write_site(site_sources(plan, project.store), project.public, sources=sources(project, plan))
+    kept = stats.pages - 1 - stats.rendered
+    print(f"site: {stats.pages} pages ({stats.rendered} rendered{f', {kept} unchanged' if kept else ''}), "
+          f"{stats.images} images → {project.public}/index.html")
+
+
+def site_is_current(project: Project, args: argparse.Namespace) -> bool:
+    """A build or render with nothing changed since the site was rendered (freshness.py) stops here, having read
+    no recipe and no result: a build only when nothing was pending, never a share of a launch."""
+    from generator.freshness import up_to_date
+    from generator.site.render import read_manifest
+
+    if args.command == "build" and (args.shard or Shard.from_env() or args.figure or args.book):
+        return False
+    began = time.perf_counter()
+    recorded = read_manifest(project.public.absolute()).sources
+    if not up_to_date(project, recorded, pending_ok=args.command == "render"):
+        return False
+    print(f"site: up to date, nothing changed since it was rendered → {project.public}/index.html")
+    if args.command == "build":
+        print(f"figures: {recorded.get('figures', 0)} stored, 0 generated, 0 pending · 0 jobs run · "
+              f"{time.perf_counter() - began:.1f} s")
+    return True
 
 
 def cmd_render(project: Project, plan: Plan, args: argparse.Namespace) -> int:
@@ -257,35 +330,53 @@ def cmd_plan(project: Project, plan: Plan, args: argparse.Namespace) -> int:
 
     store = project.store
     work = {id(f) for f in selected(plan, args)}
-    total_jobs = total_calls = 0
+    stored, missing_calls = store.key_set(), {}
     for book in plan.books:
         figures = [f for f in plan.figures if f.figure.book == book.slug and id(f) in work]
         if not figures:
             continue
         print(f"{book.slug}: {book.title} (model {book.model})")
         for f in figures:
-            missing = [j for j in f.jobs if not store.has(j.key)]
+            missing = [j for j in f.jobs if j.key not in stored]
             calls = sum(MODES[j.mode].model_calls(j) for j in missing)
-            total_jobs, total_calls = total_jobs + len(missing), total_calls + calls
+            missing_calls.update((j.key, MODES[j.mode].model_calls(j)) for j in missing)
             state = "stored" if not missing else f"pending {len(missing)}/{len(f.jobs)} jobs"
             work_text = f", {calls} model evaluations ({f.model_spec.id})" if calls else ""
             print(f"  {f.figure.section + '/' + f.figure.id:44} {f.figure.mode:13} {state}{work_text}")
-    print(f"pending: {total_jobs} jobs, {total_calls} model evaluations")
+    total_jobs, total_calls = len(missing_calls), sum(missing_calls.values())
+    print(f"pending: {total_jobs} jobs, {total_calls:,} model evaluations")
+    print_estimates(plan, store, [f for f in plan.figures if id(f) in work], getattr(args, "device", None))
     return 0
+
+
+def print_estimates(plan: Plan, store, work: list, device: str | None) -> None:
+    """The time the pending model work would take, per model, and why a model cannot run here."""
+    for model_id, (calls, why) in pending_work(work, store, device).items():
+        seconds, how = estimate(plan, store, model_id, calls, device or "")
+        print(f"  {model_id}: {calls:,} model evaluations, about {duration(seconds)} at {how}")
+        if why:
+            print("    cannot run here: " + "\n    ".join(why.splitlines()))
 
 
 # ---- the plan-size guard ----
 
 def pending_evaluations(work: list, store, device: str | None, required: set[str]) -> dict[str, int]:
     """Per model id that will run here: the model evaluations still to run for the figures of `work`."""
+    return {m: calls for m, (calls, why) in pending_work(work, store, device).items() if not why or m in required}
+
+
+def pending_work(work: list, store, device: str | None) -> dict[str, tuple[int, str]]:
+    """Per model id with work pending for the figures of `work`: (model evaluations, why it cannot run here,
+    or "")."""
     from generator.modes import MODES
     from generator.runner import prompts_of
 
     jobs: dict[str, dict[str, object]] = {}
     specs = {}
+    stored = store.key_set()
     for f in work:
         for job in f.jobs:
-            if MODES[job.mode].needs_model and not store.has(job.key):
+            if MODES[job.mode].needs_model and job.key not in stored:
                 jobs.setdefault(f.model_spec.id, {})[job.key] = job
                 specs[f.model_spec.id] = f.model_spec
     out = {}
@@ -293,9 +384,14 @@ def pending_evaluations(work: list, store, device: str | None, required: set[str
         todo = list(by_key.values())
         reason = specs[model_id].unavailable(needs_stage2=any(j.params.get("upsample") for j in todo),
                                              prompts=prompts_of(todo), store_root=store.root, device=device)
-        if not reason or model_id in required:          # skipped models cost nothing here
-            out[model_id] = sum(MODES[j.mode].model_calls(j) for j in todo)
+        out[model_id] = (sum(MODES[j.mode].model_calls(j) for j in todo), reason or "")
     return out
+
+
+def estimate(plan: Plan, store, model_id: str, calls: int, device: str) -> tuple[float, str]:
+    """(seconds, "6.0 ms each (how that was found)") for `calls` model evaluations of `model_id`."""
+    per, how = seconds_per_evaluation(plan, store, model_id, device)
+    return calls * per, f"{per * 1000:.1f} ms each ({how})"
 
 
 def seconds_per_evaluation(plan: Plan, store, model_id: str, device: str) -> tuple[float, str]:
@@ -311,9 +407,10 @@ def seconds_per_evaluation(plan: Plan, store, model_id: str, device: str) -> tup
                 calls += MODES[job.mode].model_calls(job)
     if calls >= 100:
         return seconds / calls, "measured on stored results"
-    default = ROUGH_SECONDS_PER_EVAL.get(model_id) or ROUGH_SECONDS_PER_EVAL[
-        "cuda" if (device or "cuda").startswith("cuda") else "cpu"]
-    return default, "rough default"
+    where = "cuda" if (device or "cuda").startswith("cuda") else "cpu"
+    default = ROUGH_SECONDS_PER_EVAL.get(model_id) or ROUGH_SECONDS_PER_EVAL[where]
+    return default, "rough default" + ("" if model_id in ROUGH_SECONDS_PER_EVAL else f" on a {where.upper()}"
+                                                                                       .replace("CUDA", "CUDA GPU"))
 
 
 def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> None:
@@ -326,9 +423,9 @@ def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> 
         return
     parts, seconds = [], 0.0
     for model_id, calls in evaluations.items():
-        per, how = seconds_per_evaluation(plan, store, model_id, args.device or "")
-        seconds += calls * per
-        parts.append(f"{model_id}: {calls:,} at {per * 1000:.1f} ms each ({how})")
+        took, how = estimate(plan, store, model_id, calls, args.device or "")
+        seconds += took
+        parts.append(f"{model_id}: {calls:,} at {how}")
     message = (f"this plan runs {total:,} model evaluations (limit {limit:,}), about {duration(seconds)} — "
                f"{'; '.join(parts)}")
     if not confirm(f"{message}. Run it?"):
@@ -336,6 +433,8 @@ def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> 
 
 
 def duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
     return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
 
 
@@ -377,22 +476,104 @@ def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- init, hugo ----
+
+def cmd_init(folder: Path) -> int:
+    from generator.scaffold import ScaffoldError, init_project
+
+    try:
+        files = init_project(folder)
+    except ScaffoldError as exc:
+        raise Refused(str(exc)) from None
+    books = sorted(f"{f.parent}/" for f in files if f.name == "book.yaml")
+    print(f"a new gallery in {folder}/ ({len(files)} files): recipes/site.yaml, the book {', '.join(books)} on the "
+          f"embedded digits model, .gitignore, Makefile, README.md")
+    go = "" if folder.absolute() == Path.cwd() else f"cd {folder} && "
+    print(f"next: {go}gallery build   (about a minute on a CPU), then `gallery serve` to browse it")
+    return 0
+
+
+def cmd_hugo(project: Project, plan: Plan, args: argparse.Namespace) -> int:
+    """The books as Hugo page bundles, from stored results (no model work); pending figures are left out."""
+    from generator.site.hugo import export
+    from generator.site.present import site_view
+
+    out = args.dir or project.root / "hugo"
+    if not out.absolute().parent.is_dir():
+        raise Refused(f"{out.absolute().parent} does not exist{closest_folder(out.absolute().parent)}; create it "
+                      f"first, or name another folder", EXIT_ENVIRONMENT)
+    with project.store.lock(shared=True, on_wait=tell_waiting):
+        site = site_view(plan, project.store)
+        try:
+            n = export(site, out)
+        except FileExistsError as exc:
+            raise Refused(str(exc), EXIT_ENVIRONMENT) from None
+    drafts = [b.slug for b in site.books if any(f.pending for s in b.sections for f in s.figures)]
+    print(f"hugo: {n} page bundle(s) → {out}/  (copy them into your Hugo site's content/ folder)")
+    if drafts:
+        print(f"draft: {', '.join(drafts)} (figures pending; `gallery build` makes them, then export again)")
+    return 0
+
+
 # ---- serve, embeddings, modes ----
 
-def cmd_serve(project: Project, port: int) -> int:
+def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     from generator.site.serve import serve
 
-    if not (project.public / "index.html").is_file():
-        raise Refused(f"{project.public}/index.html does not exist; render the site first (make gallery)",
-                      EXIT_ENVIRONMENT)
     try:
-        serve(project.public, port)
+        if args.watch:
+            from generator.watch import serve_and_watch
+
+            return serve_and_watch(project, args.port, lambda: watched_build(args), args.open)
+        if not (project.public / "index.html").is_file():
+            raise Refused(f"{project.public}/index.html does not exist; render the site first (gallery build), "
+                          f"or run `gallery serve --watch`, which builds it", EXIT_ENVIRONMENT)
+        serve(project.public, args.port, args.open)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise Refused(f"port {port} is already in use; stop what uses it or pick another with --port",
+            raise Refused(f"port {args.port} is already in use; stop what uses it or pick another with --port",
                           EXIT_ENVIRONMENT) from None
         raise
     return 0
+
+
+def watched_build(serve_args: argparse.Namespace) -> tuple[int, str]:
+    """One `gallery build` with the global options of `serve_args`, as the command runs it (every failure one
+    message, never a traceback); returns its exit code and what it wrote on stderr (shown in the browser)."""
+    import contextlib
+
+    args = parse_args(["build"])
+    for option in ("root", "store", "out", "debug"):
+        setattr(args, option, getattr(serve_args, option))
+    err = _Tee(sys.stderr)
+    with contextlib.redirect_stderr(err):
+        try:
+            code = dispatch(args)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:            # noqa: BLE001 — the watcher goes on; the message says what happened
+            code, message = explain(exc, args)
+            print(f"error: {message}", file=sys.stderr)
+    return code, err.text.getvalue()
+
+
+class _Tee:
+    """stderr that also keeps a copy of what was written."""
+
+    def __init__(self, stream):
+        import io
+
+        self.stream, self.text = stream, io.StringIO()
+
+    def write(self, data: str) -> int:
+        self.text.write(data)
+        return self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
 
 
 def import_embeddings(project: Project, file: Path) -> int:
@@ -435,7 +616,8 @@ def modes_table() -> str:
     return "\n".join(rows)
 
 
-COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc}
+COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc,
+            "hugo": cmd_hugo}
 
 if __name__ == "__main__":
     sys.exit(main())

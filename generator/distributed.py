@@ -130,7 +130,7 @@ def finish(shard: Shard | None) -> None:
 
 class LaunchProgress:
     """One progress line for a whole launch: the leader watches the shared store for the jobs of every
-    process (jobs done / total and images per second), instead of N interleaved bars."""
+    process (jobs and images done, time left: generator/progress.py), instead of N interleaved bars."""
 
     def __init__(self, store, keys: list[str], poll: float = 1.0) -> None:
         import threading
@@ -148,18 +148,15 @@ class LaunchProgress:
         self.thread.join()
 
     def watch(self) -> None:
-        import time
+        from generator.progress import Progress
 
-        from tqdm import tqdm
-
-        waiting, images, began = set(self.keys), 0, time.perf_counter()
-        with tqdm(total=len(self.keys), desc="all processes", unit="job") as bar:
+        waiting = set(self.keys)
+        with Progress(len(self.keys), len(self.keys), label="jobs of all processes") as shown:
             while waiting:
                 done = {k for k in waiting if self.store.has(k)}
-                images += sum(len(r.images) for r in map(self.store.get, done) if r is not None)
+                images = sum(len(r.images) for r in map(self.store.get, done) if r is not None)
                 waiting -= done
-                bar.update(len(done))
-                bar.set_postfix(images_per_s=f"{images / (time.perf_counter() - began):.1f}")
+                shown.advance(len(done), images, cost=len(done))
                 if self.stop.wait(self.poll):
                     break
 

@@ -207,11 +207,13 @@ def average(parts: list[torch.Tensor]) -> torch.Tensor:
 
 
 def run_tracks(tracks: Sequence[Track], backend: Backend, batch_size: int | None = None, desc: str | None = None,
-               progress: bool = True, on_done: Callable[[Track], None] | None = None) -> Sequence[Track]:
+               progress: bool = True, on_done: Callable[[Track], None] | None = None,
+               on_tick: Callable[[int], None] | None = None) -> Sequence[Track]:
     """Run every track to the end, then their follow-ups (phase by phase); returns `tracks`.
 
     `on_done(track)` is called for each of `tracks` as soon as it and all its follow-ups are finished, so a
-    caller can store a job's result then (durable progress: a kill loses only the jobs still in flight)."""
+    caller can store a job's result then (durable progress: a kill loses only the jobs still in flight);
+    `on_tick(n)` after each tick with its number of model evaluations (a caller's own progress)."""
     root: dict[int, Track] = {id(t): t for t in tracks}
 
     def finished(track: Track) -> None:
@@ -224,7 +226,7 @@ def run_tracks(tracks: Sequence[Track], backend: Backend, batch_size: int | None
     phase, number = [t for t in tracks if not t.done or t.then is not None], 1
     while phase:
         label = (desc or "denoising") + (f" · phase {number}" if number > 1 else "")
-        run_phase(phase, backend, batch_size, label, progress, on_finish=finished)
+        run_phase(phase, backend, batch_size, label, progress, on_finish=finished, on_tick=on_tick)
         for track in phase:
             track.next = track.then(track) if track.then is not None else None
             if track.then is not None and track.next is None and on_done is not None:
@@ -239,7 +241,7 @@ def run_tracks(tracks: Sequence[Track], backend: Backend, batch_size: int | None
 
 
 def run_phase(tracks: Sequence[Track], backend: Backend, batch_size: int | None, desc: str, progress: bool,
-              on_finish: Callable[[Track], None] | None = None) -> None:
+              on_finish: Callable[[Track], None] | None = None, on_tick: Callable[[int], None] | None = None) -> None:
     """Tick until every track is done; one tqdm step per tick; on_finish(track) in the tick a track ends."""
     from tqdm import tqdm
 
@@ -261,6 +263,8 @@ def run_phase(tracks: Sequence[Track], backend: Backend, batch_size: int | None,
                     on_finish(track)
             bar.set_postfix(samples=len(requests), batch=batcher.size, refresh=False)
             bar.update()
+            if on_tick is not None:
+                on_tick(len(requests))
 
 
 def prepare(tracks: Sequence[Track], device: torch.device) -> None:

@@ -12,6 +12,9 @@ process, or of another host, is never touched. Older names without `@<host>` are
 - `publish_dir(work, final)`: rename a finished folder into a place that must not exist yet (first wins).
 - `swap_dir(new, current)`: exchange two folders in one step (Linux renameat2(RENAME_EXCHANGE), macOS
   renamex_np(RENAME_SWAP)); elsewhere two renames with `recover_swap` restoring a site a kill left aside.
+- `link_files(source, target, names)`: hard-link files that have not changed into a folder being built (a copy
+  where links are impossible); they were made durable when first written, so `swap_dir` does not fsync a file
+  with a second link again.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 import sys
 from pathlib import Path
 
@@ -99,11 +103,24 @@ def fsync_dir(folder: Path) -> None:
 
 
 def fsync_tree(folder: Path) -> None:
-    """fsync every file under `folder`, so that a rename never publishes data still in the page cache."""
-    for path in folder.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
+    """fsync every file under `folder`, so that a rename never publishes data still in the page cache; a file
+    with a second link is a link of a published one (link_files), fsynced when it was first written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = []
+    for top, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(top, name)
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_nlink == 1:
+                files.append(path)
+    with ThreadPoolExecutor(max_workers=8) as pool:      # concurrent fsyncs share journal commits
+        list(pool.map(fsync_file, files))
+
+
+def fsync_file(path: Path | str) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def replace_file(path: Path, data: bytes) -> None:
@@ -154,6 +171,24 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+def link_files(source: Path, target: Path, names: list[str]) -> None:
+    """Hard-link source/<name> to target/<name> for each relative name: files that have not changed, into a
+    folder being built (copied, to be fsynced with the new files, where the file system has no hard links)."""
+    made: set[str] = set()
+    for name in dict.fromkeys(names):
+        src, dst = os.path.join(source, name), os.path.join(target, name)
+        parent = os.path.dirname(dst)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        try:
+            os.link(src, dst)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+                raise
+            shutil.copyfile(src, dst)
 
 
 def swap_dir(new: Path, current: Path) -> None:

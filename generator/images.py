@@ -36,7 +36,10 @@ MAX_INPUT_BYTES = 50 * 1024 * 1024     # an input image, record or download
 MAX_PIXELS = 50_000_000                 # an input image's width × height (decompression bombs)
 DOWNLOAD_SECONDS = 120                  # a download's whole duration
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-INPUT_FORMS = "a path relative to the recipe, {builtin: NAME} or {url: https://…, sha256: 64 hex digits}"
+INPUT_FORMS = ("a path relative to the recipe, {path: …, alt: …}, {builtin: NAME} or "
+               "{url: https://…, sha256: 64 hex digits}")
+# The forms of a mapping input; each may add `alt`: what the picture shows, in words (alt text; not in the key).
+INPUT_KEYS = ({"path"}, {"builtin"}, {"url", "sha256"})
 
 
 class InputError(ValueError):
@@ -47,14 +50,21 @@ def input_spec_problems(spec: Any) -> list[tuple[tuple[str, ...], str]]:
     """What is wrong with the form of an input spec, as (key path inside it, message); [] when fine."""
     if isinstance(spec, str):
         return [] if spec.strip() else [((), f"an empty path; expected {INPUT_FORMS}")]
-    if not isinstance(spec, dict) or set(spec) not in ({"builtin"}, {"url", "sha256"}):
+    if not isinstance(spec, dict) or set(spec) - {"alt"} not in INPUT_KEYS:
         return [((), f"expected {INPUT_FORMS}, got {spec!r}")]
+    problems = []
+    if "alt" in spec and (not isinstance(spec["alt"], str) or not spec["alt"].strip()):
+        problems.append((("alt",), f"expected what the picture shows, in words (alt text), got {spec['alt']!r}"))
+    if "path" in spec:
+        if not isinstance(spec["path"], str) or not spec["path"].strip():
+            problems.append((("path",), f"expected a path relative to the recipe, got {spec['path']!r}"))
+        return problems
     if "builtin" in spec:
         name = spec["builtin"]
-        if isinstance(name, str) and name in BUILTIN:
-            return []
-        return [(("builtin",), f"unknown built-in image {name!r}; choose one of: {', '.join(sorted(BUILTIN))}")]
-    problems = []
+        if not (isinstance(name, str) and name in BUILTIN):
+            problems.append((("builtin",), f"unknown built-in image {name!r}; choose one of: "
+                                           f"{', '.join(sorted(BUILTIN))}"))
+        return problems
     if not isinstance(spec["url"], str) or not spec["url"].startswith(("https://", "file://")):
         problems.append((("url",), f"expected an https:// URL, got {spec['url']!r}"))
     if not isinstance(spec["sha256"], str) or not SHA256.match(spec["sha256"]):
@@ -80,15 +90,17 @@ def resolve_input(name: str, spec: Any, recipe_dir: Path, project_root: Path, do
     problems = input_spec_problems(spec)
     if problems:
         raise InputError(problems[0][1])
-    if isinstance(spec, str):
-        path, source = confined_path(spec, recipe_dir, project_root), spec
+    if isinstance(spec, str) or "path" in spec:
+        relative = spec if isinstance(spec, str) else spec["path"]
+        path, source = confined_path(relative, recipe_dir, project_root), relative
     elif "builtin" in spec:
         path, source = builtin_path(spec["builtin"]), f"builtin:{spec['builtin']}"
     else:
         sha256 = spec["sha256"].lower()
         path, source = fetch_pinned(spec["url"], sha256, downloads, project_root), spec["url"]
     data = read_image_bytes(path) if path.suffix.lower() != ".json" else read_bytes(path)
-    return InputImage(name=name, source=source, sha256=sha256_hex(data), path=str(path))
+    alt = spec.get("alt", "").strip() if isinstance(spec, dict) else ""
+    return InputImage(name=name, source=source, sha256=sha256_hex(data), path=str(path), alt=alt)
 
 
 def confined_path(relative: str, recipe_dir: Path, project_root: Path) -> Path:

@@ -32,6 +32,7 @@ class InputImage:
     source: str        # "builtin:astronaut", "recipes/sketches/house.png", "https://…"
     sha256: str        # of the source file's bytes; part of the job key
     path: str          # local file holding those bytes
+    alt: str = ""      # what the picture shows, in words, as the recipe says (alt text; not part of the key)
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,41 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from generator import PROJECT_ROOT
 from generator.models.base import ModelSpec
-from generator.recipes import Book, RecipeError, load_books
+from generator.recipes import Book, RecipeError
+from generator.recipes.book import book_folders, load_book, load_site, once, sort_books
 from generator.recipes.expand import FigureJobs, expand_all
-from generator.recipes.book import load_site
 from generator.store import Store
+
+if TYPE_CHECKING:
+    from generator.plan_cache import BookSources
+
+
+MARKER = Path("recipes") / "site.yaml"      # what makes a folder a gallery project (`gallery init` writes it)
+
+
+class NoProject(LookupError):
+    """No folder from the starting one upward is a project; str() says how to start one."""
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder from `start` upward holding recipes/site.yaml, the way git finds .git."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / MARKER).is_file():
+            return folder
+    bare = next((f for f in (start, *start.parents) if (f / "recipes").is_dir()), None)
+    hint = (f" ({bare / 'recipes'} has no site.yaml: add one with a `title:` line to make {bare} a gallery)"
+            if bare else "")
+    raise NoProject(f"no gallery here: neither {start} nor a folder above it holds {MARKER}{hint}; start one "
+                    f"with `gallery init DIR`, then `cd DIR && gallery build`, or name a project with --root")
 
 
 @dataclass
 class Project:
-    root: Path = PROJECT_ROOT
+    root: Path
     recipes: Path = field(default=None)  # type: ignore[assignment]
     store_root: Path = field(default=None)  # type: ignore[assignment]
     public: Path = field(default=None)  # type: ignore[assignment]
@@ -37,11 +60,13 @@ class Plan:
     intro: str
     books: list[Book]
     figures: list[FigureJobs]
+    url: str = ""                # where the site is published (site.yaml `url`), for Open Graph links
+    sources: dict[str, BookSources] = field(default_factory=dict)   # book → what its plan was made from
 
     def pending(self, store: Store, figures: list[FigureJobs] | None = None) -> list[FigureJobs]:
         """The figures (of `figures`, default all) with a job the store lacks."""
-        chosen = self.figures if figures is None else figures
-        return [f for f in chosen if any(not store.has(j.key) for j in f.jobs)]
+        chosen, stored = self.figures if figures is None else figures, store.key_set()
+        return [f for f in chosen if any(j.key not in stored for j in f.jobs)]
 
     def select(self, books: list[str] | None = None, figures: list[str] | None = None) -> list[FigureJobs]:
         """The figures a `--book` / `--figure` filter names (figure ids alone or as book/id); every figure when
@@ -80,27 +105,52 @@ class RecipeErrors(Exception):
         super().__init__("\n".join(map(str, errors)))
 
 
-def load_plan(project: Project) -> Plan:
+def load_plan(project: Project, cache: bool = True) -> Plan:
     """Load, validate and expand every recipe of every book (the site always shows them all; filters only
-    select work, with Plan.select); raises RecipeErrors with every problem in every file."""
-    from generator.models.registry import MODEL_IDS, get_spec
+    select work, with Plan.select); raises RecipeErrors with every problem in every file. A book whose YAML,
+    inputs and models are unchanged since it was last loaded comes from the plan cache (plan_cache.py)."""
+    from generator.models.registry import MODEL_IDS
+    from generator.plan_cache import BookPlan, BookPlans, BookSources
     import generator.modes  # noqa: F401  (registers the modes)
 
-    data, site_errors = load_site(project.recipes)
-    loaded, errors = load_books(project.recipes, MODEL_IDS)
-    errors = [*site_errors, *errors]
+    data, errors = load_site(project.recipes)
+    folders, found = book_folders(project.recipes)
+    plans = BookPlans(project.recipes, project.store_root) if cache else None
+    kept: dict[Path, BookPlan | None] = {f: plans.kept(f) if plans else None for f in folders}
+    fresh: dict[Path, Book] = {}
+    errors += found
+    for folder in (f for f in folders if kept[f] is None):
+        book, book_errors = load_book(folder, project.recipes, MODEL_IDS)
+        errors += book_errors
+        if book is not None:
+            fresh[folder] = book
     if errors:
-        raise RecipeErrors(errors)
-    chosen = loaded
+        raise RecipeErrors(once(errors))
+    wanted = [f for b in fresh.values() for f in b.figures()]
+    expanded, input_errors = expand_all(wanted, model_specs(wanted), project.root, project.store.downloads)
+    if input_errors:
+        raise RecipeErrors(input_errors)
+    for folder, book in fresh.items():
+        figures = [f for f in expanded if f.figure.book == book.slug]
+        kept[folder] = BookPlan(book, figures, BookSources.of(folder, figures))
+        if plans:
+            plans.keep(folder, kept[folder])
+    by_slug = {p.book.slug: p for p in kept.values() if p is not None}
+    books = sort_books([p.book for p in by_slug.values()])
+    return Plan(str(data.get("title", "diffusion-gallery")), str(data.get("intro", "")), books,
+                [f for b in books for f in by_slug[b.slug].figures], str(data.get("url", "")),
+                {slug: p.sources for slug, p in by_slug.items()})
+
+
+def model_specs(figures: list) -> dict[str, ModelSpec]:
+    """The spec of every model the figures name; ModelMissing when one cannot even be described here."""
+    from generator.models.registry import get_spec
+
     specs: dict[str, ModelSpec] = {}
-    for figure in (f for b in chosen for f in b.figures()):
+    for figure in figures:
         if figure.model not in specs:
             try:
                 specs[figure.model] = get_spec(figure.model)
             except (RuntimeError, ValueError, OSError) as exc:   # e.g. the digits weights are missing
                 raise ModelMissing(f"model {figure.model!r} (book {figure.book!r}): {exc}") from None
-    wanted = [f for b in chosen for f in b.figures()]
-    expanded, input_errors = expand_all(wanted, specs, project.root, project.store.downloads)
-    if input_errors:
-        raise RecipeErrors(input_errors)
-    return Plan(str(data.get("title", "diffusion-gallery")), str(data.get("intro", "")), chosen, expanded)
+    return specs

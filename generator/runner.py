@@ -19,6 +19,7 @@ from generator.jobs import Job
 from generator.models.base import Backend, ModelSpec, ModelUnavailable
 from generator.models.embeddings import CorruptCache
 from generator.modes.base import MODES
+from generator.progress import Progress
 from generator.recipes.expand import FigureJobs
 from generator.store import Holder, Store
 
@@ -81,9 +82,10 @@ def package_versions() -> dict[str, str]:
 def pending_jobs(figures: list[FigureJobs], store: Store) -> list[tuple[Job, ModelSpec]]:
     """Jobs not in the store, each once (two figures may ask for the very same pixels)."""
     seen: dict[str, tuple[Job, ModelSpec]] = {}
+    stored = store.key_set()
     for f in figures:
         for job in f.jobs:
-            if job.key not in seen and not store.has(job.key):
+            if job.key not in seen and job.key not in stored:
                 seen[job.key] = (job, f.model_spec)
     return list(seen.values())
 
@@ -102,7 +104,7 @@ def one_line(exc: BaseException) -> str:
 class Runner:
     """One generate() call: the store, who owns which job, what failed."""
 
-    def __init__(self, figures: list[FigureJobs], store: Store, stats: RunStats, progress: Callable):
+    def __init__(self, figures: list[FigureJobs], store: Store, stats: RunStats, progress: Progress | None):
         self.store, self.stats, self.progress = store, stats, progress
         self.versions = package_versions()
         self.owners: dict[str, list[FigureJobs]] = {}
@@ -111,7 +113,6 @@ class Runner:
                 self.owners.setdefault(job.key, []).append(f)
         self.attempted: set[str] = set()
         self.held: set[str] = set()             # claims this process holds now
-        self.show_ticks = True                  # the engine's per-tick bars (off under a launcher)
 
     def release(self, key: str) -> None:
         self.store.release(key)
@@ -136,6 +137,8 @@ class Runner:
             raise StoreWriteError(exc) from exc
         self.release(job.key)
         self.stats.generated += 1
+        if self.progress is not None:
+            self.progress.advance(images=len(images), cost=1)     # + the model evaluations spent in its ticks
 
     def claim(self, job: Job) -> bool:
         """Claim a job nobody has stored yet; False when it is stored or a live process computes it."""
@@ -151,7 +154,7 @@ class Runner:
     # ---------------------------------------------------------------------------------------- model-free
 
     def run_model_free(self, jobs: list[Job], spec_of: dict[str, ModelSpec]) -> None:
-        for job in self.progress(jobs, desc="model-free figures", unit="job", disable=not jobs):
+        for job in jobs:
             if not self.claim(job):
                 continue
             start = time.perf_counter()
@@ -231,7 +234,7 @@ class Runner:
             self.finish(jobs[key], tracks[key], ctx, 0.0)
         try:
             run_tracks([t for ts in tracks.values() for t in ts], backend, batch_size=batch_size, desc=desc,
-                       progress=self.show_ticks, on_done=on_done)
+                       progress=False, on_done=on_done, on_tick=self.progress and self.progress.spend)
         except (StoreWriteError, KeyboardInterrupt, MemoryError):
             raise
         except Exception as exc:                    # noqa: BLE001 — find the culprit: rerun the rest alone
@@ -274,28 +277,27 @@ class Runner:
 
 
 def generate(figures: list[FigureJobs], store: Store, *, device: str | None = None,
-             batch_size: int | None = None, required: set[str] = frozenset(),
-             progress: Callable | None = None, on_wait: Callable[[str], None] | None = None,
-             shard: Shard | None = None) -> RunStats:
+             batch_size: int | None = None, required: set[str] = frozenset(), progress: bool = True,
+             on_wait: Callable[[str], None] | None = None, shard: Shard | None = None) -> RunStats:
     """Run every pending job (or this shard's share of them). A model that cannot run here is skipped (with
-    the reason) unless required; a job that fails is reported in stats.failures and the others still run."""
-    from tqdm import tqdm
-
-    progress = progress or tqdm
+    the reason) unless required; a job that fails is reported in stats.failures and the others still run.
+    With `progress`, jobs and images done and the time left are shown on stderr (generator/progress.py)."""
     began = time.perf_counter()
     stats = RunStats()
     store.clean_tmp()
-    runner = Runner(figures, store, stats, progress)
     todo = pending_jobs(figures, store)
     if shard is not None:
         todo = share_of(figures, todo, shard, store, device)
-        runner.show_ticks = not shard.launched
     spec_of = {job.key: spec for job, spec in todo}
     by_model = runnable_models(todo, store, device, required, stats)
     runnable = [j for j, _ in todo if not MODES[j.mode].needs_model] + [j for js in by_model.values() for j in js]
+    shown = Progress(len(runnable), sum(map(job_cost, runnable))) if progress and runnable else None
+    runner = Runner(figures, store, stats, shown)
     try:
         run_rounds(runner, runnable, by_model, spec_of, device, batch_size, required, on_wait)
     finally:
+        if shown is not None:
+            shown.close()
         for key in list(runner.held):             # interrupted: hand back what this process claimed
             runner.release(key)
     stats.seconds = time.perf_counter() - began

@@ -151,6 +151,21 @@ class Store:
             return []
         return (p.name for p in self.results.glob("*/*") if (p / "meta.json").is_file())
 
+    def key_set(self) -> set[str]:
+        """The keys of every stored result, from folder names alone (fast: a result folder is renamed into place
+        whole, so its name means its result is there)."""
+        keys: set[str] = set()
+        try:
+            groups = [g for g in os.listdir(self.results) if len(g) == 2]
+        except OSError:
+            return keys
+        for group in groups:
+            try:
+                keys.update(k for k in os.listdir(self.results / group) if not k.startswith("."))
+            except OSError:
+                continue
+        return keys
+
     def figure_of(self, key: str) -> str:
         """The "book/figure" a stored result was made for ("" when its meta.json does not say)."""
         try:

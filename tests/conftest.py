@@ -1,8 +1,14 @@
-"""Shared test setup: one torch thread per test process (CI and dev boxes have 2 cores)."""
+"""Shared test setup: one torch thread per test process (CI and dev boxes have 2 cores); the plan cache in a
+folder of this run's own, not the user's."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ["GALLERY_CACHE"] = tempfile.mkdtemp(prefix="gallery-test-cache-")
+atexit.register(shutil.rmtree, os.environ["GALLERY_CACHE"], True)
 
 try:
     import torch

@@ -291,7 +291,7 @@ def test_a_plan_above_max_evals_needs_yes_and_says_how_long(project, capsys, mon
     (book / "10-a.yaml").write_text(TWO_SAMPLES)
     assert gallery(project, "run", "--book", "digits", "--max-evals", "10") == 2
     err = capsys.readouterr().err
-    assert "this plan runs 16 model evaluations (limit 10), about 0 min — digits: 16 at 6.0 ms each " \
+    assert "this plan runs 16 model evaluations (limit 10), about 0 s — digits: 16 at 6.0 ms each " \
            "(rough default); rerun with --yes" in err
     monkeypatch.setenv("GALLERY_MAX_EVALS", "15")
     assert gallery(project, "run", "--book", "digits") == 2

@@ -130,3 +130,49 @@ def test_hidden_files_are_ignored_and_a_missing_recipes_folder_is_an_error(tmp_p
     assert load_books(root, MODELS)[1] == []
     assert [str(e) for e in load_books(tmp_path / "nowhere" / "recipes", MODELS)[1]] == [
         "recipes: missing: no recipes folder here; run from the project folder or pass --root"]
+
+
+# ---- modes that take no seed; inputs that say what they show ----
+
+RECORD = '{"steps": 3, "epochs": 1, "wall_time_s": 1.0, "epoch_loss": [0.5], "step_loss": [1.0, 0.5, 0.25]}'
+
+
+def test_a_mode_that_takes_no_seed_ignores_default_seeds_and_refuses_its_own(tmp_path):
+    section = ("title: T\ndefaults: {seeds: [0, 1, 2]}\nfigures:\n  - id: loss\n    mode: loss_curve\n"
+               "    record: r.json\n  - id: mine\n    mode: loss_curve\n    record: r.json\n    seeds: [4]\n"
+               "    pick: 4\n")
+    root = write(tmp_path, {"b/book.yaml": BOOK, "b/10-a.yaml": section, "b/r.json": RECORD})
+    books, errors = load_books(root, MODELS)
+    assert [str(e) for e in errors] == [
+        "recipes/b/10-a.yaml:10:5: figures[1].seeds: mode 'loss_curve' takes no seed (its picture is the same for "
+        "every seed); remove 'seeds'",
+        "recipes/b/10-a.yaml:11:5: figures[1].pick: mode 'loss_curve' takes no seed (its picture is the same for "
+        "every seed); remove 'pick'"]
+    root = write(tmp_path, {"b/10-a.yaml": section.split("  - id: mine")[0]})
+    (book,), errors = load_books(root, MODELS)
+    assert errors == [] and [(f.seeds, f.pick) for f in book.figures()] == [([0], 0)]
+
+
+def test_an_input_may_say_what_it_shows(tmp_path):
+    from PIL import Image
+
+    from generator.recipes.expand import expand_figure
+    from generator.models.digits import digits_spec
+
+    section = ("title: T\nfigures:\n  - id: f\n    mode: forward\n    t: 5\n"
+               "    image: {path: a.png, alt: a grey square}\n  - id: g\n    mode: forward\n    t: 5\n"
+               "    image: {path: a.png, alt: ''}\n")
+    root = write(tmp_path, {"b/book.yaml": BOOK, "b/10-a.yaml": section})
+    Image.new("L", (8, 8), 128).save(root / "b" / "a.png")
+    books, errors = load_books(root, MODELS)
+    assert [str(e) for e in errors] == ["recipes/b/10-a.yaml:10:26: figures[1].image.alt: expected what the picture "
+                                        "shows, in words (alt text), got ''"]
+    root = write(tmp_path, {"b/10-a.yaml": section.split("  - id: g")[0]})
+    (book,), _ = load_books(root, MODELS)
+    expanded, problems = expand_figure(book.figures()[0], digits_spec(), tmp_path, tmp_path / "downloads")
+    (image,) = expanded.jobs[0].inputs
+    assert problems == [] and image.alt == "a grey square" and image.source == "a.png"
+    plain = section.split("  - id: g")[0].replace("{path: a.png, alt: a grey square}", "a.png")
+    (book,), _ = load_books(write(tmp_path, {"b/10-a.yaml": plain}), MODELS)
+    again, _ = expand_figure(book.figures()[0], digits_spec(), tmp_path, tmp_path / "downloads")
+    assert again.jobs[0].key == expanded.jobs[0].key                  # what the picture shows is not in the key

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -31,7 +32,8 @@ SMALL_TEXT = """[...document.querySelectorAll('body *')].filter(e => e.getClient
 WIDE_LABELS = """[...document.querySelectorAll('.plabel, .colhead')].filter(l => l.getClientRects().length
   && l.scrollWidth > l.parentElement.clientWidth + 1).map(l => l.textContent)"""
 OTHERS_TOO_BIG = """[...document.querySelectorAll('figure.fig')].filter(f => {
-  const main = [...f.querySelectorAll('.grid-block:not(.inputs) img')].map(i => i.getBoundingClientRect().width);
+  const main = [...f.querySelectorAll('.grid-block:not(.inputs) .cell:not(.afar) img')]
+    .map(i => i.getBoundingClientRect().width);
   const other = [...f.querySelectorAll('.others img')].map(i => i.getBoundingClientRect().width);
   return main.length && other.length && Math.max(...other) >= Math.min(...main); }).map(f => f.id)"""
 
@@ -163,7 +165,7 @@ def project_site(tmp_path_factory) -> tuple[Path, dict[str, str], dict[str, int]
     from generator.site.present import site_view
     from generator.store import Store
 
-    project = Project()
+    project = Project(ROOT)
     root = tmp_path_factory.mktemp("project")
     site = site_view(load_plan(project), project.store)
     bare = site_view(load_plan(project), Store(root / "empty-store"))
@@ -223,3 +225,69 @@ def test_illusions_move_and_keep_still_for_reduced_motion(browser, project_site)
     far = page.evaluate("document.querySelector('.distance img').getBoundingClientRect().width")
     page.close()
     assert far < near / 3, (near, far)                      # seen from far: a fifth of its size
+
+
+# ---- live authoring: `gallery serve --watch` ----
+
+WATCHED_BOOK = "title: Watched\nmodel: digits\nsummary: A book being written.\n"
+WATCHED_SECTION = """\
+title: Forward
+intro: Noise.
+figures:
+  - id: fwd
+    mode: forward
+    image: {{path: ../images/dot.png, alt: a grey square}}
+    t: {t}
+    caption: {caption}
+"""
+
+
+def test_serve_watch_rebuilds_and_reloads_the_page_an_edit_changed(browser, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    (tmp_path / "recipes" / "images").mkdir(parents=True)
+    Image.new("L", (32, 32), 90).save(tmp_path / "recipes" / "images" / "dot.png")
+    (tmp_path / "recipes" / "site.yaml").write_text("title: Live\n")
+    (tmp_path / "recipes" / "book").mkdir()
+    (tmp_path / "recipes" / "book" / "book.yaml").write_text(WATCHED_BOOK)
+    section = tmp_path / "recipes" / "book" / "10-forward.yaml"
+    section.write_text(WATCHED_SECTION.format(t=300, caption="The first caption."))
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen([sys.executable, "-m", "generator.cli", "--root", str(tmp_path), "serve", "--watch",
+                               "--port", "0"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "PYTHONPATH": str(root)})
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
+    page = None
+    try:
+        for _ in range(1200):                               # the first build generates the figure: torch loads
+            url = next((m[1] for line in lines if (m := re.search(r"at (http://127\.0\.0\.1:\d+/)", line))), None)
+            if url or server.poll() is not None:
+                break
+            threading.Event().wait(0.1)
+        assert url, "".join(lines)
+        page = browser.new_page()
+        page.goto(url + "book/index.html", wait_until="load")
+        assert "The first caption." in page.inner_text("body")
+        page.evaluate("window.notReloaded = true")
+        section.write_text(WATCHED_SECTION.format(t=300, caption="The second caption."))
+        page.wait_for_function("document.body.innerText.includes('The second caption.')", timeout=90_000)
+        assert page.evaluate("window.notReloaded") is None          # the page reloaded itself
+        section.write_text(WATCHED_SECTION.format(t=3000, caption="The second caption."))
+        problem = page.wait_for_selector("#gallery-problem", timeout=90_000)
+        assert "figures[0].t: expected a value between 0 and 999, got 3000" in problem.inner_text()
+        assert "The second caption." in page.inner_text("body")      # the last good build is still shown
+        section.write_text(WATCHED_SECTION.format(t=400, caption="The third caption."))
+        page.wait_for_function("document.body.innerText.includes('The third caption.')", timeout=90_000)
+        assert page.query_selector("#gallery-problem") is None
+        page.screenshot(path=str(ARTIFACTS / "watch-after-edits.png"))
+    finally:
+        if page is not None:
+            page.close()
+        server.send_signal(signal.SIGINT)                       # Ctrl-C
+        code = server.wait(timeout=30)
+    assert code == 0 and "stopped" in "".join(lines), "".join(lines)

@@ -16,6 +16,7 @@ from generator.site.present import site_view
 from generator.site.hugo import export
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 
+ROOT = Path(__file__).resolve().parents[1]
 LAYOUT = "<!doctype html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>" \
          "{{ .Content }}</body></html>\n"
 
@@ -51,8 +52,9 @@ class _Page(HTMLParser):
             self.headings[-1] += data
 
 
-def build(site: SiteView, root: Path) -> Path:
-    """Export `site` into a minimal Hugo site under `root`, build it with hugo, return the public folder."""
+def build(site: SiteView, root: Path, drafts: bool = True) -> Path:
+    """Export `site` into a minimal Hugo site under `root`, build it with hugo (drafts too, unless told not to),
+    return the public folder."""
     export(site, root / "src" / "content" / "posts")
     (root / "src" / "hugo.toml").write_text('baseURL = "http://example.org/"\ntitle = "test"\n')
     layouts = root / "src" / "layouts" / "_default"
@@ -60,13 +62,14 @@ def build(site: SiteView, root: Path) -> Path:
     for name in ("single.html", "list.html"):
         (layouts / name).write_text(LAYOUT)
     done = subprocess.run([_hugo(), "--source", str(root / "src"), "--destination", str(root / "public"),
-                           "--quiet"], capture_output=True, text=True, timeout=120)
+                           "--quiet", *(["--buildDrafts"] if drafts else [])], capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     return root / "public"
 
 
 def test_every_stored_figure_of_every_book_builds_in_hugo(tmp_path):
-    project = Project()
+    project = Project(ROOT)
     site = site_view(load_plan(project), project.store)
     public = build(site, tmp_path)
     for book in site.books:
@@ -126,3 +129,37 @@ def test_a_failed_export_leaves_the_previous_one(tmp_path):
     export(site("2024-10-06"), tmp_path / "hugo")
     assert "2024-10-06" in (tmp_path / "hugo" / "b" / "index.md").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hugo"]
+
+
+def test_a_book_with_pending_figures_is_a_draft_that_hugo_leaves_out(tmp_path):
+    from tests.site_samples import sample_site
+
+    site = sample_site(tmp_path / "store")                    # deepfloyd: two figures pending; digits: none
+    public = build(site, tmp_path, drafts=False)
+    assert not (public / "posts" / "deepfloyd").exists()
+    assert (public / "posts" / "digits" / "index.html").is_file()
+    assert "draft = true" in (tmp_path / "src/content/posts/deepfloyd/index.md").read_text()
+    assert "draft" not in (tmp_path / "src/content/posts/digits/index.md").read_text()
+
+
+def test_exported_pictures_are_enlarged_to_a_readable_size(tmp_path):
+    """32×32 results to 192 px, the other seeds' to 96 px, animated anagrams frame by frame (a hybrid's view from
+    across the room stays small on purpose: tests/test_site_reader.py)."""
+    from PIL import Image
+
+    from generator.site.hugo_bundle import MAIN_SIDE, OTHER_SIDE
+
+    project = Project(ROOT)
+    export(site_view(load_plan(project), project.store), tmp_path / "hugo")
+    text = (tmp_path / "hugo" / "digits" / "index.md").read_text()
+    main, _, others = text.partition("*Other seeds*")
+    sides = {}
+    for part, name in ((main, "main"), (others, "others")):
+        for alt, src in re.findall(r"!\[([^\]]*)\]\(([^)]+\.(?:png|webp))\)", part):
+            if "from across the room" in alt:
+                continue
+            with Image.open(tmp_path / "hugo" / "digits" / src) as im:
+                sides.setdefault(name, set()).add(min(im.size))
+                if src.endswith(".webp"):
+                    assert im.n_frames > 1 and max(im.size) >= MAIN_SIDE
+    assert min(sides["main"]) >= MAIN_SIDE and min(sides["others"]) >= OTHER_SIDE

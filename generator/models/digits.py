@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator import PROJECT_ROOT
+from generator import shipped
 from generator.models.base import Backend, ModelSpec
 from generator.models.digits_prompts import PROMPT_HELP, class_of
 
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_PATH = PROJECT_ROOT / "models" / "digits"
+DEFAULT_PATH = shipped("models/digits")        # the embedded model: package data (see generator.shipped)
 WEIGHTS = Path("unet") / "diffusion_pytorch_model.safetensors"
 UNET_CONFIG = Path("unet") / "config.json"
 SCHEDULER = Path("scheduler") / "scheduler_config.json"

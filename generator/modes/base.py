@@ -117,6 +117,7 @@ class Mode:
     name: ClassVar[str]
     version: ClassVar[int] = 1                 # bump whenever the pixels this mode makes would change
     needs_model: ClassVar[bool] = True
+    takes_seed: ClassVar[bool] = True          # False: its pictures depend on no seed (one job per sweep point)
     Params: ClassVar[type[ModeParams] | None] = None   # typed parameters; `params` (the schema) derives from it
     params: ClassVar[dict[str, Param]] = {}
     inputs: ClassVar[tuple[str, ...]] = ()     # names of input images, e.g. ("image",) or ("image", "mask")

@@ -113,6 +113,7 @@ def record_problems(record: Any, shape: Any) -> list[Problem]:
 
 class RecordMode(Mode):
     needs_model = False
+    takes_seed = False                             # a record's plot is the same for every seed
     inputs = ("record",)
     record_shape: Any = ANY
     full_size = True                               # plots and sample sheets are already full-size

@@ -32,20 +32,37 @@ def load_books(recipes_root: Path, model_ids: set[str]) -> tuple[list[Book], lis
 
     Nothing is skipped silently: a folder of YAML files without book.yaml, a `.yml` file or a YAML file outside
     a book is an error that says what to rename."""
-    if not recipes_root.is_dir():
-        return [], [RecipeError(display(recipes_root, recipes_root), 0, 0, (), "missing: no recipes folder here; "
-                                "run from the project folder or pass --root")]
-    books, errors = [], stray_files(recipes_root)
-    for folder in sorted(p for p in recipes_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if not (folder / "book.yaml").exists():
-            errors += missing_book_yaml(folder, recipes_root)
-            continue
+    folders, errors = book_folders(recipes_root)
+    books = []
+    for folder in folders:
         book, book_errors = load_book(folder, recipes_root, model_ids)
         errors += book_errors
         if book is not None:
             books.append(book)
-    books.sort(key=lambda b: (b.order, b.slug))
-    return books, list({str(e): e for e in errors}.values())     # a bad default is reported once
+    return sort_books(books), once(errors)
+
+
+def book_folders(recipes_root: Path) -> tuple[list[Path], list[RecipeError]]:
+    """The book folders (each holding a book.yaml) in name order, and the errors for YAML that is in no book."""
+    if not recipes_root.is_dir():
+        return [], [RecipeError(display(recipes_root, recipes_root), 0, 0, (), "missing: no recipes folder here; "
+                                "run from the project folder or pass --root")]
+    folders, errors = [], stray_files(recipes_root)
+    for folder in sorted(p for p in recipes_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if (folder / "book.yaml").exists():
+            folders.append(folder)
+        else:
+            errors += missing_book_yaml(folder, recipes_root)
+    return folders, errors
+
+
+def sort_books(books: list[Book]) -> list[Book]:
+    return sorted(books, key=lambda b: (b.order, b.slug))
+
+
+def once(errors: list[RecipeError]) -> list[RecipeError]:
+    """Each problem once (a bad default is reported by every figure that inherits it)."""
+    return list({str(e): e for e in errors}.values())
 
 
 def is_yaml_name(path: Path) -> bool:
@@ -81,6 +98,10 @@ def load_site(recipes_root: Path) -> tuple[dict[str, Any], list[RecipeError]]:
     doc = load_located(file, display(file, recipes_root), recipes_root.parent)
     if not doc.errors:
         check_header(doc, doc.data, SITE_KEYS, "site.yaml", required=())
+        url = doc.data.get("url") if isinstance(doc.data, dict) else None
+        if isinstance(url, str) and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            doc.error(("url",), f"expected the address the site is published at, e.g. https://me.github.io/"
+                                f"gallery/, got {url!r}")
     data = doc.data if isinstance(doc.data, dict) and not doc.errors else {}
     return data, doc.errors
 

@@ -9,8 +9,8 @@ from typing import Any
 from generator.modes.base import MODES, Mode, Param
 from generator.recipes.declared import Book, Figure, Origin, Section
 from generator.recipes.located_yaml import KeyPath, Located
-from generator.recipes.schema import (FIGURE_ID, MAX_JOBS, MAX_SEEDS, SLUG_RULE, check_keys, check_value,
-                                      figure_keys)
+from generator.recipes.schema import (FIGURE_ID, MAX_JOBS, MAX_SEEDS, SEED_KEYS, SLUG_RULE, check_keys,
+                                      check_value, figure_keys)
 
 
 def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Section,
@@ -22,6 +22,7 @@ def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Sect
         doc.error(path, f"expected a figure mapping (id, mode, …), got {raw!r}")
         return None
     mode = check_mode(doc, path, raw)
+    raw = without_seeds(doc, path, raw, mode)
     check_keys(doc, path, raw, figure_keys(mode), f"a {mode.name!r} figure" if mode else "a figure")
     if mode is None:
         return None
@@ -51,6 +52,16 @@ def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Sect
                       values.get("caption", ("",))[0], list(values.get("prompts", ([],))[0]), seeds, pick,
                       sweep, params, inputs, values.get("resize", ("squash",))[0], doc.file,
                       doc.where(path)[0], recipe_dir, origins={"": (doc, path), **{k: v[1] for k, v in values.items()}})
+
+
+def without_seeds(doc: Located, path: KeyPath, raw: dict[str, Any], mode: Mode | None) -> dict[str, Any]:
+    """A figure of a mode that takes no seed may not name one (a section's default seeds simply do not apply)."""
+    if mode is None or mode.takes_seed:
+        return raw
+    for key in (k for k in SEED_KEYS if k in raw):
+        doc.error(path + (key,), f"mode {mode.name!r} takes no seed (its picture is the same for every seed); "
+                                 f"remove {key!r}")
+    return {k: v for k, v in raw.items() if k not in SEED_KEYS}
 
 
 def origin_of(values: dict[str, tuple[Any, Origin]], key: str, fallback: Origin) -> Origin:

@@ -21,7 +21,7 @@ BOOK_KEYS = {"title": str, "summary": str, "model": str, "order": int, "defaults
              "cover": list, "closing": str}
 HUGO_KEYS = ("date", "authors", "tags", "categories", "cover", "closing")   # kept in Book.front_matter
 SECTION_KEYS = {"title": str, "order": int, "intro": str, "defaults": dict, "figures": list}
-SITE_KEYS = {"title": str, "intro": str}
+SITE_KEYS = {"title": str, "intro": str, "url": str}    # url: where the site is published (Open Graph)
 # Book folders, section names and figure ids become folder names, file names and anchors.
 FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SLUG = FIGURE_ID
@@ -118,9 +118,16 @@ def slug_problem(slug: str, what: str) -> str | None:
     return None
 
 
+SEED_KEYS = ("seeds", "pick")
+
+
 def figure_keys(mode: Mode | None) -> dict[str, Param]:
-    """The keys a figure of this mode accepts (all modes' keys when the mode is unknown)."""
+    """The keys a figure of this mode accepts (all modes' keys when the mode is unknown); a mode that takes no
+    seed has no `seeds` or `pick` (so a section's default seeds do not apply to it)."""
     keys: dict[str, Param] = dict(COMMON)
+    if mode is not None and not mode.takes_seed:
+        for key in SEED_KEYS:
+            del keys[key]
     for m in ([mode] if mode else MODES.values()):
         keys.update(m.params)
         keys.update({name: Param((str, dict)) for name in (*m.inputs, *m.optional_inputs)})

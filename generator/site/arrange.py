@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
+from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView, presented
 from generator.site.pictures import Pictures, SiteImage, pixels_hash, size_of
 
 WIDE = 256                              # pictures at least this wide get the full column width
@@ -26,6 +26,7 @@ class Cell:
     ratio: str                          # CSS aspect-ratio for a placeholder, "w / h"
     motion: str = ""                    # CSS transform to the other reading (anagrams)
     frames: SiteImage | None = None     # animated WebP from one reading to the other
+    scale: float = 1.0                  # drawn at this share of the cell's width (a hybrid seen from afar)
 
 
 @dataclass
@@ -99,6 +100,7 @@ class BookOut:
     cover: list[tuple[str, Cell]] = field(default_factory=list)   # (figure anchor, picture) for the index
     pending_model: int = 0              # figures that wait for a model run
     figure_count: int = 0
+    pictures: Pictures = field(default_factory=Pictures)          # the pictures its page shows
 
 
 @dataclass
@@ -110,8 +112,18 @@ class SiteOut:
 
 def arrange(site: SiteView) -> SiteOut:
     """The whole site arranged for readers; reads stored pictures, writes nothing."""
+    books, pictures = [arrange_book(presented(b)) for b in site.books], Pictures()
+    for book in books:
+        pictures.update(book.pictures)
+    return SiteOut(site, books, pictures)
+
+
+def arrange_book(book: BookView) -> BookOut:
+    """One book arranged for readers, with the catalogue of the pictures its page shows."""
     pictures = Pictures()
-    return SiteOut(site, [_book(b, pictures) for b in site.books], pictures)
+    out = _book(book, pictures)
+    out.pictures = pictures
+    return out
 
 
 def _book(book: BookView, pictures: Pictures) -> BookOut:
@@ -187,7 +199,7 @@ def _cell(p: Panel, pictures: Pictures, where: str, ratio: str, alt: str, keep_l
     else:
         image = pictures.add(Path(p.image), where) if p.image is not None else None
     frames = pictures.add_bytes(p.frames, ".webp", (image.width, image.height)) if p.frames and image else None
-    return Cell(image, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio, p.motion, frames)
+    return Cell(image, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio, p.motion, frames, p.scale)
 
 
 def _alt(p: Panel, row_label: str, i: int, j: int) -> str:

@@ -2,9 +2,11 @@
 
 The Hugo writer: it reads the arranged site (arrange.py), as the HTML writer does, and its pictures from the
 catalogue (pictures.py). render_site(hugo=True) calls it for each book; generator.site.hugo exports the bundles
-(`make hugo`). Figures that are not fully generated are left out (no shell commands in a post). The body is
-plain Markdown (grids become tables), because Hugo's default renderer drops raw HTML. Small pictures are enlarged by an integer factor (nearest
-neighbour when the panel is pixelated) since Markdown cannot set a display size.
+(`gallery hugo`). Figures that are not fully generated are left out (no shell commands in a post), and a book with
+any is marked `draft = true` until they are. The body is plain Markdown (grids become tables), because Hugo's
+default renderer drops raw HTML. Markdown cannot set a display size, so small pictures are enlarged by an integer
+factor (nearest neighbour when the panel is pixelated), animated ones frame by frame: a result to MAIN_SIDE, the
+other seeds' pictures to OTHER_SIDE.
 
 Front matter read from BookView.extras when present: date ("YYYY-MM-DD"), tags, categories, authors.
 """
@@ -18,21 +20,23 @@ import json
 import re
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from generator.site.arrange import BookOut, Cell, FigureOut, GridOut
 from generator.site.page import BookView, SiteView
 from generator.site.pictures import Pictures
 from generator.site.prose import plain_text
 
-MIN_SIDE = 192                          # enlarge pictures whose longer side is below this
+MAIN_SIDE = 192                         # a result's longer side, at least (a 32×32 digit ×6, a 64×64 stage I ×3)
+OTHER_SIDE = 96                         # an other seed's picture, at least: readable, a row of five in a post
 
 
 def write_bundle(site: SiteView, book: BookOut, bundle: Path, catalogue: Pictures) -> None:
     """Write `book` as bundle/index.md plus its pictures, read from the site's picture catalogue."""
     bundle.mkdir(parents=True)
     pictures = _Pictures(catalogue, bundle)
-    lines = _front_matter(site, book.view) + ["", md_prose(book.view.summary), ""]
+    pending = any(fig.view.pending for section in book.sections for fig in section.figures)
+    lines = _front_matter(site, book.view, draft=pending) + ["", md_prose(book.view.summary), ""]
     for section in book.sections:
         lines += [f"## {md_escape(section.view.title)} {{#{section.view.slug}}}", "", md_prose(section.view.intro), ""]
         for fig in section.figures:
@@ -43,7 +47,7 @@ def write_bundle(site: SiteView, book: BookOut, bundle: Path, catalogue: Picture
     (bundle / "index.md").write_bytes(("\n".join(lines).rstrip() + "\n").encode("utf-8"))
 
 
-def _front_matter(site: SiteView, book: BookView) -> list[str]:
+def _front_matter(site: SiteView, book: BookView, draft: bool) -> list[str]:
     extras = book.extras
     fields = {"title": book.title, "date": _date(extras.get("date"), book.slug),
               "summary": plain_text(book.summary), "description": plain_text(book.summary),
@@ -51,7 +55,7 @@ def _front_matter(site: SiteView, book: BookView) -> list[str]:
               "tags": extras.get("tags", ["diffusion"]), "categories": extras.get("categories"),
               "series": [site.title]}
     body = [f"{k} = {v if k == 'date' else toml_value(v)}" for k, v in fields.items() if v]
-    return ["+++", *body, "+++"]
+    return ["+++", *body, *(["draft = true"] if draft else []), "+++"]
 
 
 def _date(value, slug: str) -> str | None:
@@ -130,9 +134,9 @@ def _cell(cell: Cell, pictures: "_Pictures", with_label: bool, small: bool = Fal
     if cell.image is None:
         return f"*(pending)*{label}"
     alt = md_escape(cell.alt).replace("\\(", "(").replace("\\)", ")")
-    if cell.frames is not None:                          # generated frames animate anywhere: keep them as they are
-        return f"![{alt}]({pictures.add(cell.frames.src, cell.pixelated, enlarge=False)}){label}"
-    return f"![{alt}]({pictures.add(cell.image.src, cell.pixelated, enlarge=not small)}){label}"
+    src = cell.frames.src if cell.frames is not None else cell.image.src    # generated frames animate anywhere
+    side = round((OTHER_SIDE if small else MAIN_SIDE) * cell.scale)       # a hybrid seen from afar: small
+    return f"![{alt}]({pictures.add(src, cell.pixelated, side)}){label}"
 
 
 class _Pictures:
@@ -141,28 +145,32 @@ class _Pictures:
     def __init__(self, catalogue: Pictures, bundle: Path):
         self.catalogue, self.bundle, self.done = catalogue, bundle, {}
 
-    def add(self, src: str, pixelated: bool, enlarge: bool = True) -> str:
+    def add(self, src: str, pixelated: bool, side: int) -> str:
         """The name comes from the source picture and the enlargement, so it is stable while they are."""
-        key = (src, pixelated, enlarge)
+        key = (src, pixelated, side)
         if key not in self.done:
             data = self.catalogue.read(src)
-            size = MIN_SIDE if enlarge else 0
-            recipe = f"{Path(src).stem}-{'nearest' if pixelated else 'bicubic'}-{size}".encode()
+            recipe = f"{Path(src).stem}-{'nearest' if pixelated else 'bicubic'}-{side}".encode()
             suffix = Path(src).suffix
             name = f"{hashlib.sha256(recipe).hexdigest()[:16]}{suffix}"
-            as_is = suffix in (".svg", ".webp") or not enlarge
-            (self.bundle / name).write_bytes(data if as_is else _enlarge(data, pixelated))
+            (self.bundle / name).write_bytes(data if suffix == ".svg" else enlarge(data, pixelated, side))
             self.done[key] = name
         return self.done[key]
 
 
-def _enlarge(data: bytes, pixelated: bool) -> bytes:
-    """Scale up by the smallest integer factor that reaches MIN_SIDE (unchanged when already that big)."""
+def enlarge(data: bytes, pixelated: bool, side: int) -> bytes:
+    """Scale up by the smallest integer factor that reaches `side` (unchanged when already that big), in the
+    picture's own format; every frame of an animation, with its timing."""
     with Image.open(io.BytesIO(data)) as im:
-        k = -(-MIN_SIDE // max(im.size))
+        k = -(-side // max(im.size))
         if k <= 1:
             return data
         resample = Image.Resampling.NEAREST if pixelated else Image.Resampling.BICUBIC
+        frames = [f.resize((im.width * k, im.height * k), resample) for f in ImageSequence.Iterator(im)]
         out = io.BytesIO()
-        im.resize((im.width * k, im.height * k), resample).save(out, format="PNG")
+        if len(frames) == 1:
+            frames[0].save(out, format=im.format or "PNG")
+        else:
+            frames[0].save(out, format=im.format, save_all=True, append_images=frames[1:], lossless=True,
+                           duration=im.info.get("duration", 80), loop=im.info.get("loop", 0))
         return out.getvalue()

@@ -43,7 +43,7 @@ def previews(job: Job, model_spec: ModelSpec) -> list[Panel]:
     resize = str(job.params.get("resize", "squash"))
     image = fit_image(job.input("image").path, size, channels, resize)
     px = size < 128
-    panels = [Panel(None, "input", px, alt=f"input image ({_source(job)}), {size}×{size}", data=png(image))]
+    panels = [Panel(None, "input", px, alt=f"input: {labels.input_words(job.input('image'))}, {size}×{size}", data=png(image))]
     mask = _mask(job, size, resize)
     if mask is not None:
         panels += [Panel(None, "mask", px, alt="inpainting mask: white is refilled", data=png(mask)),
@@ -56,11 +56,6 @@ def _mask(job: Job, size: int, resize: str) -> Image.Image | None:
         return fit_image(job.input("mask").path, size, 1, resize).point(lambda v: 255 if v > 127 else 0)
     rect = job.params.get("rect")
     return rect_mask(size, rect) if job.mode == "inpaint" and rect else None
-
-
-def _source(job: Job) -> str:
-    source = job.input("image").source
-    return source.removeprefix("builtin:") + (" photo" if source.startswith("builtin:") else "")
 
 
 def settings(jobs: Sequence[Job]) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ import re
 from typing import Any, Mapping
 
 from generator.diffusion.timesteps import parse_timesteps
+from generator.jobs import InputImage
 
 # How to look at an anagram's view (Geng, Park & Owens, Visual Anagrams, CVPR 2024).
 VIEW_WORDS = {
@@ -21,8 +22,8 @@ VIEW_WORDS = {
 IMAGE_WORDS = {
     "original": "original", "noisy": "noisy", "blurred": "blurred", "estimate": "one-step estimate",
     "one-step": "one step", "iterative": "iterative", "sample": "sample", "edit": "edit", "image": "original",
-    "mask": "mask", "hole": "hole", "result": "result", "far": "blurred (far)", "small": "small (far)",
-    "hybrid": "up close", "loss": "loss", "evaluation": "evaluation",
+    "mask": "mask", "hole": "hole", "result": "result", "far": "blurred (far)", "small": "from across the room",
+    "hybrid": "up close", "loss": "loss", "evaluation": "evaluation", "hybrid-sweep": "hybrid settings swept",
 }
 
 # Stored numbers: the reader's name and unit. `None`: shown in a label instead, never as a fact.
@@ -34,6 +35,16 @@ FACT_WORDS: dict[str, tuple[str, str] | None] = {
 # A stored number that belongs on one image's label: image name → (info key, format).
 ON_IMAGE = {"noisy": [("psnr_noisy", "PSNR {:.1f}\u00a0dB")],
             "blurred": [("sigma", "σ\u00a0=\u00a0{:g}"), ("psnr_denoised", "PSNR {:.1f}\u00a0dB")]}
+
+
+def input_words(image: InputImage) -> str:
+    """What an input picture shows, for alt text: the recipe's `alt`, else 'the astronaut photo' for a built-in,
+    else 'the input image' (never its file name, which says nothing to a reader)."""
+    if image.alt:
+        return image.alt
+    if image.source.startswith("builtin:"):
+        return f"the {image.source.removeprefix('builtin:')} photo"
+    return "the input image"
 
 
 def view_words(view: str) -> str:

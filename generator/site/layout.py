@@ -57,9 +57,16 @@ def standing_image(mode: str, result: StoredResult) -> tuple[str, Any]:
     return items[0] if mode in FIRST_IMAGE_STANDS else items[-1]
 
 
+def seed_label(pick: int, seeds: int) -> str:
+    """'seed 3' for the large pictures; 'seed 3, picked from 10' when the others follow below."""
+    return f"seed {pick}" + (f", picked from {seeds}" if seeds > 1 else "")
+
+
 def mode_layout(mode: Mode, results: FigureResults) -> FigureView:
     """The figure of `mode`: the default layout with its shared images; full-size images never pixelated."""
     view = default_layout(results, mode.shared_images)
+    if mode.takes_seed and results.picked:
+        view.seed_label = seed_label(results.figure.pick, len(results.figure.seeds))
     if mode.full_size:
         for grid in view.grids:
             for row in grid.rows:
@@ -92,22 +99,20 @@ MODE_NOUNS = {"forward": "forward process", "blur_denoise": "Gaussian-blur denoi
 
 
 def subject(r: FigureResults) -> str:
-    """What a figure's pictures are of: its input image, else its (unswept) prompts; '' when neither."""
+    """What a figure's pictures are of: its input image in words, else its (unswept) prompts; '' when neither."""
     job = r.jobs[0][0] if r.jobs else None
     if job is None:
         return ""
-    source = next((i.source for i in job.inputs if i.name == "image"), "")
-    if source.startswith("builtin:"):
-        return f"the {source.removeprefix('builtin:')} photo"
-    if source:
-        return source.rsplit("/", 1)[-1]
+    image = next((i for i in job.inputs if i.name == "image"), None)
+    if image is not None:
+        return labels.input_words(image)
     if "prompts" not in job.sweep and any(job.prompts):
         return " / ".join(f"“{p}”" for p in job.prompts)
     return ""
 
 
 def alt_text(r: FigureResults, what: list[str], seed: int | None) -> str:
-    """'SDEdit of test-7.png, from t = 840, seed 0'; 'visual anagram, upright reading: 6, seed 3'."""
+    """'SDEdit of a handwritten 7, from t = 840, seed 0'; 'visual anagram, upright reading: 6, seed 3'."""
     noun = MODE_NOUNS.get(r.figure.mode, r.figure.mode.replace("_", " "))
     about = subject(r)
     words = [w for w in what if w and w != noun.split()[-1]]

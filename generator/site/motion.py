@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,8 @@ def css_for(view: str) -> str:
     return view_motion(view)["css"] or ""
 
 
-CACHE = Path(__file__).resolve().parents[2] / ".cache" / "frames"   # made once per picture and view
+# Made once per picture and view, in the user's cache (XDG): derived from the pictures' bytes, so shared by projects.
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "diffusion-gallery" / "frames"
 
 
 def webp_frames(view: str, path: Path, n: int = 24, cache: Path = CACHE) -> bytes | None:
@@ -64,7 +66,10 @@ def webp_frames(view: str, path: Path, n: int = 24, cache: Path = CACHE) -> byte
     out = io.BytesIO()
     frames[0].save(out, format="WEBP", save_all=True, append_images=frames[1:], duration=80, loop=0,
                    lossless=True)
-    replace_file(cached, out.getvalue())            # readers see the whole file or none
+    try:
+        replace_file(cached, out.getvalue())        # readers see the whole file or none
+    except OSError:                                 # a read-only home: made again next time, nothing lost
+        pass
     return out.getvalue()
 
 
@@ -83,6 +88,24 @@ def animate_anagram(view: FigureView, views: list[str]) -> None:
         moving.label = "watch it change" if moving.frames else ""
     if moving.motion or moving.frames:
         row.append(moving)
+
+
+def small_views(view: FigureView) -> None:
+    """A hybrid's `small` reading is drawn small, at its share of the full picture's width (the size a viewer
+    across the room sees it at), smoothly: never an enlarged mosaic of its few pixels."""
+    for grid in view.grids:
+        for row in grid.rows:
+            full = next((p for p in row if p.image is not None and not _is_small(p)), None)
+            for panel in row:
+                if full is not None and _is_small(panel):
+                    with Image.open(panel.image) as small, Image.open(full.image) as big:
+                        panel.scale = min(1.0, small.width / big.width)
+                    panel.pixelated = False
+
+
+def _is_small(panel: Panel) -> bool:
+    """The stored `small` image (or its stage II `small-256`)."""
+    return panel.image is not None and Path(panel.image).stem.split("-")[0] == "small"
 
 
 def hybrid_distance(view: FigureView) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -19,6 +19,7 @@ class Panel:
     suffix: str = ".png"          # the file type of `data`
     motion: str = ""              # a CSS transform that turns this picture into its other reading
     frames: bytes | None = None   # an animated WebP from one reading to the other (permutation views)
+    scale: float = 1.0            # drawn at this share of its cell's width (a hybrid seen from across the room)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class FigureView:
     inputs: list[Panel] = field(default_factory=list)         # model-free inputs shown while results are pending
     settings: list[tuple[str, str]] = field(default_factory=list)   # prompts and settings, in words
     needs: str = ""               # what generating the pending images needs, in words ("a CUDA GPU")
+    seed_label: str = ""          # which seed the large pictures are: "seed 3, picked from 10" ("" when seedless)
 
 
 @dataclass
@@ -65,10 +67,27 @@ class BookView:
     model: str                    # the model, in words
     sections: list[SectionView]
     extras: dict[str, Any] = field(default_factory=dict)   # e.g. evaluation numbers, loss-curve data
+    print: str = ""               # a fingerprint of everything its page shows; "" for a page always rendered
+
+
+@dataclass
+class BookSource:
+    """A book not presented yet: `view()` builds its BookView, which a writer asks for only when the page
+    changed since the last render (`print` differs); the other pages see its slug and title."""
+
+    slug: str
+    title: str
+    print: str
+    view: Callable[[], BookView]
+
+
+def presented(book: BookView | BookSource) -> BookView:
+    return book.view() if isinstance(book, BookSource) else book
 
 
 @dataclass
 class SiteView:
     title: str
     intro: str                    # Markdown
-    books: list[BookView]
+    books: list[BookView | BookSource]
+    url: str = ""                 # where the site is published (site.yaml `url`), for Open Graph links

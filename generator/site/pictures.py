@@ -14,6 +14,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from generator.fileops import link_files
+
 
 @dataclass(frozen=True)
 class SiteImage:
@@ -57,15 +59,28 @@ class Pictures:
         self.sources.setdefault(src, source)
         return SiteImage(src, *size)
 
+    def update(self, other: Pictures) -> None:
+        """Add every picture of `other` (a book's catalogue into the site's)."""
+        self.by_source.update(other.by_source)
+        for src, source in other.sources.items():
+            self.sources.setdefault(src, source)
+
     def read(self, src: str) -> bytes:
         """The bytes of a catalogued picture."""
         source = self.sources[src]
         return source if isinstance(source, bytes) else source.read_bytes()
 
-    def write_into(self, root: Path) -> None:
-        """Copy every picture to root/<src>."""
+    def write_into(self, root: Path, reuse: Path | None = None) -> None:
+        """Copy every picture to root/<src>. A picture there already has these very bytes (its name is their
+        hash) and may be a link into the published site, so it is never written again; one the site in `reuse`
+        has is hard-linked from there (link_files), so an unchanged picture costs no write."""
         for src in self.sources:
             target = root / src
+            if target.exists():
+                continue
+            if reuse is not None and (reuse / src).is_file():
+                link_files(reuse, root, [src])
+                continue
             target.parent.mkdir(exist_ok=True)
             target.write_bytes(self.read(src))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 from generator.modes.base import MODES
@@ -11,7 +12,8 @@ from generator.recipes.book import Book, Figure
 from generator.recipes.expand import FigureJobs
 from generator.site import charts, inputs, motion
 from generator.site.layout import FigureResults, mode_layout
-from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
+from generator.fingerprints import digest
+from generator.site.page import BookSource, BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.store import Store
 
 
@@ -28,11 +30,27 @@ def book_command(book: Book) -> str:
 
 
 def site_view(plan: Plan, store: Store) -> SiteView:
+    """Every book presented now (for the Hugo export and tests; the CLI renders `site_sources`)."""
     by_id = {(f.figure.book, f.figure.id): f for f in plan.figures}
-    return SiteView(plan.title, plan.intro, [book_view(b, by_id, store) for b in plan.books])
+    return SiteView(plan.title, plan.intro, [book_view(b, by_id, store) for b in plan.books], url=plan.url)
 
 
-def book_view(book: Book, by_id: dict[tuple[str, str], FigureJobs], store: Store) -> BookView:
+def site_sources(plan: Plan, store: Store) -> SiteView:
+    """Every book as a BookSource: presented only if the writer finds its page changed. A book's print is what
+    its plan was made from (recipes, inputs, models: Plan.sources) and which of its results are stored."""
+    by_id = {(f.figure.book, f.figure.id): f for f in plan.figures}
+    stored = store.key_set()
+    books = []
+    for book in plan.books:
+        keys = sorted({j.key for f in plan.figures if f.figure.book == book.slug for j in f.jobs} & stored)
+        source = plan.sources.get(book.slug)
+        fingerprint = digest([source.state, keys]) if source else ""
+        books.append(BookSource(book.slug, book.title, fingerprint, partial(book_view, book, by_id, store,
+                                                                             fingerprint)))
+    return SiteView(plan.title, plan.intro, books, url=plan.url)
+
+
+def book_view(book: Book, by_id: dict[tuple[str, str], FigureJobs], store: Store, fingerprint: str = "") -> BookView:
     sections, model = [], ""
     for section in book.sections:
         views = []
@@ -47,7 +65,7 @@ def book_view(book: Book, by_id: dict[tuple[str, str], FigureJobs], store: Store
     extras["command"] = book_command(book)
     if book.model != "digits":
         extras["needs"] = "a CUDA GPU and the model's weights"
-    return BookView(book.slug, book.title, book.summary, model, sections, extras=extras)
+    return BookView(book.slug, book.title, book.summary, model, sections, extras=extras, print=fingerprint)
 
 
 def figure_view(figure: Figure, expanded: FigureJobs, store: Store) -> FigureView:
@@ -64,6 +82,8 @@ def figure_view(figure: Figure, expanded: FigureJobs, store: Store) -> FigureVie
         motion.animate_anagram(view, list(expanded.jobs[0].params.get("views", [])))
     if figure.mode == "hybrid" and not view.pending:
         motion.hybrid_distance(view)
+    if figure.mode in ("hybrid", "factorized") and not view.pending:
+        motion.small_views(view)
     if view.pending and expanded.jobs:
         view.inputs = inputs.previews(expanded.jobs[0], expanded.model_spec)
         view.settings = inputs.settings(expanded.jobs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from generator.site.page import SiteView
+from generator.site.page import BookView, SiteView
 
 RESERVED = {"img", "hugo"}              # top-level folders of ours that a book slug must not take
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -18,15 +18,21 @@ def check_slugs(site: SiteView) -> None:
             raise ValueError(f"book slug {book.slug!r} must be unique, made of letters, digits, - and _, "
                              f"and not one of {sorted(RESERVED)}; rename the book")
         books.add(book.slug)
-        sections: set[str] = set()
-        figures: dict[str, str] = {}
-        for s in book.sections:
-            if not _SLUG.match(s.slug) or s.slug in sections:
-                raise ValueError(f"book {book.slug!r}: section slug {s.slug!r} must be unique within the book "
-                                 f"and made of letters, digits, - and _")
-            sections.add(s.slug)
-            for f in s.figures:
-                if f.id in figures:
-                    raise ValueError(f"book {book.slug!r}: figure id {f.id!r} appears in sections "
-                                     f"{figures[f.id]!r} and {s.slug!r}; figure ids must be unique in a book")
-                figures[f.id] = s.slug
+        if isinstance(book, BookView):
+            check_sections(book)
+
+
+def check_sections(book: BookView) -> None:
+    """Raise ValueError naming the first section slug or figure id of `book` that is malformed or repeated."""
+    sections: set[str] = set()
+    figures: dict[str, str] = {}
+    for s in book.sections:
+        if not _SLUG.match(s.slug) or s.slug in sections:
+            raise ValueError(f"book {book.slug!r}: section slug {s.slug!r} must be unique within the book "
+                             f"and made of letters, digits, - and _")
+        sections.add(s.slug)
+        for f in s.figures:
+            if f.id in figures:
+                raise ValueError(f"book {book.slug!r}: figure id {f.id!r} appears in sections "
+                                 f"{figures[f.id]!r} and {s.slug!r}; figure ids must be unique in a book")
+            figures[f.id] = s.slug
