@@ -47,9 +47,9 @@ browser:                     ## Debian's chromium and hugo, for the real-browser
 hugo: $(STAMP)               ## the books as Hugo page bundles in hugo/ (copy into a Hugo site's content/)
 	$(BIN)/gallery hugo
 
-embedded-model: $(STAMP)     ## retrain the embedded digits model and its classifier (≈ 25 min on 2 CPU cores)
+embedded-model: $(STAMP)     ## retrain the embedded digits model and its judge (≈ 30 min on 2 CPU cores)
 	$(BIN)/python -m generator.digits.train --out models/digits
-	$(BIN)/python -m generator.digits.classifier --out models/digits
+	$(BIN)/python -m generator.digits.judge --out models/digits
 
 eval: $(STAMP)               ## measure the digits model: classifier, CFG accuracy, class balance, illusions
 	$(BIN)/python -m generator.digits.evaluate

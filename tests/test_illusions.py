@@ -8,7 +8,8 @@ import pytest
 import torch
 from PIL import Image
 
-from generator.diffusion.views import VIEWS, animation_frames, get_view, view_motion
+from generator.diffusion.views import VIEWS, get_view
+from generator.site.motion import animation_frames, view_motion
 from tests.tiny_backend import TinyBackend, make_job, run_job
 
 FEW = {"steps": "strided-100"}
@@ -40,6 +41,30 @@ def test_upsampled_anagrams_with_a_native_stage_two_view_get_a_new_key():
     stage1 = make_job("anagram", ["a", "b"], views=["identity", "inner_circle"])
     assert "stage2_views" not in plain.params and "stage2_views" not in stage1.params
     assert native.params["stage2_views"] == "native"
+
+
+@pytest.mark.parametrize("mode, params, prompts", [
+    ("anagram", {}, ["a", "b"]), ("hybrid", {}, ["a", "b"]), ("factorized", {"factorization": "color"}, ["a", "b"]),
+])
+def test_illusions_condition_stage_two_as_the_reference_illusion_sampler(mode, params, prompts):
+    """Noise level 50 and the stage-I guidance by default (the course's 250 and 4 elsewhere); a job that does not
+    run stage II records the course's values, which it does not use, so its key does not depend on them."""
+    upsampled = make_job(mode, prompts, guidance=10.0, **params, **STAGE2)
+    assert (upsampled.params["noise_level"], upsampled.params["upsample_guidance"]) == (50, 10.0)
+    assert make_job(mode, prompts, noise_level=20, upsample_guidance=3.0, **params, **STAGE2).params["noise_level"] == 20
+    single = make_job(mode, prompts, **params)
+    assert (single.params["noise_level"], single.params["upsample_guidance"]) == (250, 4.0)
+    course = make_job("cfg", ["a"], **STAGE2)
+    assert (course.params["noise_level"], course.params["upsample_guidance"]) == (250, 4.0)
+
+
+def test_revised_operators_give_their_jobs_new_keys_and_no_others():
+    assert make_job("anagram", ["a", "b"], views=["identity", "jigsaw"]).params["operator_versions"] == {"jigsaw": 2}
+    assert "operator_versions" not in make_job("anagram", ["a", "b"], views=["identity", "rotate_180"]).params
+    motion = make_job("factorized", ["a", "b"], factorization="motion", motion_length=3)
+    assert motion.params["operator_versions"] == {"motion": 2}
+    assert "operator_versions" not in make_job("factorized", ["a", "b"], factorization="hybrid", kernel_size=9,
+                                               sigmas=[1.5]).params
 
 
 def picture(mode: str = "L", size: int = 32) -> Image.Image:
@@ -118,7 +143,8 @@ def test_each_factor_does_what_its_name_says():
     line = torch.zeros(1, 1, 33, 33)
     line[..., 16, 16] = 1.0
     streak = fz.MotionBlur(5, 33)(line)[0, 0]
-    assert torch.allclose(streak.diagonal().flip(0).sum() * 0 + streak.flip(0).diagonal()[14:19], torch.full((5,), 0.2))
+    assert torch.allclose(streak.diagonal()[14:19], torch.full((5,), 0.2))     # top left to bottom right
+    assert streak.sum() == pytest.approx(1.0) and streak.flip(0).diagonal()[15] == 0
     assert fz.LowPass(33, 2.0, 64).scaled(256) == (133, 8.0)
     with pytest.raises(ValueError, match="sum to 1"):
         fz.scale([0.5, 0.6])

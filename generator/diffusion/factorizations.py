@@ -4,7 +4,7 @@ component of every factorization is the complement of the others, so the compone
 
 - hybrid: f_low = G_σ (a Gaussian low-pass), f_high = 1 − G_σ; three bands: G_σ2·G_σ1, G_σ1 − G_σ2·G_σ1, 1 − G_σ1
 - color: f_grey = the channel mean repeated, f_chroma = 1 − f_grey
-- motion: f_blur = a 45° box blur (the streak of a moving camera), f_sharp = 1 − f_blur
+- motion: f_blur = a box blur along the main diagonal (the streak of a moving camera), f_sharp = 1 − f_blur
 - scale: f_i = w_i·1 with Σ w_i = 1 (CFG, composition and negation as special cases)
 
 Parameters are given at `base_size` (the stage-I side) and scale with the image: at 256² (stage II of a 64²
@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 
-from generator.diffusion.filters import gaussian_blur, scaled_odd
+from generator.diffusion.filters import gaussian_blur, hybrid_kernel, hybrid_sigmas, scaled_odd
 
 Factor = Callable[[torch.Tensor], torch.Tensor]
 
@@ -85,7 +85,8 @@ class Greyscale:
 
 @dataclass(frozen=True)
 class MotionBlur:
-    """f(x) = a box blur along the 45° diagonal, `length` pixels at `base_size` (reflect padding)."""
+    """f(x) = a box blur along the main diagonal, top left to bottom right (the reference's `eye(n) / n`, as a
+    cross-correlation), `length` pixels at `base_size`, zero padding (as the reference's conv2d padding)."""
 
     length: int = 7
     base_size: int = 64
@@ -94,10 +95,9 @@ class MotionBlur:
         if x.dim() == 3:
             return self(x[None])[0]
         n = scaled_odd(self.length, x.shape[-1], self.base_size)
-        channels, pad = x.shape[-3], n // 2
-        kernel = torch.eye(n, dtype=x.dtype, device=x.device).flip(0) / n      # bottom-left to top-right
-        padded = F.pad(x, (pad, pad, pad, pad), mode="reflect")
-        return F.conv2d(padded, kernel.expand(channels, 1, n, n), groups=channels)
+        channels = x.shape[-3]
+        kernel = torch.eye(n, dtype=x.dtype, device=x.device) / n
+        return F.conv2d(x, kernel.expand(channels, 1, n, n), padding=n // 2, groups=channels)
 
 
 @dataclass(frozen=True)
@@ -162,18 +162,14 @@ def scale(weights: Sequence[float]) -> Factorization:
 FACTORIZATIONS = ("hybrid", "color", "motion", "scale")
 
 
-def auto_kernel(sigmas: Sequence[float], size: int) -> int:
-    """An odd kernel of about 8σ + 1 for the widest σ (kernel ≈ 5σ avoids edge effects), at most 2·size − 1."""
-    return min(2 * int(4 * max(sigmas)) + 1, 2 * size - 1)
-
-
 def factorization(name: str, bands: int, size: int, *, sigmas: Sequence[float] = (), kernel_size: int = 0,
                   motion_length: int = 7, weights: Sequence[float] = ()) -> Factorization:
     """The factorization `name` with `bands` components (one per prompt) for a model of `size`² images; σ, the
-    kernel (0: auto_kernel) and the streak are given at 64² (the paper's stage I) and scale with `size`."""
+    kernel and the streak are given at stage I (`size`) and scale with the image at stage II. No σ: the
+    paper's (filters.hybrid_sigmas); kernel 0: filters.hybrid_kernel — the rule the `hybrid` mode uses too."""
     if name == "hybrid":
-        sigmas = list(sigmas) or default_sigmas(bands, size)
-        return hybrid_bands(kernel_size or auto_kernel(sigmas, size), sigmas, size)
+        sigmas = list(sigmas) or hybrid_sigmas(bands, size)
+        return hybrid_bands(kernel_size or hybrid_kernel(max(sigmas), size), sigmas, size)
     if name == "color":
         return color(size)
     if name == "motion":
@@ -181,9 +177,3 @@ def factorization(name: str, bands: int, size: int, *, sigmas: Sequence[float] =
     if name == "scale":
         return scale(weights)
     raise ValueError(f"unknown factorization {name!r}; choose one of: {', '.join(FACTORIZATIONS)}")
-
-
-def default_sigmas(bands: int, size: int) -> list[float]:
-    """The paper's σ at 64² — 2 (two bands), 1 and 2 (three) — scaled to the model's size."""
-    base = [2.0] if bands == 2 else [1.0, 2.0]
-    return [s * size / 64 for s in base]

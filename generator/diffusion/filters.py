@@ -5,7 +5,8 @@ without it); the blur imports it when it runs."""
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     import torch
@@ -19,6 +20,44 @@ def odd_kernel(width: int) -> int:
 def scaled_odd(width: int, size: int, base_size: int) -> int:
     """`width` pixels at base_size, scaled to `size` and made odd."""
     return odd_kernel(round(width * size / base_size))
+
+
+PAPER_SIGMAS = {2: (2.0,), 3: (1.0, 2.0)}   # hybrid σ at 64² (Geng et al. 2024): two bands, three bands
+PAPER_SIZE = 64
+
+
+def hybrid_sigmas(bands: int, size: int) -> list[float]:
+    """The paper's hybrid σ at 64² — 2 for two bands, 1 and 2 for three — scaled to size² images (1 at 32²)."""
+    return [s * size / PAPER_SIZE for s in PAPER_SIGMAS[bands]]
+
+
+def hybrid_kernel(sigma: float, size: int) -> int:
+    """The Gaussian kept to ±8σ: width 2·⌈8σ⌉ + 1 (33 at σ 2, the reference's at 64²), at most 2·size − 1 (what
+    reflect padding allows on size² images). What it cuts off is below 1e-14 of the weight."""
+    return min(2 * math.ceil(8 * sigma) + 1, 2 * size - 1)
+
+
+def min_kernel(sigma: float) -> int:
+    """The narrowest odd kernel ≥ 5σ + 1 wide (kernel ≈ 5σ avoids edge effects, Geng et al.'s reference code);
+    narrower kernels cut off enough of the Gaussian to blur less than σ says (see `effective_sigma`)."""
+    return odd_kernel(math.ceil(5 * sigma + 1))
+
+
+def effective_sigma(kernel_size: int, sigma: float) -> float:
+    """The standard deviation of the Gaussian truncated to `kernel_size` taps and renormalised: the blur it does."""
+    taps = [i - (kernel_size - 1) / 2 for i in range(kernel_size)]
+    weights = [math.exp(-t * t / (2 * sigma * sigma)) for t in taps]
+    return math.sqrt(sum(w * t * t for w, t in zip(weights, taps)) / sum(weights))
+
+
+def hybrid_kernel_problem(kernel_size: int, sigmas: Sequence[float]) -> str | None:
+    """Why `kernel_size` is too narrow for the widest σ, or None."""
+    sigma = max(sigmas)
+    if kernel_size >= 5 * sigma + 1:
+        return None
+    return (f"kernel_size {kernel_size} is narrower than 5σ + 1 = {5 * sigma + 1:g} for σ {sigma:g}: it cuts off the "
+            f"Gaussian's tails, so the blur is σ {effective_sigma(kernel_size, sigma):.2f}, not {sigma:g}; use at "
+            f"least {min_kernel(sigma)}, or 0 for the default {2 * math.ceil(8 * sigma) + 1}")
 
 
 def gaussian_kernel1d(kernel_size: int, sigma: float, dtype: torch.dtype | None = None) -> torch.Tensor:

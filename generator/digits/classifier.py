@@ -1,22 +1,17 @@
-"""A small CNN digit classifier, the judge of the digits model's samples (trained on the training split only).
-
-    python -m generator.digits.classifier --out models/digits [--seed 0]
-"""
+"""A small CNN digit classifier, trained on the training split only, each digit seen one way (judge.py's
+readings: as it is, or from afar). Trained with `python -m generator.digits.judge`."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
+from typing import Callable
 
 import torch
 from torch import nn
 
 from generator.digits.data import load_split
 from generator.fileops import replace_file
-
-WEIGHTS = "classifier.safetensors"
-RECORD = "classifier.json"
 
 
 def build_classifier() -> nn.Sequential:
@@ -46,13 +41,17 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> fl
     return (classify(model, images) == labels).float().mean().item()
 
 
-def train_classifier(out: Path, seed: int = 0, epochs: int = 8, batch_size: int = 64) -> dict:
-    """Train with Adam on the 4000 training digits (random shifts), save weights + held-out accuracy."""
+def train_classifier(out: Path, seed: int = 0, epochs: int = 8, batch_size: int = 64,
+                     see: Callable[[torch.Tensor], torch.Tensor] | None = None, name: str = "classifier") -> dict:
+    """Train with Adam on the 4000 training digits (random shifts), each seen through `see` (default: as it is),
+    save weights `name`.safetensors + `name`.json with the accuracy on the held-out digits seen the same way."""
     from safetensors.torch import save
 
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
+    see = see or (lambda x: x)
     train, test = load_split("train"), load_split("test")
+    test_images = see(test.images)
     model = build_classifier()
     optim = torch.optim.Adam(model.parameters(), lr=1e-3)
     lr = torch.optim.lr_scheduler.CosineAnnealingLR(optim, epochs * (len(train.labels) // batch_size))
@@ -61,43 +60,29 @@ def train_classifier(out: Path, seed: int = 0, epochs: int = 8, batch_size: int 
         order = torch.randperm(len(train.labels), generator=gen)
         for b in range(len(order) // batch_size):
             idx = order[b * batch_size:(b + 1) * batch_size]
-            loss = nn.functional.cross_entropy(model(shift(train.images[idx], gen)), train.labels[idx])
+            loss = nn.functional.cross_entropy(model(see(shift(train.images[idx], gen))), train.labels[idx])
             optim.zero_grad(set_to_none=True)
             loss.backward()
             optim.step()
             lr.step()
-        print(f"classifier epoch {epoch + 1}/{epochs}: loss {loss.item():.4f}, "
-              f"held-out accuracy {accuracy(model, test.images, test.labels):.4f}")
+        print(f"{name} epoch {epoch + 1}/{epochs}: loss {loss.item():.4f}, "
+              f"held-out accuracy {accuracy(model, test_images, test.labels):.4f}")
     record = {"seed": seed, "epochs": epochs, "batch_size": batch_size,
-              "test_accuracy": round(accuracy(model, test.images, test.labels), 4),
-              "train_accuracy": round(accuracy(model, train.images, train.labels), 4)}
-    replace_file(out / WEIGHTS, save({k: v.contiguous() for k, v in model.state_dict().items()}))
-    replace_file(out / RECORD, (json.dumps(record, indent=1) + "\n").encode())
+              "test_accuracy": round(accuracy(model, test_images, test.labels), 4),
+              "train_accuracy": round(accuracy(model, see(train.images), train.labels), 4)}
+    replace_file(out / f"{name}.safetensors", save({k: v.contiguous() for k, v in model.state_dict().items()}))
+    replace_file(out / f"{name}.json", (json.dumps(record, indent=1) + "\n").encode())
     return record
 
 
-def load_classifier(path: Path) -> nn.Sequential:
-    """The trained classifier from `path`/classifier.safetensors, in eval mode."""
+def load_classifier(path: Path, name: str = "classifier") -> nn.Sequential:
+    """The trained classifier from `path`/`name`.safetensors, in eval mode."""
     from safetensors.torch import load_file
 
-    file = Path(path) / WEIGHTS
+    file = Path(path) / f"{name}.safetensors"
     if not file.is_file():
-        raise FileNotFoundError(f"no digit classifier at {file}; run `python -m generator.digits.classifier "
-                                f"--out {path}` (a minute or two on a CPU)")
+        raise FileNotFoundError(f"no digit classifier at {file}; run `python -m generator.digits.judge "
+                                f"--out {path}` (a few minutes on a CPU)")
     model = build_classifier()
     model.load_state_dict(load_file(str(file)))
     return model.eval()
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("models/digits"))
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=8)
-    args = parser.parse_args(argv)
-    record = train_classifier(args.out, args.seed, args.epochs)
-    print(f"saved {args.out / WEIGHTS}: held-out accuracy {record['test_accuracy']:.4f}")
-
-
-if __name__ == "__main__":
-    main()

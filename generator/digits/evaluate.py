@@ -1,13 +1,16 @@
 """The numbers behind `make eval`: how well the digits model does what its prompts ask, judged by the
-classifier (generator/digits/classifier.py). Every sample goes through the project's engine, as on the site.
+classifier (generator/digits/classifier.py) and, for illusions, the judge (generator/digits/judge.py). Every
+sample goes through the project's engine, as on the site.
 
     python -m generator.digits.evaluate [--model models/digits] [--per-digit 100] [--guidance 4]
 
 - classifier: accuracy on the 1000 held-out digits;
+- judge: per reading (near: the image itself; far: area-averaged to 8×8), accuracy on the held-out digits seen
+  that way;
 - cfg: share of CFG samples classified as their prompted digit (per digit and overall);
 - unconditional: class shares of samples from "" (all ten present, none above 20%);
 - anagram: share of seeds whose image reads as prompt 1 upright and prompt 2 under the view (6 / 9 upside down);
-- hybrid: share of seeds whose low-pass reads as the far prompt and the image itself as the near one.
+- hybrid: share of seeds whose image reads as the far prompt from afar and as the near one up close.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from typing import Sequence
 
 import torch
 
-from generator.diffusion.factorizations import hybrid
+from generator.diffusion.factorizations import factorization
 from generator.diffusion.noise import draw_noise, make_rng
 from generator.diffusion.schedule import Schedule
 from generator.diffusion.views import get_view
 from generator.digits.classifier import accuracy, classify, load_classifier
 from generator.digits.data import load_split
+from generator.digits.judge import Judge
 from generator.engine import Term, Track, run_tracks
 from generator.fileops import replace_file
 from generator.models.base import Backend
@@ -37,7 +41,6 @@ GUIDANCE = 4.0
 BATCH_SIZE = 256
 ANAGRAMS = (("6", "9", "rotate_180"),)
 HYBRIDS = (("0", "8"),)       # (far, near)
-HYBRID_FILTER = (9, 1.5)      # Gaussian kernel and σ at 32×32 (the figure's 33 / 2.0 are for 64×64)
 
 @dataclass
 class Sampling:
@@ -99,17 +102,19 @@ def anagram_success(sampling: Sampling, clf: torch.nn.Module, n: int, guidance: 
     return results
 
 
-def hybrid_success(sampling: Sampling, clf: torch.nn.Module, n: int, guidance: float) -> list[dict]:
-    """Hybrids: ε = G(CFG(x, far)) + (1 − G)(CFG(x, near)); success when G(x) reads far and x reads near."""
-    low, high = hybrid(HYBRID_FILTER[0], HYBRID_FILTER[1], 32)
+def hybrid_success(sampling: Sampling, judge: Judge, n: int, guidance: float) -> list[dict]:
+    """Hybrids: ε = G(CFG(x, far)) + (1 − G)(CFG(x, near)) with the hybrid mode's default G at 32×32; success
+    when x seen from afar (judge: far) reads far and x up close (judge: near) reads near."""
+    parts = factorization("hybrid", 2, 32)
+    low, high = parts.components
     results = []
     for far, near in HYBRIDS:
         terms = lambda: [Term(far, "", guidance, component=low), Term(near, "", guidance, component=high)]  # noqa: E731
         tracks = [sampling.track(300_000 + i, terms(), reduce="sum") for i in range(n)]
         x = sampling.run(tracks, f"hybrid {far}/{near}")
-        ok_far, ok_near = classify(clf, low(x)) == int(far), classify(clf, x) == int(near)
+        ok_far, ok_near = judge.read("far", x) == int(far), judge.read("near", x) == int(near)
         results.append({"far": far, "near": near, "both": share(ok_far & ok_near), "far_ok": share(ok_far),
-                        "near_ok": share(ok_near), "filter": list(HYBRID_FILTER), "samples": n})
+                        "near_ok": share(ok_near), "filter": [low.kernel_size, low.sigma], "samples": n})
     return results
 
 
@@ -121,16 +126,17 @@ def evaluate(model: Path, per_digit: int = 100, guidance: float = GUIDANCE, n_un
              n_illusions: int = 100, batch_size: int = BATCH_SIZE) -> dict:
     """Every number of the report, as one dict (written to model/eval.json by `main`)."""
     spec = digits_spec(model)
-    backend, clf, test = spec.load("cpu"), load_classifier(model), load_split("test")
+    backend, clf, judge, test = spec.load("cpu"), load_classifier(model), Judge(model), load_split("test")
     sampling = Sampling(backend, Schedule.from_config(spec.scheduler_config), batch_size=batch_size)
     start = time.time()
     report = {
         "model": spec.key(), "steps": STEPS, "thresholding": sampling.schedule.resolve_thresholding("auto"),
         "classifier_test_accuracy": round(accuracy(clf, test.images, test.labels), 4),
+        "judge": judge.held_out_accuracy(),
         "cfg": cfg_accuracy(sampling, clf, per_digit, guidance),
         "unconditional": unconditional_balance(sampling, clf, n_uncond),
         "anagrams": anagram_success(sampling, clf, n_illusions, guidance),
-        "hybrids": hybrid_success(sampling, clf, n_illusions, guidance),
+        "hybrids": hybrid_success(sampling, judge, n_illusions, guidance),
     }
     report["wall_time_s"] = round(time.time() - start, 1)
     return report
@@ -142,6 +148,8 @@ def summary(r: dict) -> str:
     lines = [
         f"digits model {r['model']['revision']} — {r['steps']}, thresholding {r['thresholding']}",
         f"classifier accuracy on the held-out digits: {r['classifier_test_accuracy']:.1%}",
+        *(f"judge, {name} reading ({j['sees']}): {j['accuracy']:.1%} of the held-out digits seen that way"
+          for name, j in r.get("judge", {}).items()),
         f"CFG samples classified as their prompt (γ = {cfg['guidance']}, {cfg['samples']} samples): "
         f"{cfg['accuracy']:.1%}",
         "  per digit: " + "  ".join(f"{d}: {a:.0%}" for d, a in cfg["per_digit"].items()),

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from generator.diffusion.views import VIEWS   # no torch: the registry and geometry are numpy
+from generator.diffusion.views import VIEWS, get_view   # no torch: the registry and geometry are numpy
 from generator.modes.base import ModeContext, Param, ParamError, Problem, Result, param, register
-from generator.modes.common import GuidedParams, ModelMode, as_image, with_upsampled
+from generator.modes.common import IllusionParams, ModelMode, as_image, with_upsampled
 
 if TYPE_CHECKING:
     import torch
@@ -28,10 +28,11 @@ class Anagram(ModelMode):
     prompts = (2, 6)
 
     @dataclass(frozen=True)
-    class Params(GuidedParams):
+    class Params(IllusionParams):
         views: list[str] = param(Param(list, default=["identity", "flip"], items=str,
                                        help=f"one view per prompt, from: {', '.join(VIEWS)}"))
-        view_seed: int = param(Param(int, default=0, minimum=0, help="seed of the random permutation views"))
+        view_seed: int = param(Param(int, default=0, minimum=0,
+                                     help="seed of the random views (patch_permute, pixel_permute, jigsaw)"))
 
     def resolve(self, params: dict[str, Any], spec: Any) -> dict[str, Any]:
         unknown = [v for v in params["views"] if v not in VIEWS]
@@ -40,6 +41,9 @@ class Anagram(ModelMode):
         params = super().resolve(params, spec)
         if params.get("upsample") and any(v in NATIVE_AT_STAGE2 for v in params["views"]):
             params["stage2_views"] = "native"         # their stage II result changed: a new key, others keep theirs
+        revised = {name: get_view(name, params.get("size", 64)).version for name in params["views"]}
+        if revised := {name: v for name, v in sorted(revised.items()) if v > 1}:
+            params["operator_versions"] = revised     # views whose pixels changed: new keys for their jobs only
         return params
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
@@ -56,8 +60,6 @@ class Anagram(ModelMode):
         check_prompts(job, len(job.params["views"]), f"one per view ({', '.join(job.params['views'])})")
 
     def views(self, job: Job) -> list[View]:
-        from generator.diffusion.views import get_view
-
         p = self.Params.from_job(job)
         return [get_view(name, job.params["size"], p.view_seed) for name in p.views]
 

@@ -62,8 +62,24 @@ class GuidedParams(SamplingParams):
     uncond: str = param(UNCOND)
 
 
+@dataclass(frozen=True)
+class IllusionParams(GuidedParams):
+    """Guided sampling whose stage II is conditioned as the reference illusion sampler's (Geng, Park & Owens,
+    `sample_stage_2`): the stage-I image noised to level 50, guided with the stage-I guidance."""
+
+    upsample_guidance: float | None = param(Param(float, default=None, minimum=0.0, maximum=50.0,
+                                                  help="stage II CFG scale; default: the stage-I `guidance`, as "
+                                                       "the reference's illusion sampler"))
+    noise_level: int = param(Param(int, default=50, minimum=0, maximum=999,
+                                   help="noise added to the upsampled stage-I image that conditions stage II (50 "
+                                        "in the reference's illusion sampler; the course's 250 elsewhere)"))
+
+
 SAMPLING = SamplingParams.schema()
 GUIDED = GuidedParams.schema()
+# What single-stage jobs record for the stage-II parameters they do not use: the course's defaults, so that a
+# mode's own stage-II defaults change the keys of upsampled jobs only.
+UNUSED_STAGE2 = {"upsample_steps": "strided-20", "upsample_guidance": 4.0, "noise_level": 250}
 
 
 class ModelMode(Mode):
@@ -91,6 +107,10 @@ class ModelMode(Mode):
             checked_timesteps(params, "upsample_steps", total)
             params["upscaler"] = upscaler
             params.update(stage3_params(params["upsample"], spec))
+            if params.get("upsample_guidance", 0.0) is None:          # IllusionParams: the stage-I guidance
+                params["upsample_guidance"] = params["guidance"]
+        else:
+            params.update({k: v for k, v in UNUSED_STAGE2.items() if k in params})
         return params
 
     def embedding_prompts(self, job: Job) -> list[str]:

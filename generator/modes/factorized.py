@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from generator.diffusion.filters import hybrid_kernel, hybrid_kernel_problem, hybrid_sigmas, odd_kernel
 from generator.modes.base import ModeContext, Param, Problem, Result, param, register
-from generator.modes.common import GuidedParams, ModelMode, as_image, kernel_problems, with_upsampled
+from generator.modes.common import IllusionParams, ModelMode, as_image, kernel_problems, with_upsampled
 
 if TYPE_CHECKING:
     import torch
@@ -19,11 +20,12 @@ if TYPE_CHECKING:
     from generator.jobs import Job
 
 FACTORIZATIONS = ("hybrid", "color", "motion", "scale")      # as generator.diffusion.factorizations, without torch
-
+KERNEL = Param(int, default=0, minimum=0, maximum=65, help="hybrid: odd Gaussian kernel width at stage I, at least "
+               "5σ + 1; 0: 2·⌈8σ⌉ + 1 (33 at σ 2, as the reference)")
 
 
 @dataclass(frozen=True)
-class FactorParams(GuidedParams):
+class FactorParams(IllusionParams):
     """Which factorization (Geng, Park & Owens 2024) and its settings at stage I, then the guided sampling ones."""
 
     factorization: str = param(Param(str, default="hybrid", choices=FACTORIZATIONS,
@@ -32,10 +34,10 @@ class FactorParams(GuidedParams):
     sigmas: list[float] = param(Param(list, default=[], items=(int, float), minimum=0.1, maximum=20.0,
                                       help="hybrid: σ of the low-pass (2 bands) or σ1 < σ2 (3 bands) at stage I; "
                                            "[] is the paper's 2 (or 1, 2) at 64², scaled to the model"))
-    kernel_size: int = param(Param(int, default=0, minimum=0, maximum=65,
-                                   help="hybrid: odd Gaussian kernel width at stage I; 0: about 8σ + 1"))
+    kernel_size: int = param(KERNEL)
     motion_length: int = param(Param(int, default=7, minimum=1, maximum=33,
-                                     help="motion: length of the 45° streak at stage I (7 at 64² in the paper)"))
+                                     help="motion: length of the diagonal streak at stage I (7 at 64² in the "
+                                          "paper)"))
     weights: list[float] = param(Param(list, default=[], items=(int, float), minimum=-20.0, maximum=20.0,
                                        help="scale: one weight per prompt, summing to 1 ([γ, 1 − γ] with prompts "
                                             "[p, ''] is CFG)"))
@@ -48,6 +50,31 @@ class FactorParams(GuidedParams):
                              motion_length=self.motion_length, weights=self.weights)
 
 
+def hybrid_problems(kernel_size: int, sigmas: list[float], image_size: int) -> list[Problem]:
+    """The low-pass kernel (0: filters.hybrid_kernel) must fit the image with reflect padding and be at least
+    5σ + 1 wide for the widest σ (no σ: the paper's, whose widest is 2 at 64² for 2 and 3 bands alike)."""
+    sigmas = sigmas or hybrid_sigmas(2, image_size)
+    kernel = odd_kernel(kernel_size) if kernel_size else hybrid_kernel(max(sigmas), image_size)
+    problems = kernel_problems("kernel_size", kernel_size, image_size) if kernel_size else []
+    if (problem := hybrid_kernel_problem(kernel, sigmas)) is not None:
+        problems.append((("kernel_size",), problem))
+    return problems
+
+
+# Operators whose pixels changed after results were stored; a job that uses one records its version in its
+# params (`operator_versions`), so it gets a new key and every other job keeps its own.
+REVISED = {"motion": 2,          # factorizations.MotionBlur: the reference's diagonal, zero padding
+           "hybrid_kernel": 2}   # kernel_size 0: filters.hybrid_kernel, 2·⌈8σ⌉ + 1 (was 8σ + 1)
+
+
+def with_versions(params: dict[str, Any]) -> dict[str, Any]:
+    """`params` with the versions of the revised operators the factorization uses, if any."""
+    used = {"motion"} if params["factorization"] == "motion" else set()
+    if params["factorization"] == "hybrid" and not params["kernel_size"]:
+        used.add("hybrid_kernel")
+    return {**params, "operator_versions": {name: REVISED[name] for name in sorted(used)}} if used else params
+
+
 def factor_problems(params: Mapping[str, Any], image_size: int) -> list[Problem]:
     """What is wrong with a factorization's own parameters on the model's images (prompt counts: `count_problem`)."""
     name, problems = params["factorization"], []
@@ -56,8 +83,8 @@ def factor_problems(params: Mapping[str, Any], image_size: int) -> list[Problem]
         problems.append((("sigmas",), f"a hybrid has 2 or 3 bands: give 1 or 2 σ values, got {sigmas}"))
     if name == "hybrid" and len(sigmas) == 2 and not sigmas[0] < sigmas[1]:
         problems.append((("sigmas",), f"three bands need σ1 < σ2, got {sigmas}"))
-    if name == "hybrid" and k:
-        problems += kernel_problems("kernel_size", k, image_size)
+    if name == "hybrid" and len(sigmas) <= 2:
+        problems += hybrid_problems(k, sigmas, image_size)
     if name == "color" and params.get("channels", 3) != 3:
         problems.append((("factorization",), "color needs an RGB model (grey + chroma); this model has "
                                              f"{params.get('channels')} channel"))
@@ -92,6 +119,9 @@ class Factorized(ModelMode):
     name = "factorized"
     prompts = (2, 4)
     Params = FactorParams
+
+    def resolve(self, params: dict[str, Any], spec: Any) -> dict[str, Any]:
+        return with_versions(super().resolve(params, spec))
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
                      project_root: Path) -> list[Problem]:

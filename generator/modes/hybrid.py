@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from generator.modes.base import ModeContext, Param, Result, param, register
-from generator.diffusion.filters import odd_kernel
-from generator.modes.common import GuidedParams, ModelMode, as_image, check_prompts, kernel_problems, with_upsampled
+from generator.modes.common import IllusionParams, ModelMode, as_image, check_prompts, with_upsampled
+from generator.modes.factorized import KERNEL, hybrid_problems
 
 if TYPE_CHECKING:
     import torch
@@ -23,24 +23,30 @@ class Hybrid(ModelMode):
     prompts = (2, 2)
 
     @dataclass(frozen=True)
-    class Params(GuidedParams):
-        kernel_size: int = param(Param(int, default=33, minimum=1, maximum=65,
-                                       help="odd Gaussian kernel width at stage I"))
-        sigma: float = param(Param(float, default=2.0, minimum=0.1, maximum=20.0, help="Gaussian σ at stage I"))
+    class Params(IllusionParams):
+        kernel_size: int = param(KERNEL)
+        sigma: float = param(Param(float, default=0.0, minimum=0.0, maximum=20.0,
+                                   help="Gaussian σ at stage I; 0: the paper's 2 at 64², scaled to the model "
+                                        "(1 at 32²)"))
+
+        def sigmas(self) -> list[float]:
+            return [self.sigma] if self.sigma else []
 
     def check_params(self, params, inputs, image_size, project_root):  # type: ignore[no-untyped-def]
-        """The stage-I low-pass kernel (made odd) must fit the image with reflect padding."""
-        return kernel_problems("kernel_size", params["kernel_size"], image_size)
+        """The stage-I low-pass kernel (made odd) must fit the image and hold the Gaussian (≥ 5σ + 1)."""
+        p = self.Params.from_params(params)
+        return hybrid_problems(p.kernel_size, p.sigmas(), image_size)
 
     def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
         """Prompts in order: far (low frequencies), near (high frequencies); their estimates add up."""
-        from generator.diffusion.factorizations import hybrid
+        from generator.diffusion.factorizations import factorization
         from generator.engine import draw_noise, make_rng
         from generator.modes.common import guided_terms, image_shape, make_track
 
         check_prompts(job, 2, "the far (low-pass) prompt, then the near (high-pass) one")
         p = self.Params.from_job(job)
-        low, high = hybrid(odd_kernel(p.kernel_size), p.sigma, job.params["size"])
+        low, high = factorization("hybrid", 2, job.params["size"], sigmas=p.sigmas(),
+                                  kernel_size=p.kernel_size).components
         rng = make_rng(job.seed)
         x_T = draw_noise(rng, image_shape(job, ctx), ctx.device)
         terms = [*guided_terms(job, job.prompts[:1], component=low), *guided_terms(job, job.prompts[1:], component=high)]

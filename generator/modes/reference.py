@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from generator.modes.base import ModeContext, Param, Problem, Result, param, register
 from generator.modes.common import ModelMode, as_image, check_prompts, with_upsampled
-from generator.modes.factorized import FactorParams, factor_problems
+from generator.modes.factorized import FactorParams, factor_problems, with_versions
 
 if TYPE_CHECKING:
     import torch
@@ -53,6 +53,9 @@ class Reference(ModelMode):
         weights: list[float] = field(default_factory=list)      # not a parameter here
 
     shared_images = ("reference", "fixed")
+
+    def resolve(self, params: dict[str, Any], spec: Any) -> dict[str, Any]:
+        return with_versions(super().resolve(params, spec))
 
     def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
                      project_root: Path) -> list[Problem]:

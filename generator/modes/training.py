@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from generator.images import InputError, from_pil, read_bytes
+from generator.digits.stats import rate_text
 from generator.modes.base import Mode, ModeParams, Param, Problem, Result, param, register
 
 if TYPE_CHECKING:
@@ -216,12 +217,14 @@ def plot_bars(groups: list[tuple[str, dict[str, float], float]]) -> Image.Image:
 @register
 class Evaluation(RecordMode):
     name = "evaluation"
+    version = 2                                    # 2: the judge's readings, 95% intervals on illusion rates
     record_shape = {
         "classifier_test_accuracy": NUMBER,
         "cfg": {"guidance": NUMBER, "per_digit": {"*": NUMBER}, "accuracy": NUMBER, "samples": int},
         "unconditional": {"shares": {"*": NUMBER}, "all_present": bool, "max_share": NUMBER},
-        "anagrams?": [{"prompts": (str, str), "view": str, "both": NUMBER}],
-        "hybrids?": [{"far": str, "near": str, "both": NUMBER}],
+        "judge?": {"*": {"accuracy": NUMBER, "sees": str}},
+        "anagrams?": [{"prompts": (str, str), "view": str, "both": NUMBER, "samples": int}],
+        "hybrids?": [{"far": str, "near": str, "both": NUMBER, "samples": int}],
     }
 
     def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
@@ -236,8 +239,12 @@ class Evaluation(RecordMode):
                 "CFG accuracy": f"{cfg['accuracy']:.1%} of {cfg['samples']} samples",
                 "unconditional: all ten digits present": str(uncond["all_present"]),
                 "unconditional: largest share": f"{uncond['max_share']:.1%}"}
+        for name, judge in r.get("judge", {}).items():
+            info[f"judge, {name} reading ({judge['sees']})"] = f"{judge['accuracy']:.1%} of the held-out digits"
         for a in r.get("anagrams", []):
-            info[f"anagram {a['prompts'][0]} / {a['prompts'][1]} ({a['view']}): both readings"] = f"{a['both']:.0%}"
+            info[f"anagram {a['prompts'][0]} / {a['prompts'][1]} ({a['view']}): both readings"] = rate_text(
+                round(a["both"] * a["samples"]), a["samples"])
         for h in r.get("hybrids", []):
-            info[f"hybrid {h['far']} far / {h['near']} near: both readings"] = f"{h['both']:.0%}"
+            info[f"hybrid {h['far']} far / {h['near']} near: both readings"] = rate_text(
+                round(h["both"] * h["samples"]), h["samples"])
         return Result({"evaluation": from_pil(plot)}, info)
