@@ -42,7 +42,7 @@ def book_evaluations() -> dict[str, int]:
     from generator.modes.base import MODES
     from generator.project import Project, load_plan
 
-    plan = load_plan(Project())
+    plan = load_plan(Project(ROOT))
     out = {"stage I": 0, "stage II": 0}
     for figure in (f for f in plan.figures if f.figure.book == "deepfloyd"):
         for job in (j for j in figure.jobs if MODES[j.mode].needs_model):
