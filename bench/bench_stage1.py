@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     timesteps = [int(t) for t in scheduler.timesteps]
 
     pipeline_s = bench_pipeline(unet, emb, timesteps, args, device)
-    spec = model_spec("deepfloyd-if")
+    spec = model_spec("deepfloyd-if", dtype="fp16" if device.type == "cuda" else "fp32")
     if args.tiny:
         spec = dataclasses.replace(spec, image_size=size)
     backend = DeepFloydBackend(spec, device, unet=unet)

@@ -57,8 +57,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--book", action="append", help="only this book's work (repeatable)")
         sub.add_argument("--figure", action="append", help="only this figure's work: ID or BOOK/ID (repeatable)")
+        add_hardware_options(sub)
         if name in ("build", "run"):
-            sub.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
             sub.add_argument("--batch-size", type=int, help="samples per model call (default: automatic)")
             sub.add_argument("--max-evals", type=int, default=None,
                              help=f"model evaluations allowed without --yes (default {MAX_EVALS:,}, "
@@ -88,6 +88,53 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def add_hardware_options(sub: argparse.ArgumentParser) -> None:
+    """--device, --dtype, --memory, --memory-mode (models/hardware.py; each also read from its GALLERY_ variable)."""
+    from generator.models.hardware import DTYPES, MEMORY_MODES
+
+    sub.add_argument("--device", type=device_arg, help="auto (cuda > mps > cpu, the default), cuda, cuda:N, mps, cpu")
+    sub.add_argument("--dtype", choices=DTYPES, help="the UNets' precision; auto: fp16 on a GPU, bf16 on the CPU "
+                                                     "(DeepFloyd), fp32 (digits). Not fp16: a new job key")
+    sub.add_argument("--memory", type=memory_arg, metavar="SIZE",
+                     help="device memory to plan for, e.g. 16GB (default: the device's own)")
+    sub.add_argument("--memory-mode", choices=MEMORY_MODES,
+                     help="resident, sequential (one stage's weights at a time) or offload (accelerate's model CPU "
+                          "offload); auto: from the memory")
+
+
+def use_hardware(args: argparse.Namespace) -> None:
+    """The hardware options into the environment (specs, and launched shards, read it); unset ones from it."""
+    from generator.models import hardware as hw
+
+    for attr, env in (("device", hw.DEVICE_ENV), ("dtype", hw.DTYPE_ENV), ("memory", hw.MEMORY_ENV),
+                      ("memory_mode", hw.MEMORY_MODE_ENV)):
+        if not hasattr(args, attr):
+            continue
+        if getattr(args, attr) is not None:
+            os.environ[env] = getattr(args, attr)
+        setattr(args, attr, os.environ.get(env))
+    if getattr(args, "device", None) == "auto":
+        args.device = None
+
+
+def device_arg(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a device: use auto, cuda, cuda:N, mps or cpu")
+    return text
+
+
+def memory_arg(text: str) -> str:
+    from generator.models.hardware import parse_memory
+
+    try:
+        parse_memory(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def shard_arg(text: str) -> Shard:
     try:
         return Shard.parse(text)
@@ -108,6 +155,7 @@ def port_number(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every failure becomes one line on stderr and a documented exit code (see README)."""
     args = parse_args(argv)
+    use_hardware(args)
     try:
         return dispatch(args)
     except BaseException as exc:            # noqa: BLE001 — the one top-level handler
@@ -346,6 +394,8 @@ def cmd_plan(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     total_jobs, total_calls = len(missing_calls), sum(missing_calls.values())
     print(f"pending: {total_jobs} jobs, {total_calls:,} model evaluations")
     print_estimates(plan, store, [f for f in plan.figures if id(f) in work], getattr(args, "device", None))
+    if any(getattr(args, a) for a in ("device", "dtype", "memory", "memory_mode")):
+        print_hardware_plan(plan, args)
     return 0
 
 
@@ -356,6 +406,24 @@ def print_estimates(plan: Plan, store, work: list, device: str | None) -> None:
         print(f"  {model_id}: {calls:,} model evaluations, about {duration(seconds)} at {how}")
         if why:
             print("    cannot run here: " + "\n    ".join(why.splitlines()))
+
+
+def print_hardware_plan(plan: Plan, args: argparse.Namespace) -> None:
+    """Per model of the selected figures: dtype, memory mode, batches and estimated peak on --device/--memory."""
+    from generator.models.hardware import GiB, device_kind, parse_memory, total_bytes
+    from generator.runner import stages_needed
+
+    device = args.device or "auto"
+    memory = parse_memory(args.memory)
+    if memory is None and device_kind(device) in ("cpu", device_kind(None)):
+        memory = total_bytes(device)                 # the device is here: its own memory
+    where = f"{device_kind(device)}" + (f", {memory / GiB:.1f} GiB" if memory else "")
+    print(f"hardware ({where}):")
+    work = selected(plan, args)
+    for spec in {f.model_spec.id: f.model_spec for f in work}.values():
+        jobs = [j for f in work if f.model_spec.id == spec.id for j in f.jobs]
+        for line in spec.plan_lines(device, memory, **stages_needed(jobs)):
+            print(f"  {spec.id}: {line}")
 
 
 # ---- the plan-size guard ----
@@ -369,7 +437,7 @@ def pending_work(work: list, store, device: str | None) -> dict[str, tuple[int, 
     """Per model id with work pending for the figures of `work`: (model evaluations, why it cannot run here,
     or "")."""
     from generator.modes import MODES
-    from generator.runner import prompts_of
+    from generator.runner import prompts_of, stages_needed
 
     jobs: dict[str, dict[str, object]] = {}
     specs = {}
@@ -382,8 +450,8 @@ def pending_work(work: list, store, device: str | None) -> dict[str, tuple[int, 
     out = {}
     for model_id, by_key in jobs.items():
         todo = list(by_key.values())
-        reason = specs[model_id].unavailable(needs_stage2=any(j.params.get("upsample") for j in todo),
-                                             prompts=prompts_of(todo), store_root=store.root, device=device)
+        reason = specs[model_id].unavailable(**stages_needed(todo), prompts=prompts_of(todo), store_root=store.root,
+                                             device=device)
         out[model_id] = (sum(MODES[j.mode].model_calls(j) for j in todo), reason or "")
     return out
 

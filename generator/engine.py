@@ -30,10 +30,11 @@ from generator.diffusion.noise import draw_noise, make_rng
 from generator.diffusion.schedule import Schedule, one_step_estimate
 from generator.diffusion.views import Identity, View
 from generator.models.base import Backend
+from generator.models.hardware import CPU_BATCH, MAX_BATCH, batch_for, free_bytes
 
 IDENTITY = Identity()
-CPU_BATCH_SIZE = 16
-MAX_BATCH_SIZE = 64
+CPU_BATCH_SIZE = CPU_BATCH
+MAX_BATCH_SIZE = MAX_BATCH
 PACKING_ATOL = 1e-3                       # |x alone − x packed| bound, in [-1, 1]: 1/8 of an 8-bit grey level
 Hook = Callable[["Track", int], None]
 make_generator = make_rng                 # the older name (tests, bench and the digits evaluation use it)
@@ -350,11 +351,12 @@ def fit_buckets(backend: Backend, size: int) -> int:
 
 
 def auto_batch_size(backend: Backend, x: torch.Tensor) -> int:
-    """Samples per model call for inputs like `x`: from free GPU memory and the backend's memory per sample
-    on CUDA, a fixed default on the CPU."""
-    device = x.device
-    if device.type != "cuda":
+    """Samples per model call for inputs like `x`, sized once the weights they need are resident (the
+    backend's `ready_for` loads them first): from the device's free memory less the weights still to move onto
+    it, and the backend's memory per sample (CUDA, MPS); a fixed default on the CPU."""
+    shape = tuple(x.shape[1:])
+    moving = backend.ready_for(shape)
+    free = free_bytes(x.device, backend.memory_limit)
+    if free is None:
         return CPU_BATCH_SIZE
-    per_sample = backend.bytes_per_sample(tuple(x.shape[1:]))
-    free, _ = torch.cuda.mem_get_info(device)
-    return int(max(2, min(MAX_BATCH_SIZE, 0.7 * free // per_sample)))
+    return batch_for(free - moving, backend.bytes_per_sample(shape))

@@ -95,6 +95,12 @@ def prompts_of(jobs: list[Job]) -> list[str]:
     return sorted({p for job in jobs for p in MODES[job.mode].embedding_prompts(job)})
 
 
+def stages_needed(jobs: list[Job]) -> dict[str, bool]:
+    """What `spec.unavailable` must check beyond stage I: stage II for upsampling jobs, III for `upsample: 1024`."""
+    return {"needs_stage2": any(j.params.get("upsample") for j in jobs),
+            "needs_stage3": any("upscaler3" in j.params for j in jobs)}
+
+
 def one_line(exc: BaseException) -> str:
     """An exception as one short line: its type and the first line of its message."""
     text = str(exc).strip().splitlines()
@@ -171,10 +177,10 @@ class Runner:
                        required: bool) -> None:
         """Claim chunks of about CHUNK_BATCHES batches of jobs and run each through the engine."""
         from generator.engine import CPU_BATCH_SIZE, MAX_BATCH_SIZE
+        from generator.models.hardware import device_kind
 
         queue, backend, ctx, done = list(jobs), None, None, 0
-        chunk = CHUNK_BATCHES * (batch_size or (MAX_BATCH_SIZE if str(device or "").startswith("cuda")
-                                                else CPU_BATCH_SIZE))
+        chunk = CHUNK_BATCHES * (batch_size or (CPU_BATCH_SIZE if device_kind(device) == "cpu" else MAX_BATCH_SIZE))
         while queue:
             part = []
             while queue and len(part) < chunk:
@@ -333,8 +339,7 @@ def encode_prompts(todo: list[tuple[Job, ModelSpec]], store: Store, device: str 
             by_model.setdefault(spec.id, (spec, []))[1].append(job)
     for spec, jobs in by_model.values():
         prompts = prompts_of(jobs)
-        if spec.unavailable(needs_stage2=any(j.params.get("upsample") for j in jobs), prompts=prompts,
-                            store_root=store.root, device=device) is None:
+        if spec.unavailable(**stages_needed(jobs), prompts=prompts, store_root=store.root, device=device) is None:
             spec.load(device, store_root=store.root).encode(prompts)
 
 
@@ -348,8 +353,8 @@ def runnable_models(todo: list[tuple[Job, ModelSpec]], store: Store, device: str
             by_model.setdefault(spec.id, []).append(job)
     specs = {spec.id: spec for _, spec in todo}
     for model_id, jobs in list(by_model.items()):
-        reason = specs[model_id].unavailable(needs_stage2=any(j.params.get("upsample") for j in jobs),
-                                             prompts=prompts_of(jobs), store_root=store.root, device=device)
+        reason = specs[model_id].unavailable(**stages_needed(jobs), prompts=prompts_of(jobs), store_root=store.root,
+                                             device=device)
         if reason:
             if model_id in required:
                 raise ModelUnavailable(f"model {model_id!r}: {reason}")

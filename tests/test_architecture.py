@@ -106,8 +106,9 @@ def described(component: list[str], edges: dict[str, dict[str, int]]) -> str:
                      for a in component for b, line in edges[a].items() if b in component)
 
 
-@pytest.mark.parametrize("kinds", [{"module"}, {"module", "function"}, {"module", "type"}],
-                         ids=["module-level", "with-function-local", "with-type-checking"])
+@pytest.mark.parametrize("kinds", [{"module"}, {"module", "function"}, {"module", "type"},
+                                   {"module", "function", "type"}],
+                         ids=["module-level", "with-function-local", "with-type-checking", "all-together"])
 def test_no_import_cycles(kinds):
     edges = graph(kinds)
     found = cycles(edges)

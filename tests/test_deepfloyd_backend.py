@@ -24,7 +24,7 @@ STRIDED_30 = list(range(990, -1, -30))
 @pytest.fixture(scope="module")
 def spec():
     root = tiny_if_dir()
-    return model_spec("if-i-l", path=root / "stage1", stage2_path=root / "stage2")
+    return model_spec("if-i-l", path=root / "stage1", stage2_path=root / "stage2", dtype="fp32")
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +220,7 @@ def test_backend_built_from_modules_needs_no_files():
     """The benchmark path: a backend around a UNet built in memory (random weights), no download."""
     from tests.tiny_if import TINY_STAGE1_UNET
 
-    spec = dataclasses.replace(model_spec("deepfloyd-if"), image_size=16)
+    spec = dataclasses.replace(model_spec("deepfloyd-if", dtype="fp32"), image_size=16)
     unet = UNet2DConditionModel(**TINY_STAGE1_UNET).eval()
     backend = DeepFloydBackend(spec, torch.device("cpu"), unet=unet)
     eps, var = backend.predict(torch.randn(1, 3, 16, 16), torch.tensor([500]), emb(1, 4))
@@ -230,7 +230,7 @@ def test_backend_built_from_modules_needs_no_files():
 def test_compile_wraps_the_unets_and_sets_batch_buckets():
     from tests.tiny_if import TINY_STAGE1_UNET
 
-    spec = dataclasses.replace(model_spec("deepfloyd-if"), image_size=16)
+    spec = dataclasses.replace(model_spec("deepfloyd-if", dtype="fp32"), image_size=16)
     unet = UNet2DConditionModel(**TINY_STAGE1_UNET).eval()
     backend = DeepFloydBackend(spec, torch.device("cpu"), unet=unet)
     backend.compile(buckets=(32, 2, 8))
@@ -250,7 +250,7 @@ def test_local_copy_with_fp16_variant_and_shards_loads(tmp_path):
     tiny_tokenizer().save_pretrained(tmp_path / "tokenizer")
     names = {p.name for p in (tmp_path / "text_encoder").iterdir()}
     assert "model.safetensors.index.fp16.json" in names and len(names) > 3
-    spec = model_spec("if-i-m", path=tmp_path)
+    spec = model_spec("if-i-m", path=tmp_path, dtype="fp32")
     preflight(spec, needs_stage2=False, prompts_missing=True, allow_cpu=True)
     backend = spec.load("cpu", store_root=tmp_path / "store")
     e = backend.encode(["a dog"])["a dog"]

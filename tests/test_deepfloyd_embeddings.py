@@ -18,12 +18,12 @@ PROMPTS = ["an oil painting of a snowy mountain village", "a Photo of a DOG  ", 
 
 @pytest.fixture(scope="module")
 def spec():
-    return model_spec("if-i-l", path=tiny_if_dir() / "stage1")
+    return model_spec("if-i-l", path=tiny_if_dir() / "stage1", dtype="fp32")
 
 
 @pytest.fixture(scope="module")
 def t5(spec):
-    return load_t5(spec, torch.device("cpu"))
+    return load_t5(spec, torch.device("cpu"), torch.float32)
 
 
 def test_encoding_equals_ifpipeline_encode_prompt(spec, t5):
@@ -88,7 +88,7 @@ def test_import_course_prompt_embeds_dict(tmp_path):
         assert stored.shape == (77, 4096) and stored.dtype == torch.float16
         assert torch.equal(stored, emb[0])
     assert cache.missing(["", "a pencil"]) == ["a pencil"]
-    spec = model_spec("if-i-l", path=tiny_if_dir() / "stage1")
+    spec = model_spec("if-i-l", path=tiny_if_dir() / "stage1", dtype="fp32")
     loaded = spec.load("cpu", store_root=tmp_path / "store").encode([""])
     assert loaded[""].dtype == torch.float32                       # the backend's dtype, whatever was stored
 

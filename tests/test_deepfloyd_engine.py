@@ -21,7 +21,7 @@ PROMPT = "a rocket ship"
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory) -> DeepFloydBackend:
     root = tiny_if_dir()
-    spec = model_spec("if-i-l", path=root / "stage1", stage2_path=root / "stage2")
+    spec = model_spec("if-i-l", path=root / "stage1", stage2_path=root / "stage2", dtype="fp32")
     return spec.load("cpu", store_root=tmp_path_factory.mktemp("store"))
 
 

@@ -8,6 +8,8 @@ them on a CPU in seconds.
     root = tiny_if_dir()       # built once per test process, reused by every test module
     root / "stage1"            # unet/, scheduler/, text_encoder/, tokenizer/  (like IF-I-*-v1.0)
     root / "stage2"            # unet/, scheduler/, image_noising_scheduler/   (like IF-II-L-v1.0)
+    root / "stage3"            # unet/, vae/, text_encoder/, tokenizer/, scheduler/, low_res_scheduler/
+                               #   (like stabilityai/stable-diffusion-x4-upscaler: 64² → 256² here)
 """
 
 from __future__ import annotations
@@ -17,22 +19,30 @@ import functools
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 import torch
 
 from generator.models.deepfloyd import NOISING_SCHEDULER, STAGE_I_SCHEDULER, STAGE_II_SCHEDULER
-from generator.models.deepfloyd_arch import TINY_STAGE1_UNET, TINY_STAGE2_UNET
+from generator.models.deepfloyd_arch import (
+    TINY_STAGE1_UNET,
+    TINY_STAGE2_UNET,
+    TINY_UPSCALER_TEXT_ENCODER,
+    TINY_UPSCALER_UNET,
+    TINY_UPSCALER_VAE,
+)
 from generator.models.deepfloyd_arch import TINY_T5_DIM as T5_DIM
 
-__all__ = ["T5_DIM", "TINY_STAGE1_UNET", "TINY_STAGE2_UNET", "build_tiny_if", "tiny_if_dir", "tiny_text_encoder",
-           "tiny_tokenizer"]
+__all__ = ["T5_DIM", "TINY_STAGE1_UNET", "TINY_STAGE2_UNET", "build_tiny_if", "build_tiny_upscaler", "tiny_if_dir",
+           "tiny_text_encoder", "tiny_tokenizer", "tiny_clip_tokenizer"]
 
 _WORDS = ("a an of the photo oil painting snowy mountain village amalfi cost man hipster barista dog people "
           "around campfire old lithograph waterfalls skull wearing hat high quality rocket ship pencil").split()
 
 
-def tiny_tokenizer():
-    """A T5 Unigram tokenizer over the course prompts' words and single characters, built without files."""
+def tiny_tokenizer(words: Sequence[str] = _WORDS):
+    """A T5 Unigram tokenizer over `words` (default: the course prompts') and single characters, built without
+    files; its few hundred ids fit any T5 vocabulary (the tiny one's 128 with the default words, T5-XXL's 32128)."""
     from tokenizers import Tokenizer, decoders, pre_tokenizers
     from tokenizers.models import Unigram
     from tokenizers.processors import TemplateProcessing
@@ -40,7 +50,7 @@ def tiny_tokenizer():
 
     chars = "abcdefghijklmnopqrstuvwxyz0123456789'.,!?-"
     vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -2.0)]
-    vocab += [(f"▁{w}", -5.0) for w in _WORDS] + [(c, -10.0) for c in chars] + [(f"▁{c}", -10.0) for c in chars]
+    vocab += [(f"▁{w}", -5.0) for w in dict.fromkeys(words)] + [(c, -10.0) for c in chars] + [(f"▁{c}", -10.0) for c in chars]
     backend = Tokenizer(Unigram(vocab, unk_id=2, byte_fallback=False))
     backend.pre_tokenizer = pre_tokenizers.Sequence(
         [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")])
@@ -59,8 +69,42 @@ def tiny_text_encoder():
     return T5EncoderModel(config).eval()
 
 
+def tiny_clip_tokenizer():
+    """A CLIP BPE tokenizer whose vocabulary is single characters (no merges), written and read from files:
+    ids 0–83 the characters (and with '</w>' at a word's end), 84 start, 85 end (also the padding)."""
+    import json
+
+    from transformers import CLIPTokenizer
+
+    chars = list("abcdefghijklmnopqrstuvwxyz0123456789'.,!?-")
+    tokens = chars + [f"{c}</w>" for c in chars] + ["<|startoftext|>", "<|endoftext|>"]
+    folder = Path(tempfile.mkdtemp(prefix="tiny-clip-"))
+    try:
+        (folder / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(tokens)}))
+        (folder / "merges.txt").write_text("#version: 0.2\n")
+        return CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77,
+                             pad_token="<|endoftext|>")
+    finally:
+        shutil.rmtree(folder)
+
+
+def build_tiny_upscaler(folder: Path, seed: int = 0) -> Path:
+    """A tiny ×4 upscaler in stabilityai/stable-diffusion-x4-upscaler's layout (same classes, random weights)."""
+    from diffusers import AutoencoderKL, DDIMScheduler, DDPMScheduler, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    torch.manual_seed(seed)
+    UNet2DConditionModel(**TINY_UPSCALER_UNET).save_pretrained(folder / "unet")
+    AutoencoderKL(**TINY_UPSCALER_VAE).save_pretrained(folder / "vae")
+    CLIPTextModel(CLIPTextConfig(**TINY_UPSCALER_TEXT_ENCODER)).save_pretrained(folder / "text_encoder")
+    tiny_clip_tokenizer().save_pretrained(folder / "tokenizer")
+    DDIMScheduler(prediction_type="v_prediction", beta_schedule="scaled_linear").save_pretrained(folder / "scheduler")
+    DDPMScheduler(beta_schedule="scaled_linear").save_pretrained(folder / "low_res_scheduler")
+    return folder
+
+
 def build_tiny_if(root: Path, seed: int = 0) -> Path:
-    """Save tiny stage I and stage II models under root/stage1 and root/stage2; return root."""
+    """Save tiny stage I, II and III models under root/stage1, root/stage2 and root/stage3; return root."""
     from diffusers import DDPMScheduler, UNet2DConditionModel
 
     torch.manual_seed(seed)
@@ -72,6 +116,7 @@ def build_tiny_if(root: Path, seed: int = 0) -> Path:
     UNet2DConditionModel(**TINY_STAGE2_UNET).save_pretrained(stage2 / "unet")
     DDPMScheduler(**STAGE_II_SCHEDULER).save_pretrained(stage2 / "scheduler")
     DDPMScheduler(**NOISING_SCHEDULER).save_pretrained(stage2 / "image_noising_scheduler")
+    build_tiny_upscaler(root / "stage3", seed)
     return root
 
 

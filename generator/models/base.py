@@ -25,6 +25,7 @@ class Backend(Protocol):
     spec: ModelSpec
     device: torch.device
     batch_buckets: tuple[int, ...] | None = None   # compiled batch sizes the engine pads calls up to
+    memory_limit: int | None = None                # device bytes to size batches for (--memory); None: all
 
     def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
         """Embeddings per prompt (cached on disk per model and prompt where encoding is costly)."""
@@ -46,9 +47,19 @@ class Backend(Protocol):
         pixels = sample_shape[-1] * sample_shape[-2]
         return BYTES_PER_SAMPLE_64 * max(1.0, (pixels / 4096) ** 0.5)
 
+    def ready_for(self, sample_shape: tuple[int, ...]) -> int:
+        """Load what `predict` needs for inputs shaped (B, *sample_shape), freeing what it no longer needs, before
+        the engine sizes the batch from the free memory; returns the bytes of weights that will still move onto
+        the device at each call (offloaded weights), 0 when they are resident. By default: nothing to do."""
+        return 0
+
     def upscale_condition(self, x0: torch.Tensor, noise_level: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """Stage II's condition image for stage-I outputs x0 at noise level `noise_level` (spec.upscale_size²)."""
         raise NotImplementedError(f"model {self.spec.id!r} has no stage II")
+
+    def upscale_x4(self, x: torch.Tensor, prompt: str, rng: torch.Generator, **settings: Any) -> torch.Tensor:
+        """Stage III: x (1, C, S, S) in [-1, 1] → (1, C, 4S, 4S), conditioned on `prompt` ("" for none)."""
+        raise NotImplementedError(f"model {self.spec.id!r} has no stage III")
 
     def free(self) -> None:
         """Return the memory the weights hold (nothing by default)."""
@@ -71,9 +82,13 @@ class ModelSpec:
     description: str = ""            # shown on the site next to every image it made
     prompt_help: str = ""            # what prompts it understands, for error messages
     upscale_scheduler_config: dict[str, Any] = field(default_factory=dict)   # stage II's scheduler, if any
+    dtype: str = "fp32"              # what the weights compute in (fp16 / bf16 / fp32): it changes the pixels
+    reference_dtype: str = "fp32"    # the dtype a key leaves unsaid (keys made before dtypes were a choice)
 
     def key(self) -> dict[str, str]:
-        return {"id": self.id, "revision": self.revision}
+        """The model's part of a job key: id, revision and, when not the reference, the dtype."""
+        key = {"id": self.id, "revision": self.revision}
+        return key if self.dtype == self.reference_dtype else {**key, "dtype": self.dtype}
 
     def upscale_key(self) -> dict[str, str] | None:
         """Stage II's identity, for the keys of jobs that upscale; None: this model has no stage II."""
@@ -83,11 +98,21 @@ class ModelSpec:
         """`upscale_key()` when the model has a stage II (a size and an identity), else None."""
         return self.upscale_key() if self.upscale_size else None
 
+    def stage3_key(self) -> dict[str, Any] | None:
+        """Stage III's identity and settings (a ×4 upscaler after stage II), or None: the model has none."""
+        return None
+
+    def plan_lines(self, device: str, memory: int | None, needs_stage2: bool = False,
+                   needs_stage3: bool = False) -> list[str]:
+        """What a run would use on `device` with `memory` bytes (`gallery plan --device … --memory …`)."""
+        return [f"dtype {self.dtype}; small weights, always resident; batch from the free memory"]
+
     def check_prompt(self, prompt: str) -> None:
         """Raise ValueError (saying what the model understands) for a prompt it cannot take; any text by default."""
 
     def unavailable(self, *, needs_stage2: bool = False, prompts: Sequence[str] = (),
-                    store_root: Path | None = None, device: str | None = None) -> str | None:
+                    store_root: Path | None = None, device: str | None = None,
+                    needs_stage3: bool = False) -> str | None:
         """Why this model cannot run here (no GPU, no weights, gated, offline…) and what to do; None if it can.
 
         Cheap and side-effect free: it runs before any work starts, and nothing is written when it fails.

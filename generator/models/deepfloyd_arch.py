@@ -77,3 +77,72 @@ TINY_STAGE2_UNET: dict[str, Any] = {
     "up_block_types": ("SimpleCrossAttnUpBlock2D",) + ("ResnetUpsampleBlock2D",) * 3,
     "time_embedding_dim": 32,
 }
+
+# IF's text encoder: the encoder half of T5-v1.1-XXL (transformers `T5Config` keyword arguments), 4.762 B
+# parameters, of which the 24 feed-forward output layers (`wo`) transformers keeps in fp32 when loading in fp16.
+T5_XXL_ENCODER: dict[str, Any] = {
+    "vocab_size": 32128,
+    "d_model": 4096,
+    "d_kv": 64,
+    "d_ff": 10240,
+    "num_layers": 24,
+    "num_heads": 64,
+    "relative_attention_num_buckets": 32,
+    "relative_attention_max_distance": 128,
+    "feed_forward_proj": "gated-gelu",
+    "layer_norm_epsilon": 1e-6,
+    "dropout_rate": 0.1,
+    "tie_word_embeddings": False,
+    "pad_token_id": 0,
+    "eos_token_id": 1,
+    "decoder_start_token_id": 0,
+}
+T5_XXL_PARAMS = 4.762e9
+T5_XXL_WO_PARAMS = T5_XXL_ENCODER["num_layers"] * T5_XXL_ENCODER["d_ff"] * T5_XXL_ENCODER["d_model"]
+
+# Stage III: Stable Diffusion's ×4 upscaler (stabilityai/stable-diffusion-x4-upscaler), a latent diffusion model
+# whose UNet denoises 4-channel latents at the low-resolution image's size, concatenated with that image (noised
+# to a noise level, its class label); its VAE decodes ×4. 0.473 B + 0.055 B + text encoder (OpenCLIP ViT-H's text
+# tower, 0.340 B) parameters.
+SD_X4_UNET: dict[str, Any] = {
+    "sample_size": 128,
+    "in_channels": 7,                         # latents (4) ⊕ the noised low-resolution image (3)
+    "out_channels": 4,
+    "layers_per_block": 2,
+    "block_out_channels": (256, 512, 512, 1024),
+    "down_block_types": ("DownBlock2D",) + ("CrossAttnDownBlock2D",) * 3,
+    "up_block_types": ("CrossAttnUpBlock2D",) * 3 + ("UpBlock2D",),
+    "cross_attention_dim": 1024,
+    "attention_head_dim": 8,
+    "use_linear_projection": True,
+    "only_cross_attention": (True, True, True, False),
+    "num_class_embeds": 1000,                 # the noise level
+}
+SD_X4_VAE: dict[str, Any] = {
+    "block_out_channels": (128, 256, 512),    # two downsamplings: ×4
+    "down_block_types": ("DownEncoderBlock2D",) * 3,
+    "up_block_types": ("UpDecoderBlock2D",) * 3,
+    "latent_channels": 4,
+    "layers_per_block": 2,
+    "scaling_factor": 0.08333,
+}
+SD_X4_TEXT_ENCODER: dict[str, Any] = {        # transformers `CLIPTextConfig` keyword arguments
+    "hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 23, "num_attention_heads": 16,
+    "vocab_size": 49408, "hidden_act": "gelu", "projection_dim": 512,
+}
+
+TINY_UPSCALER_UNET: dict[str, Any] = {
+    **SD_X4_UNET,
+    "sample_size": 32,
+    "block_out_channels": (32, 32, 64),
+    "down_block_types": ("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+    "up_block_types": ("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
+    "cross_attention_dim": 32,
+    "only_cross_attention": (True, True, False),
+}
+TINY_UPSCALER_VAE: dict[str, Any] = {**SD_X4_VAE, "block_out_channels": (32, 32, 64), "layers_per_block": 1}
+TINY_UPSCALER_TEXT_ENCODER: dict[str, Any] = {
+    **SD_X4_TEXT_ENCODER, "hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 2,
+    "num_attention_heads": 4, "vocab_size": 100, "projection_dim": 32,
+    "bos_token_id": 84, "eos_token_id": 85, "pad_token_id": 85,
+}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from generator import shipped
 from generator.models.base import Backend, ModelSpec
 from generator.models.digits_prompts import PROMPT_HELP, class_of
+from generator.models.hardware import pick_device, resolve_dtype, torch_dtype
 
 if TYPE_CHECKING:
     import torch
@@ -76,24 +77,23 @@ class DigitsSpec(ModelSpec):
                 f"(20–30 minutes on a CPU), or `python -m generator.digits.train --out {self.path}`")
 
     def load(self, device: str | torch.device | None = None, store_root: str | Path | None = None) -> DigitsBackend:
-        """The backend on `device` (CUDA if present); `store_root` is unused: class ids need no cache."""
+        """The backend on `device` (CUDA > MPS > CPU by default); `store_root` is unused: class ids need no cache."""
         import torch
 
         if (problem := self.unavailable()) is not None:
             raise DigitsUnavailable(problem)
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        return DigitsBackend(self, torch.device(device))
+        return DigitsBackend(self, torch.device(pick_device(device)))
 
 
 class DigitsBackend(Backend):
-    """Prompts → class ids; (x_t, t, class) → ε̂ with fixed variance (no variance channels); the
-    protocol's defaults for the rest: one stage, any batch size, the engine's memory estimate."""
+    """Prompts → class ids; (x_t, t, class) → ε̂ with fixed variance (no variance channels), the UNet in the
+    spec's dtype; the protocol's defaults for the rest: one stage, any batch size, the engine's memory estimate."""
 
     def __init__(self, spec: DigitsSpec, device: torch.device) -> None:
         from diffusers import UNet2DModel
 
-        self.spec, self.device = spec, device
-        self.unet = UNet2DModel.from_pretrained(Path(spec.path) / "unet").to(device).eval()
+        self.spec, self.device, self.dtype = spec, device, torch_dtype(spec.dtype)
+        self.unet = UNet2DModel.from_pretrained(Path(spec.path) / "unet", torch_dtype=self.dtype).to(device).eval()
 
     def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
         """Each prompt's class id as a 0-d LongTensor; ValueError for prompts the model does not know."""
@@ -109,7 +109,8 @@ class DigitsBackend(Backend):
         if cond:
             raise TypeError(f"the digits model takes no extra conditioning, got {sorted(cond)}")
         with torch.no_grad():
-            eps = self.unet(x_t.to(self.device), t.to(self.device), class_labels=emb.to(self.device).long()).sample
+            eps = self.unet(x_t.to(self.device, self.dtype), t.to(self.device),
+                            class_labels=emb.to(self.device).long()).sample
         return eps.to(x_t.dtype), None
 
 def weights_revision(path: Path) -> str:
@@ -121,15 +122,17 @@ def weights_revision(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def digits_spec(path: str | Path | None = None) -> DigitsSpec:
-    """The spec of the trained digits model at `path` (default models/digits/).
+def digits_spec(path: str | Path | None = None, dtype: str | None = None) -> DigitsSpec:
+    """The spec of the trained digits model at `path` (default models/digits/), in `dtype` (auto: fp32 on every
+    device — it was trained in fp32 and is too small for half precision to pay; fp16/bf16 enter the key).
 
     Without the files the spec still names the model (revision "missing", the training scheduler config) and
     `spec.unavailable()` says to run `make embedded-model`; `spec.load()` raises DigitsUnavailable.
     """
     path = Path(path) if path is not None else DEFAULT_PATH
+    dtype = resolve_dtype(dtype, "any", {})
     spec = DigitsSpec(id="digits", revision=MISSING, image_size=32, channels=1, description=DESCRIPTION,
-                      prompt_help=PROMPT_HELP, path=str(path), scheduler_config=dict(SCHEDULER_CONFIG))
+                      prompt_help=PROMPT_HELP, path=str(path), scheduler_config=dict(SCHEDULER_CONFIG), dtype=dtype)
     if spec.unavailable() is not None:
         return spec
     config = json.loads((path / SCHEDULER).read_text())
@@ -137,5 +140,5 @@ def digits_spec(path: str | Path | None = None) -> DigitsSpec:
     return DigitsSpec(
         id="digits", revision=weights_revision(path), image_size=unet_config["sample_size"],
         channels=unet_config["in_channels"], description=described(path), prompt_help=PROMPT_HELP, path=str(path),
-        scheduler_config={k: v for k, v in config.items() if not k.startswith("_")},
+        scheduler_config={k: v for k, v in config.items() if not k.startswith("_")}, dtype=dtype,
     )

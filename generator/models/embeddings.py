@@ -74,6 +74,10 @@ class EmbeddingCache:
         return [p for p in dict.fromkeys(prompts) if not self.path(p).exists()]
 
 
+class NonFiniteEmbeddings(ValueError):
+    """The encoder gave inf or NaN (T5 in fp16 can overflow): nothing of that batch was cached."""
+
+
 def embedding_cache(store_root: str | Path, family: str) -> EmbeddingCache:
     return EmbeddingCache(Path(store_root) / "embeddings" / family)
 
@@ -103,12 +107,14 @@ def encode_t5(prompts: Sequence[str], tokenizer: Any, text_encoder: torch.nn.Mod
 
 
 def free_memory() -> None:
-    """Return freed tensors' memory: Python garbage first, then the CUDA caching allocator's blocks."""
+    """Return freed tensors' memory: Python garbage first, then the CUDA (or MPS) caching allocator's blocks."""
     import torch
 
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+    elif torch.backends.mps.is_available():
+        torch.mps.empty_cache()
 
 
 def ensure_embeddings(
@@ -117,7 +123,10 @@ def ensure_embeddings(
     load_encoder: Callable[[], tuple[Any, torch.nn.Module]],
     batch_size: int = 32,
 ) -> dict[str, torch.Tensor]:
-    """Every prompt's (77, D) embedding; the encoder is loaded only if one is missing, then freed."""
+    """Every prompt's (77, D) embedding; the encoder is loaded only if one is missing, then freed. A batch with
+    a non-finite embedding raises NonFiniteEmbeddings before any of it is cached."""
+    import torch
+
     prompts = list(dict.fromkeys(prompts))
     missing = cache.missing(prompts)
     if missing:
@@ -125,7 +134,12 @@ def ensure_embeddings(
         try:
             for i in range(0, len(missing), batch_size):
                 chunk = missing[i : i + batch_size]
-                for prompt, emb in zip(chunk, encode_t5(chunk, tokenizer, text_encoder)):
+                embs = encode_t5(chunk, tokenizer, text_encoder)
+                if not torch.isfinite(embs).all():
+                    dtype = next(text_encoder.parameters()).dtype
+                    raise NonFiniteEmbeddings(f"the text encoder ({dtype}) gave non-finite embeddings for "
+                                              f"{len(chunk)} prompt(s)")
+                for prompt, emb in zip(chunk, embs):
                     cache.put(prompt, emb)
         finally:
             del tokenizer, text_encoder

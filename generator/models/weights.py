@@ -1,7 +1,7 @@
 """Where a model's weights come from — a Hub repository or a local directory with the same layout — and the
 checks that say, before any work starts and without writing anything, whether they can be loaded.
 
-A `Part` is one `from_pretrained` subfolder (unet, text_encoder, tokenizer). Each check returns a list of
+A `Part` is one `from_pretrained` subfolder (unet, vae, text_encoder, tokenizer, a scheduler). Each check returns a list of
 problems (strings that say what is missing and what to do); callers gather them and raise one
 `ModelUnavailable`.
 """
@@ -20,12 +20,14 @@ import huggingface_hub
 
 # Weight file names by subfolder kind, preferred first; "{v}" is "" or ".fp16" (the Hub's half-precision
 # variant). Index files name the shards of a sharded checkpoint.
+_DIFFUSERS_WEIGHTS = (
+    "diffusion_pytorch_model{v}.safetensors",
+    "diffusion_pytorch_model.safetensors.index{v}.json",
+    "diffusion_pytorch_model{v}.bin",
+)
 _WEIGHTS = {
-    "unet": (
-        "diffusion_pytorch_model{v}.safetensors",
-        "diffusion_pytorch_model.safetensors.index{v}.json",
-        "diffusion_pytorch_model{v}.bin",
-    ),
+    "unet": _DIFFUSERS_WEIGHTS,
+    "vae": _DIFFUSERS_WEIGHTS,
     "text_encoder": (
         "model{v}.safetensors",
         "model.safetensors.index{v}.json",
@@ -33,14 +35,15 @@ _WEIGHTS = {
         "pytorch_model.bin.index{v}.json",
     ),
 }
-_TOKENIZER_FILES = ("tokenizer.json", "spiece.model")
+_TOKENIZER_FILES = ("tokenizer.json", "spiece.model", "vocab.json")     # fast, T5's sentencepiece, CLIP's BPE
+SCHEDULERS = ("scheduler", "low_res_scheduler", "image_noising_scheduler")   # a config, no weights
 
 
 @dataclass(frozen=True)
 class Part:
     """One subfolder of a model: from the Hub (`repo` @ `revision`) or from a local directory (`path`)."""
 
-    kind: str                    # "unet", "text_encoder" or "tokenizer" (also the subfolder name)
+    kind: str                    # "unet", "vae", "text_encoder", "tokenizer" or a scheduler (the subfolder name)
     repo: str                    # Hub repository id; named in messages even when loading locally
     revision: str = "main"
     path: str | None = None      # local directory holding <kind>/… in the Hub layout
@@ -82,10 +85,10 @@ def check_local(part: Part) -> list[str]:
     if not (folder / config).exists():
         problems.append(f"{folder / config} is missing: copy {part.kind}/ from {part.repo}")
     found = next((folder / n for n in weights if (folder / n).exists()), None)
-    if found is None:
+    if found is None and weights:
         problems.append(f"no {'tokenizer' if part.kind == 'tokenizer' else 'weight'} file in {folder} "
                         f"(looked for {', '.join(weights)}): copy {part.kind}/ from {part.repo}")
-    elif _is_index(found.name):
+    elif found is not None and _is_index(found.name):
         problems += _missing_shards(found, lambda shard: (folder / shard).exists())
     return problems
 
@@ -94,6 +97,8 @@ def _wanted(kind: str, hub: bool) -> tuple[str, tuple[str, ...]]:
     """(config file, candidate weight or vocabulary files) that `from_pretrained` reads for one part."""
     if kind == "tokenizer":
         return "tokenizer_config.json", _TOKENIZER_FILES
+    if kind in SCHEDULERS:
+        return "scheduler_config.json", ()
     return "config.json", tuple(weight_names(kind, hub))
 
 
@@ -140,9 +145,9 @@ def check_cached(part: Part) -> list[str]:
     found = next((f for f in map(cached, weights) if f), None)
     if not cached(config):
         problems.append(f"{part.repo}/{part.kind}/{'' if found is None else config} is not in the local Hub cache")
-    elif found is None:
+    elif found is None and weights:
         problems.append(f"none of {', '.join(weights)} from {part.repo}/{part.kind} is in the local Hub cache")
-    elif _is_index(found):
+    elif found is not None and _is_index(found):
         problems += _missing_shards(found, lambda shard: cached(shard) is not None)
     if problems:
         problems.append(f"HF_HUB_OFFLINE is set: download {part.repo} once while online, unset "
@@ -178,7 +183,7 @@ def check_part(part: Part) -> list[str]:
 
 def check_sentencepiece(part: Part) -> list[str]:
     """A T5 tokenizer shipped as spiece.model only (as on the Hub) needs sentencepiece and protobuf to load."""
-    if part.path and (Path(part.path) / part.kind / "tokenizer.json").exists():
+    if part.path and any((Path(part.path) / part.kind / name).exists() for name in ("tokenizer.json", "vocab.json")):
         return []
     absent = [name for name, module in (("sentencepiece", "sentencepiece"), ("protobuf", "google.protobuf"))
               if not _importable(module)]

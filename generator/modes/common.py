@@ -32,6 +32,7 @@ UNCOND = Param(str, default="", help="the unconditional prompt ε_u is computed 
 I_START = Param(int, default=10, minimum=0, maximum=999, sweepable=True,
                 help="index into the timesteps where denoising starts (not a timestep)")
 Steps = str | list[int]
+STAGE3 = 1024                   # `upsample: 1024`: stage II, then the ×4 upscaler
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,9 @@ class SamplingParams(ModeParams):
 
     steps: Steps = param(STEPS)
     thresholding: str = param(THRESHOLDING)
-    upsample: bool = param(Param(bool, default=False, help="also run stage II (super-resolution) on the result"))
+    upsample: bool | int = param(Param((bool, int), default=False, choices=(False, True, 256, 1024),
+                                       help="also run stage II (true or 256: super-resolution), and with 1024 "
+                                            "stage III too (Stable Diffusion's ×4 upscaler, to 1024×1024)"))
     upsample_steps: Steps = param(Param((str, list), default="strided-20", items=int, minimum=0, maximum=999,
                                         help=f"stage II timesteps: {STEPS_HELP}"))
     upsample_guidance: float = param(Param(float, default=4.0, minimum=0.0, maximum=50.0,
@@ -103,6 +106,7 @@ class ModelMode(Mode):
                                              f"remove `upsample: true`")
             checked_timesteps(params, "upsample_steps", total)
             params["upscaler"] = upscaler
+            params.update(stage3_params(params["upsample"], spec))
             if params.get("upsample_guidance", 0.0) is None:          # IllusionParams: the stage-I guidance
                 params["upsample_guidance"] = params["guidance"]
         else:
@@ -123,7 +127,20 @@ class ModelMode(Mode):
         calls = requests_per_step(job, p.guidance is not None) * len(parse_timesteps(p.steps)[start:])
         if p.upsample:
             calls += requests_per_step(job, p.upsample_guidance > 1) * len(parse_timesteps(p.upsample_steps))
+        if p.upsample == STAGE3:
+            stage3 = job.params["upscaler3"]
+            calls += (2 if stage3["guidance"] > 1 else 1) * stage3["steps"]
         return calls
+
+
+def stage3_params(upsample: bool | int, spec: ModelSpec) -> dict[str, Any]:
+    """`upsample: 1024` pins stage III (identity and settings, in the key); 256 is `true` (the same job)."""
+    if upsample != STAGE3:
+        return {"upsample": True}
+    if (stage3 := spec.stage3_key()) is None:
+        raise ParamError("upsample", f"upsample {STAGE3} needs a stage III, and model {spec.id!r} has none; use "
+                                     f"`upsample: true`")
+    return {"upscaler3": stage3}
 
 
 def sampling(job: Job) -> SamplingParams:
@@ -265,7 +282,20 @@ def stage2_follow_up(job: Job, ctx: ModeContext, hooks: Callable[[int], list[Hoo
                      embeddings=ctx.embeddings, schedule=schedule, rng=track.rng,
                      thresholding=p.thresholding, reduce=track.reduce,
                      cond={"image": image, "noise_level": noise_level},
-                     hooks=hooks(size) if hooks else [])
+                     hooks=hooks(size) if hooks else [],
+                     then=stage3_follow_up(job, ctx) if p.upsample == STAGE3 else None)
+
+    return follow_up
+
+
+def stage3_follow_up(job: Job, ctx: ModeContext) -> Callable[[Track], None]:
+    """Stage III of a finished stage-II track, kept in its extras["stage3"]: the ×4 upscaler (a diffusers
+    pipeline, not a track), its noise from the track's RNG, conditioned on the figure's prompt when it has one
+    prompt and on "" when it has several (an illusion's readings must not be favoured)."""
+    prompt = job.prompts[0] if len(set(job.prompts)) == 1 else ""
+
+    def follow_up(track: Track) -> None:
+        track.extras["stage3"] = ctx.model.upscale_x4(track.x, prompt, track.rng, **job.params["upscaler3"])
 
     return follow_up
 
@@ -277,9 +307,11 @@ def as_image(x: torch.Tensor) -> torch.Tensor:
 
 def with_upsampled(images: dict[str, torch.Tensor], track: Track, name: str,
                    shown: Callable[[torch.Tensor], dict[str, torch.Tensor]] | None = None) -> dict[str, Any]:
-    """Add the stage II result(s) of `track`, if it had one, named '<name>-<size>'."""
+    """Add the stage II (and stage III) result(s) of `track`, if it had them, named '<name>-<size>'."""
     if track.next is None:
         return images
-    x = track.next.x
-    extra = shown(x) if shown else {name: x}
-    return {**images, **{f"{n}-{x.shape[-1]}": as_image(v) for n, v in extra.items()}}
+    for x in (track.next.x, track.next.extras.get("stage3")):
+        if x is not None:
+            extra = shown(x) if shown else {name: x}
+            images = {**images, **{f"{n}-{x.shape[-1]}": as_image(v) for n, v in extra.items()}}
+    return images

@@ -15,6 +15,8 @@ from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, 
 from generator.site.pictures import Pictures, SiteImage, pixels_hash, size_of
 
 WIDE = 256                              # pictures at least this wide get the full column width
+THUMB = 512                             # the side of the thumbnail a large result is shown by, linked to it
+LARGE = 1024                            # square results this large (stage III's) get one; plots never do
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Cell:
     motion: str = ""                    # CSS transform to the other reading (anagrams)
     frames: SiteImage | None = None     # animated WebP from one reading to the other
     scale: float = 1.0                  # drawn at this share of the cell's width (a hybrid seen from afar)
+    full: SiteImage | None = None       # the full-size picture behind a thumbnail (`image`)
 
 
 @dataclass
@@ -199,7 +202,10 @@ def _cell(p: Panel, pictures: Pictures, where: str, ratio: str, alt: str, keep_l
     else:
         image = pictures.add(Path(p.image), where) if p.image is not None else None
     frames = pictures.add_bytes(p.frames, ".webp", (image.width, image.height)) if p.frames and image else None
-    return Cell(image, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio, p.motion, frames, p.scale)
+    full = image if image is not None and image.width == image.height >= LARGE and not p.frames else None
+    shown = pictures.thumbnail(image, THUMB) if full else image
+    return Cell(shown, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio, p.motion, frames, p.scale,
+                full)
 
 
 def _alt(p: Panel, row_label: str, i: int, j: int) -> str:

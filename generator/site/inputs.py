@@ -104,7 +104,7 @@ def _fixed(job: Job) -> list[tuple[str, str]]:
     if job.mode == "hybrid":
         out.append(("low-pass", f"kernel {p.get('kernel_size')}, σ = {p.get('sigma')}"))
     if p.get("upsample"):
-        out.append(("", "stage II to 256×256"))
+        out.append(("", "stage II to 256×256" + (", stage III to 1024×1024" if "upscaler3" in p else "")))
     return out
 
 

@@ -59,6 +59,15 @@ class Pictures:
         self.sources.setdefault(src, source)
         return SiteImage(src, *size)
 
+    def thumbnail(self, image: SiteImage, side: int) -> SiteImage:
+        """A lighter copy of a large picture for the page (WebP, at most side × side); the original is linked."""
+        with Image.open(io.BytesIO(self.read(image.src))) as im:
+            small = im.convert("RGB")
+            small.thumbnail((side, side), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            small.save(out, "WEBP", quality=85, method=4)
+        return self.add_bytes(out.getvalue(), ".webp", small.size)
+
     def update(self, other: Pictures) -> None:
         """Add every picture of `other` (a book's catalogue into the site's)."""
         self.by_source.update(other.by_source)
