@@ -46,8 +46,10 @@ def book_evaluations() -> dict[str, int]:
     out = {"stage I": 0, "stage II": 0}
     for figure in (f for f in plan.figures if f.figure.book == "deepfloyd"):
         for job in (j for j in figure.jobs if MODES[j.mode].needs_model):
-            total = MODES[job.mode].model_calls(job)
-            first = MODES[job.mode].model_calls(dataclasses.replace(job, params={**job.params, "upsample": False}))
+            mode = MODES[job.mode]
+            total = first = mode.model_calls(job)
+            if mode.stages(job.params) > 1:                    # stage I alone: the same job without upsampling
+                first = mode.model_calls(dataclasses.replace(job, params=dataclasses.replace(job.params, upsample=False)))
             out["stage I"] += first
             out["stage II"] += total - first
     return out

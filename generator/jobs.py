@@ -10,9 +10,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Mapping, TypeVar
+
+
+if TYPE_CHECKING:
+    from generator.params import ModeParams
 
 KEY_FORMAT = 1
+P = TypeVar("P", bound="ModeParams", covariant=True)
 
 
 def canonical_json(value: Any) -> str:
@@ -36,15 +41,16 @@ class InputImage:
 
 
 @dataclass(frozen=True)
-class Job:
-    """One image-producing unit: a figure with every sweep value and one seed fixed."""
+class Job(Generic[P]):
+    """One image-producing unit: a figure with every sweep value and one seed fixed. `params` is its mode's
+    typed parameters (generator/params.py), fully resolved; the key hashes their serialised form."""
 
     book: str                         # e.g. "deepfloyd" or "digits"
     section: str                      # section slug (the recipe file's stem)
     figure: str                       # figure id, unique within the book
     mode: str
     algorithm: int                    # the mode's algorithm version
-    params: Mapping[str, Any]         # fully resolved: defaults merged, sweep values filled in
+    params: P                         # fully resolved: defaults merged, sweep values filled in, pinned
     prompts: tuple[str, ...]
     seed: int
     model: Mapping[str, str] | None   # {"id": …, "revision": …}; None for model-free modes
@@ -57,7 +63,7 @@ class Job:
             "key_format": KEY_FORMAT,
             "mode": self.mode,
             "algorithm": self.algorithm,
-            "params": dict(self.params),
+            "params": self.params.key(),
             "prompts": list(self.prompts),
             "seed": self.seed,
             "model": dict(self.model) if self.model else None,

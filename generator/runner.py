@@ -31,10 +31,10 @@ CHUNK_BATCHES = 2            # jobs in flight: about this many model batches' wo
 
 @dataclass
 class RunContext:
-    """What a mode sees while it builds tracks and assembles results."""
+    """What a model mode sees while it builds tracks and assembles results (modes/base.py's ModelContext)."""
 
-    spec: ModelSpec | None
-    model: Backend | None = None
+    spec: ModelSpec
+    model: Backend
     device: Any = "cpu"
     store_root: Path | None = None
     embeddings: dict[str, Any] = field(default_factory=dict)   # prompt → embedding, encoded up front
@@ -97,8 +97,8 @@ def prompts_of(jobs: list[Job]) -> list[str]:
 
 def stages_needed(jobs: list[Job]) -> dict[str, bool]:
     """What `spec.unavailable` must check beyond stage I: stage II for upsampling jobs, III for `upsample: 1024`."""
-    return {"needs_stage2": any(j.params.get("upsample") for j in jobs),
-            "needs_stage3": any("upscaler3" in j.params for j in jobs)}
+    stages = {MODES[j.mode].stages(j.params) for j in jobs}
+    return {"needs_stage2": max(stages, default=1) >= 2, "needs_stage3": 3 in stages}
 
 
 def one_line(exc: BaseException) -> str:
@@ -165,7 +165,7 @@ class Runner:
                 continue
             start = time.perf_counter()
             try:
-                result = MODES[job.mode].assemble(job, [], RunContext(spec_of[job.key], store_root=self.store.root))
+                result = MODES[job.mode].make(job)
             except Exception as exc:                # noqa: BLE001 — one bad figure never stops the others
                 self.fail(job, exc)
                 continue

@@ -196,7 +196,7 @@ def test_a_figure_failing_at_run_time_does_not_stop_the_others(project, capsys, 
     def boom(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(MODES["blur_denoise"], "assemble", boom)
+    monkeypatch.setattr(MODES["blur_denoise"], "make", boom)
     assert gallery(project, "build") == 4
     captured = capsys.readouterr()
     assert "recipes/book/10-forward.yaml:7: figure 'book/blur' failed: RuntimeError: boom" in captured.err

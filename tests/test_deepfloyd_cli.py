@@ -75,19 +75,17 @@ def test_plan_says_the_memory_mode_batches_and_peak_for_a_card(project, capsys):
 
 
 def resolve(spec, upsample):
-    params = {"steps": "strided-30", "thresholding": "auto", "upsample": upsample, "upsample_steps": "strided-20",
-              "upsample_guidance": 4.0, "noise_level": 250, "guidance": 7.0, "uncond": ""}
-    return MODES["cfg"].resolve(params, spec)
+    return MODES["cfg"].resolve(MODES["cfg"].Params(upsample=upsample), spec)
 
 
 def test_upsample_1024_pins_stage_three_and_256_is_the_same_job_as_true():
     hub = model_spec("deepfloyd-if")
-    assert resolve(hub, 256) == resolve(hub, True) and "upscaler3" not in resolve(hub, True)
-    stage3 = resolve(hub, 1024)["upscaler3"]
+    assert resolve(hub, 256) == resolve(hub, True) and resolve(hub, True).upscaler3 is None
+    stage3 = resolve(hub, 1024).upscaler3
     assert stage3 == {"id": STAGE_III_REPO, "revision": "main", "size": 1024, "steps": 75, "guidance": 9.0,
                       "noise_level": 100}
     local = model_spec("deepfloyd-if", stage3_path=tiny_if_dir() / "stage3")
-    assert resolve(local, 1024)["upscaler3"]["revision"].startswith("local-")    # the weights' fingerprint
+    assert resolve(local, 1024).upscaler3["revision"].startswith("local-")    # the weights' fingerprint
     pinned = model_spec("deepfloyd-if", stage3_revision="abc")
     keys = {Job("b", "s", "f", "cfg", 1, resolve(s, 1024), ("a",), 0, s.key()).key for s in (hub, local, pinned)}
     assert len(keys) == 3

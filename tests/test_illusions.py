@@ -39,8 +39,8 @@ def test_upsampled_anagrams_with_a_native_stage_two_view_get_a_new_key():
     plain = make_job("anagram", ["a", "b"], views=["identity", "flip"], **STAGE2)
     native = make_job("anagram", ["a", "b"], views=["identity", "inner_circle"], **STAGE2)
     stage1 = make_job("anagram", ["a", "b"], views=["identity", "inner_circle"])
-    assert "stage2_views" not in plain.params and "stage2_views" not in stage1.params
-    assert native.params["stage2_views"] == "native"
+    assert plain.params.stage2_views is None and stage1.params.stage2_views is None
+    assert "stage2_views" not in plain.params.key() and native.params.key()["stage2_views"] == "native"
 
 
 @pytest.mark.parametrize("mode, params, prompts", [
@@ -50,21 +50,21 @@ def test_illusions_condition_stage_two_as_the_reference_illusion_sampler(mode, p
     """Noise level 50 and the stage-I guidance by default (the course's 250 and 4 elsewhere); a job that does not
     run stage II records the course's values, which it does not use, so its key does not depend on them."""
     upsampled = make_job(mode, prompts, guidance=10.0, **params, **STAGE2)
-    assert (upsampled.params["noise_level"], upsampled.params["upsample_guidance"]) == (50, 10.0)
-    assert make_job(mode, prompts, noise_level=20, upsample_guidance=3.0, **params, **STAGE2).params["noise_level"] == 20
+    assert (upsampled.params.noise_level, upsampled.params.upsample_guidance) == (50, 10.0)
+    assert make_job(mode, prompts, noise_level=20, upsample_guidance=3.0, **params, **STAGE2).params.noise_level == 20
     single = make_job(mode, prompts, **params)
-    assert (single.params["noise_level"], single.params["upsample_guidance"]) == (250, 4.0)
+    assert (single.params.noise_level, single.params.upsample_guidance) == (250, 4.0)
     course = make_job("cfg", ["a"], **STAGE2)
-    assert (course.params["noise_level"], course.params["upsample_guidance"]) == (250, 4.0)
+    assert (course.params.noise_level, course.params.upsample_guidance) == (250, 4.0)
 
 
 def test_revised_operators_give_their_jobs_new_keys_and_no_others():
-    assert make_job("anagram", ["a", "b"], views=["identity", "jigsaw"]).params["operator_versions"] == {"jigsaw": 2}
-    assert "operator_versions" not in make_job("anagram", ["a", "b"], views=["identity", "rotate_180"]).params
+    assert make_job("anagram", ["a", "b"], views=["identity", "jigsaw"]).params.operator_versions == {"jigsaw": 2}
+    assert "operator_versions" not in make_job("anagram", ["a", "b"], views=["identity", "rotate_180"]).params.key()
     motion = make_job("factorized", ["a", "b"], factorization="motion", motion_length=3)
-    assert motion.params["operator_versions"] == {"motion": 2}
+    assert motion.params.operator_versions == {"motion": 2}
     assert "operator_versions" not in make_job("factorized", ["a", "b"], factorization="hybrid", kernel_size=9,
-                                               sigmas=[1.5]).params
+                                               sigmas=[1.5]).params.key()
 
 
 def picture(mode: str = "L", size: int = 32) -> Image.Image:
@@ -196,16 +196,17 @@ def test_factorization_mistakes_are_reported():
         make_job("factorized", ["a", "b", "c"], factorization="motion")
     from generator.modes import MODES
 
-    params = {k: p.default for k, p in MODES["factorized"].params.items()}
-    problems = MODES["factorized"].check_params({**params, "factorization": "scale", "weights": [1, 1]}, {}, 32, None)
+    Params = MODES["factorized"].Params
+    problems = MODES["factorized"].check_params(Params(factorization="scale", weights=[1, 1], size=32), {}, None)
     assert "sum to 1" in problems[0][1]
-    problems = MODES["factorized"].check_params({**params, "factorization": "color", "channels": 1}, {}, 32, None)
+    problems = MODES["factorized"].check_params(Params(factorization="color", channels=1, size=32), {}, None)
     assert "RGB" in problems[0][1]
 
 
 def test_views_that_do_not_fit_the_model_are_refused_when_recipes_are_read():
     from generator.modes import MODES
 
-    problems = MODES["anagram"].check_params({"views": ["identity", "jigsaw", "patch_permute"]}, {}, 36, None)
+    Params = MODES["anagram"].Params
+    problems = MODES["anagram"].check_params(Params(views=["identity", "jigsaw", "patch_permute"], size=36), {}, None)
     assert [path for path, _ in problems] == [("views", 2)] and "multiple of 8" in problems[0][1]
-    assert MODES["anagram"].check_params({"views": ["identity", "jigsaw"]}, {}, 32, None) == []
+    assert MODES["anagram"].check_params(Params(views=["identity", "jigsaw"], size=32), {}, None) == []

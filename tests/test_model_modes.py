@@ -62,7 +62,7 @@ def test_one_step_uses_the_forward_modes_noise_and_inverts_the_true_noise(image)
     from generator.diffusion.schedule import Schedule
 
     job = make_job("one_step", ["a"], 3, {"image": image}, t=400)
-    forward = MODES["forward"].assemble(make_job("forward", [], 3, {"image": image}, t=400), [], None)
+    forward = MODES["forward"].make(make_job("forward", [], 3, {"image": image}, t=400))
     oracle = TinyBackend()
     alpha_bar = Schedule.from_config(oracle.spec.scheduler_config).alpha_bar(400)
     x0 = forward.images["original"]
@@ -155,8 +155,8 @@ def test_mistakes_are_reported(backend, image, mask):
 
 def test_jobs_pin_what_decides_their_pixels():
     job = make_job("cfg", ["a"], uncond="a blurry photo", upsample=True)
-    assert job.params["thresholding"] == "dynamic"              # "auto" resolved from the scheduler config
-    assert job.params["upscaler"] == {"id": "tiny-stage2", "revision": "0"}
+    assert job.params.thresholding == "dynamic"                 # "auto" resolved from the scheduler config
+    assert job.params.upscaler == {"id": "tiny-stage2", "revision": "0"}
     assert MODES["cfg"].embedding_prompts(job) == ["a", "a blurry photo", ""]
     assert MODES["cfg"].model_calls(job) == 2 * 34 + 2 * 50
     assert MODES["sample"].model_calls(make_job("sample", ["a"])) == 34
@@ -176,6 +176,6 @@ def test_resolving_jobs_does_not_load_torch():
             "spec = ModelSpec('m', '0', 64, 3, {'thresholding': True}, 256)\n"
             "for name in ('one_step', 'iterative', 'sample', 'cfg', 'sdedit', 'inpaint', 'anagram', 'hybrid'):\n"
             "    mode = MODES[name]\n"
-            "    mode.resolve({k: p.default for k, p in mode.params.items()} | {'t': 10, 'size': 64}, spec)\n"
+            "    mode.resolve(mode.Params(**({'t': 10} if 't' in mode.params else {}), size=64, channels=3), spec)\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -12,7 +12,7 @@ from generator.models.base import BYTES_PER_SAMPLE_64, Backend, ModelSpec
 from generator.models.digits import digits_spec
 from generator.models.registry import get_spec
 from generator.modes.base import ParamError
-from generator.modes.common import ModelMode
+from generator.modes.common import SamplingMode, SamplingParams
 from tests.tiny_backend import TinyBackend, tiny_spec
 
 
@@ -70,7 +70,7 @@ def test_stage_two_is_known_from_the_spec_not_found_by_trial():
 
 
 def test_upsampling_a_model_without_stage_two_is_refused_by_name():
-    params = {"steps": "strided-30", "thresholding": "auto", "upsample": True, "upsample_steps": "strided-20"}
+    p = SamplingParams(upsample=True)
     with pytest.raises(ParamError, match="model 'digits' has no stage II"):
-        ModelMode().resolve(params, digits_spec())
-    assert ModelMode().resolve(params, tiny_spec())["upscaler"] == {"id": "tiny-stage2", "revision": "0"}
+        SamplingMode().resolve(p, digits_spec())
+    assert SamplingMode().resolve(p, tiny_spec()).upscaler == {"id": "tiny-stage2", "revision": "0"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from generator.diffusion.timesteps import parse_timesteps
+from generator.jobs import Job
+from generator.modes import MODES
 from generator.site import labels
 from generator.site.inputs import rect_mask, settings, shared_prefix
 
@@ -19,8 +21,8 @@ def test_sweep_values_read_as_words():
     assert labels.param_label("guidance", 4.0) == "γ = 4"
     assert labels.param_label("prompts", ["6", "9"]) == "“6” / “9”"
     t = parse_timesteps("strided-30")[5]
-    assert labels.param_label("i_start", 5, {"steps": "strided-30"}) == f"from t = {t}"
-    assert labels.param_label("i_start", 0, {"steps": "strided-30"}) == "pure noise"
+    assert labels.param_label("i_start", 5, MODES["sdedit"].Params(steps="strided-30")) == f"from t = {t}"
+    assert labels.param_label("i_start", 0, MODES["sdedit"].Params(steps="strided-30")) == "pure noise"
 
 
 def test_image_names_say_how_to_look():
@@ -48,14 +50,15 @@ def test_numbers_go_on_their_picture_and_not_again_below():
 
 
 def test_settings_of_a_pending_figure_in_words():
-    class Job:                                                       # the fields settings() reads
-        def __init__(self, i_start):
-            self.prompts, self.seed, self.mode = ("a high quality photo",), 180, "sdedit"
-            self.sweep = {"i_start": i_start}
-            self.params = {"i_start": i_start, "steps": "strided-30", "guidance": 7.0, "upsample": False}
-    got = dict(settings([Job(1), Job(3)]))
+    sdedit = MODES["sdedit"]
+
+    def job(i_start: int) -> Job:
+        return Job("b", "s", "f", "sdedit", 1, sdedit.Params(i_start=i_start), ("a high quality photo",), 180, None,
+                   sweep={"i_start": i_start})
+
+    got = dict(settings([job(1), job(3)], sdedit))
     assert got["prompt"] == "“a high quality photo”" and got[""] == "seed 180"
-    assert ("", "34 steps") in settings([Job(1)]) and ("", "γ = 7") in settings([Job(1)])
+    assert ("", "34 steps") in settings([job(1)], sdedit) and ("", "γ = 7") in settings([job(1)], sdedit)
     assert got["varies"] == shared_prefix(["from t = 960", "from t = 900"]) == "from t\u00a0=\u00a0960, 900"
     assert not any(re.search(r"[a-z]_[a-z]|strided", v) for v in got.values())
 

@@ -13,16 +13,18 @@ import torch
 from PIL import Image
 
 from generator.jobs import Job
+from generator.modes.forward import NoisedParams
 from generator.store import Store
 
 WRITER = """
 import sys, torch
 from pathlib import Path
 from generator.jobs import Job
+from generator.modes.forward import NoisedParams
 from generator.store import Store
 store, count = Store(Path(sys.argv[1])), int(sys.argv[2])
 for i in range(count):
-    job = Job("b", "s", f"f{i}", "forward", 1, {"t": i}, (), 0, None)
+    job = Job("b", "s", f"f{i}", "forward", 1, NoisedParams(t=i), (), 0, None)
     if not store.has(job.key):
         image = torch.linspace(-1, 1, 3 * 64 * 64).reshape(3, 64, 64) * (i % 7) / 7
         store.put(job, {"original": image, "noisy": -image}, {"i": i}, {}, {})
@@ -31,7 +33,7 @@ for i in range(count):
 
 
 def job(i: int) -> Job:
-    return Job("b", "s", f"f{i}", "forward", 1, {"t": i}, (), 0, None)
+    return Job("b", "s", f"f{i}", "forward", 1, NoisedParams(t=i), (), 0, None)
 
 
 def assert_complete(store: Store) -> int:

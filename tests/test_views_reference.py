@@ -13,7 +13,7 @@ import torch
 
 from generator.diffusion import factorizations as fz
 from generator.diffusion.views import get_view, jigsaw_labels
-from generator.modes.factorized import factor_problems
+from generator.modes.factorized import FactorParams, factor_problems
 from generator.modes.hybrid import Hybrid
 
 SIZES = [64, 256]
@@ -275,13 +275,12 @@ def test_color_is_the_reference_grey_and_chroma():
 
 def test_hybrid_kernels_narrower_than_five_sigma_are_refused_with_the_blur_they_would_do():
     mode = Hybrid()
-    base = {"sigma": 3.0, "kernel_size": 9}
-    (problem,) = mode.check_params(base, {}, 32, None)
+    (problem,) = mode.check_params(Hybrid.Params(sigma=3.0, kernel_size=9, size=32), {}, None)
     assert problem[0] == ("kernel_size",) and "σ 2.23, not 3" in problem[1] and "at least 17" in problem[1]
-    assert mode.check_params({"sigma": 3.0, "kernel_size": 17}, {}, 32, None) == []
-    assert mode.check_params({"sigma": 0.0, "kernel_size": 0}, {}, 32, None) == []
-    factor = {"factorization": "hybrid", "sigmas": [1.0, 2.0], "kernel_size": 9, "motion_length": 7}
-    assert any("5σ + 1 = 11" in message for _, message in factor_problems(factor, 64))
+    assert mode.check_params(Hybrid.Params(sigma=3.0, kernel_size=17, size=32), {}, None) == []
+    assert mode.check_params(Hybrid.Params(sigma=0.0, kernel_size=0, size=32), {}, None) == []
+    factor = FactorParams(factorization="hybrid", sigmas=[1.0, 2.0], kernel_size=9, size=64, channels=3)
+    assert any("5σ + 1 = 11" in message for _, message in factor_problems(factor))
 
 
 def test_hybrid_and_factorized_choose_the_same_default_sigma_and_kernel():

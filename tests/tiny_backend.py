@@ -107,11 +107,10 @@ def make_job(mode_name: str, prompts: list[str], seed: int = 0, inputs: dict[str
     from generator.modes import MODES
 
     mode, spec = MODES[mode_name], spec or tiny_spec()
-    merged = {k: p.default for k, p in mode.params.items()}
-    merged.update(params, size=spec.image_size, channels=spec.channels, resize="squash")
+    typed = mode.Params(**params, size=spec.image_size, channels=spec.channels, resize="squash")
     images = tuple(InputImage(name, path, "0" * 64, path) for name, path in (inputs or {}).items())
     job = Job(book="test", section="test", figure="fig", mode=mode_name, algorithm=mode.version,
-              params=mode.resolve(merged, spec), prompts=tuple(prompts), seed=seed, model=spec.key(),
+              params=mode.resolve(typed, spec), prompts=tuple(prompts), seed=seed, model=spec.key(),
               inputs=images)
     mode.check(job)
     return job

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Sequence
 
 if TYPE_CHECKING:
     import torch
@@ -84,6 +84,15 @@ class ModelSpec:
     upscale_scheduler_config: dict[str, Any] = field(default_factory=dict)   # stage II's scheduler, if any
     dtype: str = "fp32"              # what the weights compute in (fp16 / bf16 / fp32): it changes the pixels
     reference_dtype: str = "fp32"    # the dtype a key leaves unsaid (keys made before dtypes were a choice)
+    needs_gpu: ClassVar[bool] = False   # its figures are made on a GPU machine (a CPU would take hours)
+
+    def build_command(self, book: str, figure: str | None = None) -> str:
+        """The command that makes this model's pending figures of `book` (or of one `figure` of it): the project's
+        own `make gallery` where the model runs anywhere; else a build of just those, for a machine that has what
+        the model needs."""
+        if not self.needs_gpu:
+            return "make gallery"
+        return f".venv/bin/gallery build --book {book}" + (f" --figure {figure}" if figure else "")
 
     def key(self) -> dict[str, str]:
         """The model's part of a job key: id, revision and, when not the reference, the dtype."""

@@ -137,6 +137,7 @@ class DeepFloydSpec(ModelSpec):
     embedding_family: str = EMBEDDING_FAMILY
     dtype: str = REFERENCE_DTYPE
     reference_dtype: str = REFERENCE_DTYPE
+    needs_gpu = True
 
     def part(self, kind: str, stage: int = 1) -> Part:
         """Where one subfolder comes from; stage I's text_encoder and tokenizer are T5's."""

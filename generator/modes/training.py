@@ -13,16 +13,17 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, TypeVar
 
-from generator.images import InputError, from_pil, read_bytes
 from generator.digits.stats import rate_text
-from generator.modes.base import Mode, ModeParams, Param, Problem, Result, param, register
+from generator.images import InputError, from_pil, read_bytes, read_image_bytes
+from generator.jobs import InputImage, Job
+from generator.modes.base import ModelFreeMode, Problem, Result, register
+from generator.params import ModeParams, Param, param
+
 
 if TYPE_CHECKING:
     from PIL import Image
-
-    from generator.jobs import Job
 
 WIDTH, HEIGHT, MARGIN = 720, 300, 48
 
@@ -60,7 +61,7 @@ def plot_loss(step_loss: list[float], steps_per_epoch: int) -> Image.Image:
     return img
 
 
-def read_record(job: Job) -> dict[str, Any]:
+def read_record(job: Job[ModeParams]) -> dict[str, Any]:
     return json.loads(Path(job.input("record").path).read_text())
 
 
@@ -101,7 +102,10 @@ def shape_problems(value: Any, shape: Any, where: str) -> list[str]:
     return [] if isinstance(value, shape) else [f"{where}: expected {shape.__name__}, got {value!r:.40}"]
 
 
-def record_problems(record: Any, shape: Any) -> list[Problem]:
+P = TypeVar("P", bound=ModeParams)
+
+
+def record_problems(record: InputImage, shape: Any) -> list[Problem]:
     """The record file's JSON against `shape`, as problems of the `record` key."""
     try:
         data = json.loads(read_bytes(Path(record.path), MAX_RECORD_BYTES).decode("utf-8"),
@@ -111,26 +115,26 @@ def record_problems(record: Any, shape: Any) -> list[Problem]:
     return [(("record",), f"{record.source}: {p}") for p in shape_problems(data, shape, "")[:5]]
 
 
-class RecordMode(Mode):
-    needs_model = False
+class RecordMode(ModelFreeMode[P]):
     takes_seed = False                             # a record's plot is the same for every seed
     inputs = ("record",)
     record_shape: Any = ANY
     full_size = True                               # plots and sample sheets are already full-size
 
-    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
-                     project_root: Path) -> list[Problem]:
+    def check_params(self, p: P, inputs: Mapping[str, InputImage], project_root: Path) -> list[Problem]:
         return record_problems(inputs["record"], self.record_shape)
 
 
 @register
-class LossCurve(RecordMode):
+class LossCurve(RecordMode[ModeParams]):
     name = "loss_curve"
     version = 2                                    # 2: ASCII axis label (the default font has no en dash)
+    noun = "training loss curve"
+    chart = "loss"
     record_shape = {"steps": int, "epochs": int, "wall_time_s": NUMBER, "epoch_loss": [NUMBER],
                     "step_loss": [POSITIVE], "steps_per_epoch?": int}
 
-    def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
+    def make(self, job: Job[ModeParams]) -> Result:
         record = read_record(job)
         plot = plot_loss(record["step_loss"], record.get("steps_per_epoch", 0))
         info = {"steps": record["steps"], "epochs": record["epochs"],
@@ -140,8 +144,6 @@ class LossCurve(RecordMode):
 
 def unreadable_image(path: Path) -> InputError | None:
     """The error reading `path` as an image, or None when it reads."""
-    from generator.images import read_image_bytes
-
     try:
         read_image_bytes(path)
     except InputError as exc:
@@ -149,24 +151,25 @@ def unreadable_image(path: Path) -> InputError | None:
     return None
 
 
+@dataclass(frozen=True)
+class SheetsParams(ModeParams):
+    folder: str = param(Param(str, default="samples", help="sample sheets beside the record, epoch-NNN.png"))
+
+
 @register
-class EpochSamples(RecordMode):
+class EpochSamples(RecordMode[SheetsParams]):
     name = "epoch_samples"
+    Params = SheetsParams
+    noun = "samples during training"
 
-    @dataclass(frozen=True)
-    class Params(ModeParams):
-        folder: str = param(Param(str, default="samples", help="sample sheets beside the record, epoch-NNN.png"))
-
-
-    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
-                     project_root: Path) -> list[Problem]:
+    def check_params(self, p: SheetsParams, inputs: Mapping[str, InputImage], project_root: Path) -> list[Problem]:
         """The folder of sheets: inside the project, holding regular files named epoch-NNN.png."""
         try:
-            folder = (Path(inputs["record"].path).parent / params["folder"]).resolve()
+            folder = (Path(inputs["record"].path).parent / p.folder).resolve()
         except (OSError, RuntimeError, ValueError) as exc:       # a loop of symlinks, a NUL byte
-            return [(("folder",), f"cannot resolve {params['folder']!r}: {exc}")]
+            return [(("folder",), f"cannot resolve {p.folder!r}: {exc}")]
         if not folder.is_relative_to(project_root.resolve()):
-            return [(("folder",), f"{params['folder']!r} resolves to {folder}, outside the project; "
+            return [(("folder",), f"{p.folder!r} resolves to {folder}, outside the project; "
                                   f"keep the sample sheets inside it")]
         if not folder.is_dir():
             return [(("folder",), f"{folder} is not a folder of sample sheets (epoch-NNN.png)")]
@@ -177,11 +180,10 @@ class EpochSamples(RecordMode):
                                   f"{'found ' + ', '.join(odd[:3]) if odd else 'found none'}")]
         return [(("folder",), str(exc)) for exc in map(unreadable_image, sheets) if exc][:3]
 
-
-    def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
+    def make(self, job: Job[SheetsParams]) -> Result:
         from PIL import Image
 
-        folder = Path(job.input("record").path).parent / self.Params.from_job(job).folder
+        folder = Path(job.input("record").path).parent / job.params.folder
         sheets = sorted(folder.glob("epoch-*.png"))
         if not sheets:
             raise FileNotFoundError(f"no sample sheets epoch-*.png in {folder}")
@@ -215,9 +217,11 @@ def plot_bars(groups: list[tuple[str, dict[str, float], float]]) -> Image.Image:
 
 
 @register
-class Evaluation(RecordMode):
+class Evaluation(RecordMode[ModeParams]):
     name = "evaluation"
     version = 2                                    # 2: the judge's readings, 95% intervals on illusion rates
+    noun = "evaluation"
+    chart = "evaluation"
     record_shape = {
         "classifier_test_accuracy": NUMBER,
         "cfg": {"guidance": NUMBER, "per_digit": {"*": NUMBER}, "accuracy": NUMBER, "samples": int},
@@ -227,7 +231,7 @@ class Evaluation(RecordMode):
         "hybrids?": [{"far": str, "near": str, "both": NUMBER, "samples": int}],
     }
 
-    def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
+    def make(self, job: Job[ModeParams]) -> Result:
         r = read_record(job)
         cfg, uncond = r["cfg"], r["unconditional"]
         plot = plot_bars([

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.params import ModeParams
 from generator.recipes.located_yaml import KeyPath, Located, RecipeError
 
 Origin = tuple[Located, KeyPath]     # where a value was written: its document and key path
@@ -24,7 +25,7 @@ class Figure:
     seeds: list[int]
     pick: int
     sweep: dict[str, list[Any]]
-    params: dict[str, Any]            # the mode's parameters, defaults applied (swept ones hold the first value)
+    params: ModeParams                # the mode's parameters, defaults applied (swept ones hold the first value)
     inputs: dict[str, Any]            # raw input sources by name
     resize: str
     file: str                         # recipe path, for messages

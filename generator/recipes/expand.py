@@ -6,7 +6,7 @@ schedule) or the input files is checked here, without torch, and reported at the
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,13 @@ def expand_figure(figure: Figure, spec: ModelSpec, project_root: Path,
     inputs, errors = resolve_inputs(figure, project_root, downloads)
     if errors:
         return None, errors
-    base = {**figure.params, "resize": figure.resize, "size": spec.image_size, "channels": spec.channels}
+    base = replace(figure.params, resize=figure.resize, size=spec.image_size, channels=spec.channels)
     jobs, problems = [], {}
     for point in sweep_points(figure.sweep):
         values = {k: v for k, v in point.items() if k != "prompts"}
         prompts = tuple(point.get("prompts", figure.prompts))
         try:
-            params = mode.resolve({**base, **values}, spec)
+            params = mode.resolve(replace(base, **values), spec)
             new = [Job(book=figure.book, section=figure.section, figure=figure.id, mode=mode.name,
                        algorithm=mode.version, params=params, prompts=prompts, seed=seed,
                        model=spec.key() if mode.needs_model else None, inputs=inputs, sweep=point)
@@ -67,7 +67,7 @@ def point_problems(mode: Mode, figure: Figure, job: Job, spec: ModelSpec, projec
     """What the mode finds wrong with one sweep point, given the model's size and the resolved inputs."""
     inputs = {i.name: i for i in job.inputs}
     found = [figure.error(path, message, point)
-             for path, message in mode.check_params(job.params, inputs, spec.image_size, project_root)]
+             for path, message in mode.check_params(job.params, inputs, project_root)]
     try:
         mode.check(job)
     except ValueError as exc:

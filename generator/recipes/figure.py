@@ -6,7 +6,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from generator.modes.base import MODES, Mode, Param
+from generator.images import input_spec_problems
+from generator.modes.base import MODES, Mode
+from generator.params import Param
 from generator.recipes.declared import Book, Figure, Origin, Section
 from generator.recipes.located_yaml import KeyPath, Located
 from generator.recipes.schema import (FIGURE_ID, MAX_JOBS, MAX_SEEDS, SEED_KEYS, SLUG_RULE, check_keys,
@@ -46,8 +48,8 @@ def load_figure(doc: Located, path: KeyPath, raw: Any, book: Book, section: Sect
                             f"recipe, {{builtin: astronaut}} or {{url: …, sha256: …}})")
     if len(doc.errors) != before:
         return None
-    params = {k: values[k][0] if k in values else p.default for k, p in mode.params.items()}
-    params.update({k: v[0] for k, v in sweep.items() if k != "prompts"})
+    given = {k: values[k][0] for k in mode.params if k in values}
+    params = mode.Params(**{**given, **{k: v[0] for k, v in sweep.items() if k != "prompts"}})
     return Figure(book.slug, section.slug, raw["id"], mode.name, model, values.get("title", ("",))[0],
                       values.get("caption", ("",))[0], list(values.get("prompts", ([],))[0]), seeds, pick,
                       sweep, params, inputs, values.get("resize", ("squash",))[0], doc.file,
@@ -70,8 +72,6 @@ def origin_of(values: dict[str, tuple[Any, Origin]], key: str, fallback: Origin)
 
 def check_input(origin: Origin, source: Any) -> None:
     """An input's form (path, builtin, or https URL with a 64-hex sha256), checked where it was written."""
-    from generator.images import input_spec_problems
-
     doc, path = origin
     for subpath, message in input_spec_problems(source):
         doc.error(path + subpath, message)

@@ -11,7 +11,8 @@ import math
 import re
 from typing import Any
 
-from generator.modes.base import MODES, Mode, Param
+from generator.modes.base import MODES, Mode
+from generator.params import Param
 from generator.recipes.located_yaml import KeyPath, Located
 
 BOOK_KEYS = {"title": str, "summary": str, "model": str, "order": int, "defaults": dict,

@@ -107,6 +107,7 @@ def _bar_panel(y_off: int, title: str, values: dict[str, float], target: float, 
     return body
 
 
-CHARTS = {"loss_curve": (loss_chart, "training loss per step (faint) and its moving average (bold), log scale"),
+# The charts a mode may name as its `chart`: how to draw its record, and the chart in words (alt text).
+CHARTS = {"loss": (loss_chart, "training loss per step (faint) and its moving average (bold), log scale"),
           "evaluation": (evaluation_chart, "bar charts: guided samples read as their digit, per digit; "
                                            "class shares of unguided samples")}

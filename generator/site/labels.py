@@ -10,14 +10,12 @@ import re
 from typing import Any, Mapping
 
 from generator.diffusion.timesteps import parse_timesteps
+from generator.diffusion.views import VIEWS, view_words
 from generator.jobs import InputImage
+from generator.params import ModeParams
 
-# How to look at an anagram's view (Geng, Park & Owens, Visual Anagrams, CVPR 2024).
-VIEW_WORDS = {
-    "identity": "upright", "flip": "upside down", "rotate_180": "turned 180°", "rotate_cw": "turned 90° right",
-    "rotate_ccw": "turned 90° left", "negate": "negative", "skew": "skewed", "patch_permute": "patches shuffled",
-    "pixel_permute": "pixels shuffled", "inner_circle": "centre turned",
-}
+# How to look at each anagram view (Geng, Park & Owens, Visual Anagrams, CVPR 2024), as the views say it.
+VIEW_WORDS = {name: view_words(name) for name in VIEWS}
 
 IMAGE_WORDS = {
     "original": "original", "noisy": "noisy", "blurred": "blurred", "estimate": "one-step estimate",
@@ -47,11 +45,6 @@ def input_words(image: InputImage) -> str:
     return "the input image"
 
 
-def view_words(view: str) -> str:
-    """How to look at a view's reading: 'rotate_180' → 'turned 180°'; an unknown name with spaces for '_'."""
-    return VIEW_WORDS.get(view, view.replace("_", " "))
-
-
 def steps_label(steps: Any) -> str:
     """'strided-50' → '20 steps' (range(950, -1, -50) has 20 entries); lists and presets counted the same way."""
     try:
@@ -69,11 +62,10 @@ def t_from_i_start(i_start: int, steps: Any) -> int | None:
     return timesteps[i_start] if 0 <= i_start < len(timesteps) else None
 
 
-def param_label(key: str, value: Any, params: Mapping[str, Any] | None = None) -> str:
-    """One swept value as a reader would write it."""
-    params = params or {}
+def param_label(key: str, value: Any, p: ModeParams | None = None) -> str:
+    """One parameter's value as a reader would write it (`p`: the job's parameters, for what the value means)."""
     if key == "prompts":
-        return " / ".join(f"“{p}”" for p in value)
+        return " / ".join(f"“{prompt}”" for prompt in value)
     if key == "steps":
         return steps_label(value)
     if key == "guidance":
@@ -81,13 +73,15 @@ def param_label(key: str, value: Any, params: Mapping[str, Any] | None = None) -
     if key == "sigma":
         return f"σ = {value:g}"
     if key == "i_start":
-        t = t_from_i_start(int(value), params.get("steps", "strided-30"))
+        t = t_from_i_start(int(value), p.steps if p is not None else "strided-30")    # i_start indexes p.steps
         return "pure noise" if value == 0 else (f"from t = {t}" if t is not None else f"start {value}")
+    if key == "upsample":
+        return "stage II to 256×256" + (", stage III to 1024×1024" if value == 1024 else "")
     return f"{key} = {value}"
 
 
-def sweep_label(sweep: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> str:
-    return ", ".join(param_label(k, v, params) for k, v in sweep.items())
+def sweep_label(sweep: Mapping[str, Any], p: ModeParams | None = None) -> str:
+    return ", ".join(param_label(k, v, p) for k, v in sweep.items())
 
 
 def image_label(name: str, prompts: Mapping[str, str] | None = None) -> str:

@@ -20,13 +20,11 @@ from generator.store import StoredResult
 
 Outcome = tuple[Job, StoredResult | None]
 
-# Modes whose first image is the one that stands for a result (an anagram's upright reading).
-FIRST_IMAGE_STANDS = {"anagram"}
-
 
 @dataclass
 class FigureResults:
     figure: Figure
+    mode: Mode
     model_spec: ModelSpec
     jobs: list[Outcome]
     command: str                 # what generates the pending jobs
@@ -51,10 +49,11 @@ def panel_label(name: str, result: StoredResult) -> str:
     return labels.with_numbers(labels.image_label(name, prompts), name, result.info)
 
 
-def standing_image(mode: str, result: StoredResult) -> tuple[str, Any]:
-    """The image that stands for a result in the grid of other seeds: the final output (an anagram: upright)."""
+def standing_image(mode: Mode, job: Job, result: StoredResult) -> tuple[str, Any]:
+    """The image that stands for a result in the grid of other seeds: the final output, or the first reading
+    of a picture that has readings (an anagram's upright one)."""
     items = list(result.images.items())
-    return items[0] if mode in FIRST_IMAGE_STANDS else items[-1]
+    return items[0] if mode.readings(job.params) else items[-1]
 
 
 def seed_label(pick: int, seeds: int) -> str:
@@ -62,8 +61,9 @@ def seed_label(pick: int, seeds: int) -> str:
     return f"seed {pick}" + (f", picked from {seeds}" if seeds > 1 else "")
 
 
-def mode_layout(mode: Mode, results: FigureResults) -> FigureView:
-    """The figure of `mode`: the default layout with its shared images; full-size images never pixelated."""
+def mode_layout(results: FigureResults) -> FigureView:
+    """The figure of its mode: the default layout with its shared images; full-size images never pixelated."""
+    mode = results.mode
     view = default_layout(results, mode.shared_images)
     if mode.takes_seed and results.picked:
         view.seed_label = seed_label(results.figure.pick, len(results.figure.seeds))
@@ -81,21 +81,15 @@ def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView
     grids = [main_grid(r.picked, shared, pixelated)]
     if len(grids[0].rows) > 1 and (lead := shared_panels(r.picked, shared, pixelated)):
         grids.insert(0, Grid([lead]))           # the input once, above a grid of one row per sweep point
-    others = [other_panel(r.figure.mode, job, res, pixelated) for job, res in r.jobs if job.seed != r.figure.pick]
+    others = [other_panel(r.mode, job, res, pixelated) for job, res in r.jobs if job.seed != r.figure.pick]
     describe_others(others, r)
     view = figure_view(r, grids, others)
     view.others_cols = len(r.picked) if len(r.picked) > 1 else 0
-    if others and r.figure.mode in FIRST_IMAGE_STANDS:
-        view.others_title = "Other seeds, " + labels.image_label(next(iter(r.picked[0][0].params.get("views", ["identity"]))))
+    if others and (readings := r.mode.readings(r.picked[0][0].params)):
+        view.others_title = "Other seeds, " + labels.image_label(readings[0])
     describe(view, r)
     return view
 
-
-MODE_NOUNS = {"forward": "forward process", "blur_denoise": "Gaussian-blur denoising",
-              "one_step": "one-step denoising", "iterative": "iterative denoising", "sample": "sample",
-              "cfg": "CFG sample", "sdedit": "SDEdit", "inpaint": "inpainting", "text_img2img": "image-to-image",
-              "anagram": "visual anagram", "hybrid": "hybrid image", "loss_curve": "training loss curve",
-              "epoch_samples": "samples during training", "evaluation": "evaluation"}
 
 
 def subject(r: FigureResults) -> str:
@@ -113,14 +107,14 @@ def subject(r: FigureResults) -> str:
 
 def alt_text(r: FigureResults, what: list[str], seed: int | None) -> str:
     """'SDEdit of a handwritten 7, from t = 840, seed 0'; 'visual anagram, upright reading: 6, seed 3'."""
-    noun = MODE_NOUNS.get(r.figure.mode, r.figure.mode.replace("_", " "))
+    noun = r.mode.noun
     about = subject(r)
     words = [w for w in what if w and w != noun.split()[-1]]
-    if r.figure.mode == "anagram":
+    if r.jobs and r.mode.readings(r.jobs[0][0].params):
         words = [w.replace(": ", " reading: ", 1) for w in words]
     tail = [f"seed {seed}"] if seed is not None and any(j.model for j, _ in r.jobs) else []
     head = f"{noun} of {about}" if about else noun
-    if r.figure.mode == "text_img2img" and r.jobs and r.jobs[0][0].prompts:
+    if r.mode.edits_toward_prompt and r.jobs and r.jobs[0][0].prompts:
         head += f" toward “{r.jobs[0][0].prompts[0]}”"
     return ", ".join([head, *words, *tail])
 
@@ -143,10 +137,10 @@ def describe_others(others: list[Panel], r: FigureResults) -> None:
         panel.alt = alt_text(r, [what, sweep_label(job)], job.seed)
 
 
-def other_panel(mode: str, job: Job, res: StoredResult | None, pixelated: bool) -> Panel:
+def other_panel(mode: Mode, job: Job, res: StoredResult | None, pixelated: bool) -> Panel:
     if res is None:
         return Panel(None, job_label(job), pixelated, alt=job_label(job))
-    name, path = standing_image(mode, res)
+    name, path = standing_image(mode, job, res)
     what = panel_label(name, res)
     return Panel(path, job_label(job), pixelated, alt=f"{what}, {job_label(job)}")
 

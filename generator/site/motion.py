@@ -10,7 +10,7 @@ import io
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -115,6 +115,20 @@ def hybrid_distance(view: FigureView) -> None:
             for panel in row:
                 if panel.image is not None and panel.label.startswith("up close"):
                     panel.motion = "distance"
+
+
+# The movements a mode may declare (its `motions`): each adds a moving picture or a control to a generated figure.
+MOVEMENTS: dict[str, Callable[[FigureView, list[str]], None]] = {
+    "turn": animate_anagram,                                   # readings: the views, the first upright
+    "distance": lambda view, readings: hybrid_distance(view),
+    "small": lambda view, readings: small_views(view),
+}
+
+
+def animate(view: FigureView, motions: Sequence[str], readings: list[str]) -> None:
+    """Add the movements `motions` to a figure whose pictures are all generated (`readings`: its views)."""
+    for name in motions:
+        MOVEMENTS[name](view, readings)
 
 
 # ---------------------------------------------------------------------------------------------- frames

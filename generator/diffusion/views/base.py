@@ -39,6 +39,7 @@ class View:
     """An image transform v with v⁻¹; `name` is how recipes refer to it."""
 
     name: ClassVar[str] = "view"
+    words: str = ""                  # how a reader looks at its reading ("upside down"); "": the name, spaced
     version: ClassVar[int] = 1       # bump when the pixels the view makes change: jobs using it get new keys
     invertible: ClassVar[bool] = True     # inverse_view(view(x)) == x exactly
     keeps_noise: ClassVar[bool] = True    # orthogonal: N(0, I) stays N(0, I) (the method's requirement)

@@ -18,6 +18,7 @@ def disk(n: int, radius: float) -> np.ndarray:
 
 class InnerCircle(TurnedPieces):
     name = "inner_circle"
+    words = "centre turned"
 
     def __init__(self, radius: float = 3 / 8) -> None:
         super().__init__()

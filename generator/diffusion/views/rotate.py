@@ -10,6 +10,7 @@ class Rotate(View):
 
     def __init__(self, name: str, k: int) -> None:
         self.name, self.k = name, k         # type: ignore[misc]   (an instance's name: three views, one class)
+        self.words = {-1: "turned 90° right", 1: "turned 90° left", 2: "turned 180°"}[k]
 
     def view(self, x: Array) -> Array:
         return rot90(x, self.k)

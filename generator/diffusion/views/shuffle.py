@@ -14,9 +14,10 @@ from generator.diffusion.views.permutation import Permutation, check_divides, fl
 class Shuffle(Permutation):
     """A shuffle of a cells×cells grid by torch.randperm with its own generator."""
 
-    def __init__(self, name: str, cells: int, seed: int) -> None:
+    def __init__(self, name: str, cells: int, seed: int, words: str) -> None:
         super().__init__()
         self.name, self.cells, self.seed = name, cells, seed     # type: ignore[misc]
+        self.words = words
         self.side_multiple = cells                                # type: ignore[misc]
 
     def make(self, n: int) -> np.ndarray:
