@@ -15,12 +15,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from generator.jobs import canonical_json  # noqa: E402
+from generator.models.hardware import Hardware  # noqa: E402
 from generator.project import Project, load_plan  # noqa: E402
 
 
 def job_keys(root: Path, payloads: bool = False) -> dict[str, object]:
-    """book/figure-id → its jobs' keys, sorted (or key → canonical payload, with `payloads`)."""
-    plan = load_plan(Project(root), cache=False)
+    """book/figure-id → its jobs' keys, sorted (or key → canonical payload, with `payloads`), on the hardware
+    the GALLERY_ variables name (as `gallery plan` would make them)."""
+    plan = load_plan(Project(root), Hardware.from_env(), cache=False)
     out: dict[str, object] = {}
     for f in plan.figures:
         name = f"{f.figure.book}/{f.figure.id}"

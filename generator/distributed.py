@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Iterator, Sequence, TypeVar
 
+from generator.errors import GalleryError
+
 T = TypeVar("T")
 BARRIER_TIMEOUT = timedelta(hours=12)     # a barrier waits for the slowest share, which may be long
 
 
-class ShardError(ValueError):
+class ShardError(GalleryError):
     """A --shard value that cannot be used; the message says the expected form."""
 
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image, PngImagePlugin
 
+from generator.errors import GalleryError
+
 from generator.fileops import replace_file
 from generator.jobs import InputImage, sha256_hex
 
@@ -42,7 +44,7 @@ INPUT_FORMS = ("a path relative to the recipe, {path: …, alt: …}, {builtin: 
 INPUT_KEYS = ({"path"}, {"builtin"}, {"url", "sha256"})
 
 
-class InputError(ValueError):
+class InputError(GalleryError, ValueError):
     """An input image that cannot be used; the message says what and what to do."""
 
 

@@ -12,11 +12,12 @@ import tempfile
 from pathlib import Path
 
 from generator import PACKAGE
+from generator.errors import GalleryError
 
 STARTER = PACKAGE / "starter"
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(GalleryError):
     """The gallery cannot be written where asked; str() says why and what to do."""
 
 

@@ -23,7 +23,7 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def hardware_environment(monkeypatch):
-    """`gallery … --device/--dtype/--memory/--memory-mode` write their GALLERY_ variables into os.environ; every
-    test starts without them and has them restored afterwards."""
+    """The CLI reads GALLERY_DEVICE, GALLERY_DTYPE, GALLERY_MEMORY and GALLERY_MEMORY_MODE (Hardware.from_env):
+    every test starts without a user's settings of them."""
     for name in ("GALLERY_DEVICE", "GALLERY_DTYPE", "GALLERY_MEMORY", "GALLERY_MEMORY_MODE"):
         monkeypatch.delenv(name, raising=False)

@@ -60,6 +60,26 @@ def test_build_on_the_cpu_in_bf16_runs_all_three_stages_and_keys_the_dtype(proje
     assert "pending: 1 jobs" in capsys.readouterr().out          # another dtype is another job
 
 
+def test_hardware_options_and_their_variables_choose_the_same_keys_and_leave_the_environment_alone(
+        project, capsys, monkeypatch):
+    """--dtype and GALLERY_DTYPE are two ways to say the same (the option wins); the CLI passes the choice down
+    as a Hardware, never by writing GALLERY_ variables into the environment."""
+    import os
+
+    assert main(["--root", str(project), "build", "--figure", "rocket", "--device", "cpu", "--dtype", "bf16"]) == 0
+    assert not {k for k in os.environ if k in ("GALLERY_DEVICE", "GALLERY_DTYPE", "GALLERY_MEMORY")}
+    capsys.readouterr()
+    monkeypatch.setenv("GALLERY_DEVICE", "cpu")
+    monkeypatch.setenv("GALLERY_DTYPE", "bf16")
+    assert main(["--root", str(project), "plan"]) == 0
+    assert "pending: 0 jobs" in capsys.readouterr().out          # the variables name the stored job
+    assert main(["--root", str(project), "plan", "--dtype", "fp32"]) == 0
+    assert "pending: 1 jobs" in capsys.readouterr().out          # the option wins over the variable
+    monkeypatch.setenv("GALLERY_MEMORY", "lots")
+    assert main(["--root", str(project), "plan"]) == 2
+    assert "memory 'lots' not understood" in capsys.readouterr().err
+
+
 def test_plan_says_the_memory_mode_batches_and_peak_for_a_card(project, capsys):
     assert main(["--root", str(project), "plan", "--device", "cuda", "--memory", "16GB"]) == 0
     out = capsys.readouterr().out

@@ -23,6 +23,7 @@ import torch
 from generator.diffusion.schedule import Schedule
 from generator.engine import PACKING_ATOL, Term, Track, draw_noise, make_generator, run_tracks
 from generator.models.deepfloyd import key_dtype, model_spec
+from generator.models.hardware import Hardware
 from generator.models.digits import digits_spec
 from tests.tiny_if import tiny_if_dir
 
@@ -139,13 +140,13 @@ def test_the_key_names_the_dtype_unless_it_is_the_models_reference():
 
 
 def test_auto_dtype_follows_the_device_but_a_machine_that_cannot_run_the_model_keys_the_gpus(monkeypatch):
-    monkeypatch.delenv("GALLERY_ALLOW_CPU", raising=False)
-    assert key_dtype("auto", "cuda") == key_dtype("auto", "mps") == key_dtype(None, None) == "fp16"
-    assert key_dtype("auto", "cpu") == "bf16"                       # --device cpu: runs, and is keyed, in bf16
-    assert key_dtype("fp32", None) == "fp32"
+    assert key_dtype("auto", "cuda", False) == key_dtype("auto", "mps", False) == key_dtype(None, None, False) == "fp16"
+    assert key_dtype("auto", "cpu", False) == "bf16"                # --device cpu: runs, and is keyed, in bf16
+    assert key_dtype("fp32", None, False) == "fp32"
     monkeypatch.setattr("generator.models.hardware.cuda_available", lambda: False)
     monkeypatch.setattr("generator.models.hardware.mps_available", lambda: False)
-    monkeypatch.setenv("GALLERY_ALLOW_CPU", "1")                    # no GPU, but the CPU may run it: bf16
-    assert key_dtype(None, None) == "bf16"
+    assert key_dtype(None, None, True) == "bf16"                    # no GPU, but the CPU may run it: bf16
+    monkeypatch.setenv("GALLERY_ALLOW_CPU", "1")                    # as the user says it (the CLI reads it)
+    assert model_spec("if-i-l", hardware=Hardware.from_env()).dtype == "bf16"
     with pytest.raises(ValueError, match="dtype 'fp8' is not one of auto, fp16, bf16, fp32"):
-        key_dtype("fp8", "cuda")
+        key_dtype("fp8", "cuda", False)

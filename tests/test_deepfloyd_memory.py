@@ -12,14 +12,14 @@ from generator.models import deepfloyd_backend
 from generator.models.deepfloyd import model_spec
 from generator.models.deepfloyd_backend import memory_mode
 from generator.models.embeddings import NonFiniteEmbeddings
-from generator.models.hardware import GiB
+from generator.models.hardware import GiB, Hardware
 from tests.tiny_if import T5_DIM, tiny_if_dir
 
 
-def tiny(mode: str = "resident", **extra):
+def tiny(mode: str = "resident", memory: int | None = None):
     root = tiny_if_dir()
     return model_spec("if-i-l", path=root / "stage1", stage2_path=root / "stage2", stage3_path=root / "stage3",
-                      dtype="fp32", memory_mode=mode, **extra)
+                      dtype="fp32", hardware=Hardware(memory_mode=mode, memory=memory))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from huggingface_hub.errors import GatedRepoError
 
 from generator.models import weights
 from generator.models.deepfloyd import ModelUnavailable, model_spec, preflight
+from generator.models.hardware import Hardware
 from tests.tiny_if import tiny_if_dir
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -49,9 +50,12 @@ def test_no_gpu_is_refused_unless_allowed(monkeypatch):
     with pytest.raises(ModelUnavailable, match="no CUDA GPU is available.*takes hours.*GALLERY_ALLOW_CPU=1"):
         preflight(tiny_spec(), needs_stage2=True, prompts_missing=True)
     preflight(tiny_spec(), needs_stage2=True, prompts_missing=True, allow_cpu=True)
-    monkeypatch.setenv("GALLERY_ALLOW_CPU", "1")
-    preflight(tiny_spec(), needs_stage2=True, prompts_missing=True)
-    assert tiny_spec().unavailable(needs_stage2=True, prompts=["a dog"]) is None
+    assert "no CUDA GPU" in tiny_spec().unavailable(needs_stage2=True, device="cpu")
+    monkeypatch.setenv("GALLERY_ALLOW_CPU", "1")                  # the user's way to say it, read by the CLI
+    spec = model_spec("if-i-l", path=tiny_spec().path, stage2_path=tiny_spec().stage2_path,
+                      hardware=Hardware.from_env())
+    assert spec.allow_cpu and spec.unavailable(needs_stage2=True, device="cpu") is None
+    assert spec.unavailable(needs_stage2=True, prompts=["a dog"]) is None
 
 
 def test_wrong_local_path_names_the_directory(tmp_path):

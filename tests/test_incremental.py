@@ -186,10 +186,11 @@ def test_the_plan_cache_sees_a_changed_input(project):
 
 
 def test_a_torn_cache_entry_is_ignored(project):
+    from generator.models.hardware import Hardware
     from generator.plan_cache import BookPlans
 
     plan = load_plan(Project(root=project))
-    cache = BookPlans(project / "recipes", project / "store")
+    cache = BookPlans(project / "recipes", project / "store", Hardware())
     for entry in cache.folder.glob("*.pickle"):
         entry.write_bytes(entry.read_bytes()[:20])
     again = load_plan(Project(root=project))

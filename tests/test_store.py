@@ -112,7 +112,7 @@ def dead_pid() -> int:
 
 def test_a_claim_is_exclusive_until_released_and_a_dead_process_claim_is_taken_over(tmp_path):
     from generator.fileops import HOST
-    from generator.store import Holder
+    from generator.lock import Holder
 
     store = Store(tmp_path)
     key = job(1).key
@@ -148,7 +148,7 @@ def test_clean_tmp_removes_only_dead_processes_temporaries(tmp_path):
 
 
 def test_gc_waits_for_builders_lock_and_names_them(tmp_path):
-    from generator.store import StoreBusy
+    from generator.lock import StoreBusy
 
     store = Store(tmp_path)
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; from generator."

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Sequence
 
+from generator.errors import EXIT_MODEL_UNAVAILABLE, GalleryError
+
 if TYPE_CHECKING:
     import torch
 
@@ -65,8 +67,10 @@ class Backend(Protocol):
         """Return the memory the weights hold (nothing by default)."""
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(GalleryError):
     """The model cannot be used here as configured; the message says why and what to do."""
+
+    exit_code = EXIT_MODEL_UNAVAILABLE
 
 
 @dataclass(frozen=True)

@@ -25,14 +25,13 @@ second, from the same generator.
 The UNets' dtype is the spec's (`dtype`): fp16 on CUDA and MPS, bf16 on the CPU, or as asked. It changes pixels
 far beyond the engine's packing tolerance (tests/test_deepfloyd_dtypes.py), so a job key names it when it is
 not fp16, the dtype the Hub's weights are published in. With "auto", the key's dtype is the one this machine
-would run: bf16 only where the model may run on the CPU (GALLERY_ALLOW_CPU or --device cpu), so a machine
-without a GPU renders the results a GPU made.
+would run: bf16 only where the model may run on the CPU (Hardware.allow_cpu, GALLERY_ALLOW_CPU=1, or --device
+cpu), so a machine without a GPU renders the results a GPU made.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -41,10 +40,12 @@ from generator.models.base import BYTES_PER_SAMPLE_64, Backend, ModelSpec, Model
 from generator.models.deepfloyd_arch import T5_XXL_PARAMS, T5_XXL_WO_PARAMS
 from generator.models.embeddings import embedding_cache
 from generator.models.hardware import (
+    ALLOW_CPU_ENV,
     BYTES_PER_PARAM,
     CPU_BATCH,
     MEMORY_MODES,
     GiB,
+    Hardware,
     MemoryPlan,
     Stage,
     check_choice,
@@ -111,7 +112,6 @@ STAGE_III_SETTINGS: dict[str, Any] = {"steps": 75, "guidance": 9.0, "noise_level
 STAGE_III_ACTIVATIONS = 3 * GiB        # one 256² → 1024² call (CFG pair, tiled VAE decode): an estimate
 STAGE_III_PARTS = ("unet", "vae", "text_encoder", "tokenizer", "scheduler", "low_res_scheduler")
 EMBEDDING_FAMILY = "deepfloyd-if"      # every IF model shares one T5-v1.1-XXL encoder
-ALLOW_CPU_ENV = "GALLERY_ALLOW_CPU"
 # The UNets' dtype for --dtype auto, by device; fp16 is the key's reference (the Hub's published weights).
 AUTO_DTYPE = {"cuda": "fp16", "mps": "fp16", "cpu": "bf16"}
 REFERENCE_DTYPE = "fp16"
@@ -132,6 +132,7 @@ class DeepFloydSpec(ModelSpec):
     stage3_settings: dict[str, Any] = field(default_factory=lambda: dict(STAGE_III_SETTINGS))
     memory_mode: str = "auto"                    # resident / sequential / offload (hardware.py); not in the key
     memory: int | None = None                    # device memory to plan for (bytes); None: the device's own
+    allow_cpu: bool = False                      # it may run on a CPU (hours per figure); not in the key
     upscale_scheduler_config: dict[str, Any] = field(default_factory=lambda: dict(STAGE_II_SCHEDULER))
     noising_scheduler_config: dict[str, Any] = field(default_factory=lambda: dict(NOISING_SCHEDULER))
     embedding_family: str = EMBEDDING_FAMILY
@@ -198,7 +199,8 @@ class DeepFloydSpec(ModelSpec):
                     needs_stage3: bool = False) -> str | None:
         """`preflight`'s message, or None when the run can go ahead (see `preflight`)."""
         try:
-            preflight(self, needs_stage2, self.missing_prompts(prompts, store_root), device, needs_stage3=needs_stage3)
+            preflight(self, needs_stage2, self.missing_prompts(prompts, store_root), device, self.allow_cpu,
+                      needs_stage3=needs_stage3)
         except ModelUnavailable as err:
             return str(err)
         return None
@@ -231,16 +233,12 @@ def activation_bytes(side: int) -> float:
     return BYTES_PER_SAMPLE_64 * max(1.0, side / 64)
 
 
-def key_dtype(requested: str | None, device: str | None) -> str:
+def key_dtype(requested: str | None, device: str | None, allow_cpu: bool) -> str:
     """The UNets' dtype for the job keys: --dtype, or for auto the one the model would run in here — with no
     device named, the GPU's fp16 unless the CPU may run it (a GPU-less machine then still finds GPU results)."""
-    if device in (None, "", "auto") and not cpu_allowed():
+    if device in (None, "", "auto") and not allow_cpu:
         return resolve_dtype(requested, "cuda", AUTO_DTYPE)
     return resolve_dtype(requested, device_kind(device), AUTO_DTYPE)
-
-
-def cpu_allowed() -> bool:
-    return os.environ.get(ALLOW_CPU_ENV, "").lower() in {"1", "true", "yes", "on"}
 
 
 def model_spec(
@@ -252,13 +250,12 @@ def model_spec(
     *,
     stage3_path: str | Path | None = None,
     stage3_revision: str | None = None,
-    device: str | None = None,
+    hardware: Hardware = Hardware(),
     dtype: str | None = None,
-    memory_mode: str | None = None,
-    memory: int | None = None,
 ) -> DeepFloydSpec:
     """The spec of a preset ("deepfloyd-if" = "if-i-xl", "if-i-l", "if-i-m"), from the Hub or a local copy, for
-    `device` ("auto": CUDA > MPS > CPU) in `dtype` ("auto": AUTO_DTYPE, see `key_dtype`)."""
+    `hardware` (its device — auto: CUDA > MPS > CPU —, memory and memory mode), in `dtype` or else the
+    hardware's (auto: AUTO_DTYPE, see `key_dtype`)."""
     if name not in PRESETS:
         raise ValueError(f"unknown DeepFloyd IF model {name!r}: choose one of {', '.join(PRESETS)}")
     if path is not None and revision is not None:
@@ -279,8 +276,9 @@ def model_spec(
         prompt_help="any English text; T5-XXL reads the first 77 tokens", repo=repo, path=path,
         stage2_path=stage2_path, stage2_revision=stage2_revision or "main",
         stage3_path=stage3_path, stage3_revision=stage3_revision or "main",
-        dtype=key_dtype(dtype, device), memory_mode=check_choice("memory mode", memory_mode or "auto", MEMORY_MODES),
-        memory=memory,
+        dtype=key_dtype(dtype or hardware.dtype, hardware.device, hardware.allow_cpu),
+        memory_mode=check_choice("memory mode", hardware.memory_mode or "auto", MEMORY_MODES), memory=hardware.memory,
+        allow_cpu=hardware.allow_cpu,
     )
 
 
@@ -295,12 +293,12 @@ def preflight(
     needs_stage2: bool,
     prompts_missing: bool | Sequence[str],
     device: str | torch.device | None = None,
-    allow_cpu: bool | None = None,
+    allow_cpu: bool = False,
     needs_stage3: bool = False,
 ) -> None:
     """Check, before any work and writing nothing, that the run can load what it needs; else raise
-    ModelUnavailable listing the problems and what to do about each. Checks: a CUDA GPU (or an explicit
-    allow_cpu / GALLERY_ALLOW_CPU=1), the local directories' files, the Hub cache when HF_HUB_OFFLINE is set,
+    ModelUnavailable listing the problems and what to do about each. Checks: a CUDA GPU (or `allow_cpu`,
+    GALLERY_ALLOW_CPU=1), the local directories' files, the Hub cache when HF_HUB_OFFLINE is set,
     and, last and only if all else is fine, access to the Hub repositories (licence accepted, token)."""
     problems = _device_problems(device_kind(device), allow_cpu)
     parts = [spec.part("unet")]
@@ -320,9 +318,7 @@ def preflight(
         raise ModelUnavailable(f"cannot run {spec.id} ({spec.repo}):\n  - " + "\n  - ".join(problems))
 
 
-def _device_problems(device: str, allow_cpu: bool | None) -> list[str]:
-    if allow_cpu is None:
-        allow_cpu = cpu_allowed()
+def _device_problems(device: str, allow_cpu: bool) -> list[str]:
     if device != "cpu" or allow_cpu:
         return []
     return [f"no CUDA GPU is available (nor an Apple MPS device): DeepFloyd IF on the CPU takes hours per figure (each IF-I-XL UNet "

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import shipped
-from generator.models.base import Backend, ModelSpec
+from generator.models.base import Backend, ModelSpec, ModelUnavailable
 from generator.models.digits_prompts import PROMPT_HELP, class_of
 from generator.models.hardware import pick_device, resolve_dtype, torch_dtype
 
@@ -55,7 +55,7 @@ def described(path: Path) -> str:
     return DESCRIPTION + run
 
 
-class DigitsUnavailable(RuntimeError):
+class DigitsUnavailable(ModelUnavailable):
     """The digits model's files are missing; the message says how to make them."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from generator.errors import EXIT_ENVIRONMENT, GalleryError
 from generator.fileops import replace_file
 from generator.jobs import sha256_hex
 
@@ -23,8 +24,10 @@ MAX_TOKENS = 77        # IF's T5 was trained on 77-token captions (IFPipeline.en
 TENSOR_NAME = "prompt_embeds"
 
 
-class CorruptCache(ValueError):
+class CorruptCache(GalleryError, ValueError):
     """A cache file that cannot be read (truncated, not safetensors, another prompt's)."""
+
+    exit_code = EXIT_ENVIRONMENT
 
     def __init__(self, path: Path, why: str):
         super().__init__(f"corrupt embedding cache file {path} ({why}); delete it and rerun: the prompt is "

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+from generator.errors import GalleryError
+
 if TYPE_CHECKING:
     import torch
 
@@ -31,14 +33,49 @@ DEVICES = ("auto", "cuda", "mps", "cpu")
 DTYPES = ("auto", "fp16", "bf16", "fp32")
 MEMORY_MODES = ("auto", "resident", "sequential", "offload")
 BYTES_PER_PARAM = {"fp16": 2, "bf16": 2, "fp32": 4}
-# The environment carries the choice to every process of a run (launched shards too); --device, --dtype,
-# --memory and --memory-mode set it.
+# What a user may set instead of --device, --dtype, --memory and --memory-mode (which win), and to let DeepFloyd IF
+# run on a CPU; read once, by the CLI (Hardware.from_env), and passed down from there.
 DEVICE_ENV, DTYPE_ENV, MEMORY_ENV, MEMORY_MODE_ENV = "GALLERY_DEVICE", "GALLERY_DTYPE", "GALLERY_MEMORY", \
     "GALLERY_MEMORY_MODE"
+ALLOW_CPU_ENV = "GALLERY_ALLOW_CPU"
 CONTEXT_BYTES = 0.75 * GiB      # CUDA context, cuDNN/cuBLAS workspaces, allocator slack (not in any weights)
 MIN_BATCH, MAX_BATCH = 2, 64
 CPU_BATCH = 16                  # samples per call on the CPU: its memory is not what limits it
 BATCH_SHARE = 0.7               # of the free memory, for activations (the rest absorbs fragmentation)
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """What a run computes on: the device, the UNets' dtype, the memory to plan for and how a cascade shares it,
+    and whether DeepFloyd IF may run on a CPU. Specs are made for it (a DeepFloyd key names its dtype)."""
+
+    device: str | None = None          # "cuda", "cuda:1", "mps", "cpu"; None: the best here (cuda > mps > cpu)
+    dtype: str | None = None           # fp16 / bf16 / fp32; None: the model's choice for the device
+    memory: int | None = None          # device bytes to plan for; None: the device's own
+    memory_mode: str | None = None     # resident / sequential / offload; None: from the memory
+    allow_cpu: bool = False            # DeepFloyd IF on a CPU (hours per figure): GALLERY_ALLOW_CPU=1
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, device: str | None = None,
+                 dtype: str | None = None, memory: str | None = None, memory_mode: str | None = None) -> Hardware:
+        """The options given (the command line's), each else its GALLERY_ variable; "auto" is None."""
+        env = os.environ if environ is None else environ
+
+        def chosen(value: str | None, name: str) -> str | None:
+            value = value or env.get(name) or None
+            return None if value == "auto" else value
+
+        try:
+            size = parse_memory(chosen(memory, MEMORY_ENV))
+        except ValueError as exc:
+            raise GalleryError(f"{exc} ({MEMORY_ENV} or --memory)") from None
+        return cls(chosen(device, DEVICE_ENV), chosen(dtype, DTYPE_ENV), size, chosen(memory_mode, MEMORY_MODE_ENV),
+                   env.get(ALLOW_CPU_ENV, "").lower() in {"1", "true", "yes", "on"})
+
+    @property
+    def chosen(self) -> bool:
+        """Whether any of device, dtype, memory and memory mode was chosen (not left to auto)."""
+        return any(v is not None for v in (self.device, self.dtype, self.memory, self.memory_mode))
 
 
 # --------------------------------------------------------------------------------------------- devices
