@@ -109,7 +109,7 @@ def build_weights(out: Path, tiny: bool = False) -> dict[str, Any]:
         with default_dtype(torch.float16):
             model = timed(f"{name}: build in fp16", log, build).eval()
         log[f"{name}: parameters (B)"] = round(sum(p.numel() for p in model.parameters()) / 1e9, 3)
-        timed(f"{name}: save", log, lambda: model.save_pretrained(folder, variant="fp16", max_shard_size=shard))
+        timed(f"{name}: save", log, lambda m=model: m.save_pretrained(folder, variant="fp16", max_shard_size=shard))
         del model
         gc.collect()
     tiny_tokenizer(book_words()).save_pretrained(stage1 / "tokenizer")

@@ -30,11 +30,9 @@ from generator.diffusion.noise import draw_noise, make_rng
 from generator.diffusion.schedule import Schedule, one_step_estimate
 from generator.diffusion.views import Identity, View
 from generator.models.base import Backend
-from generator.models.hardware import CPU_BATCH, MAX_BATCH, batch_for, free_bytes
+from generator.models.hardware import CPU_BATCH, batch_for, free_bytes
 
 IDENTITY = Identity()
-CPU_BATCH_SIZE = CPU_BATCH
-MAX_BATCH_SIZE = MAX_BATCH
 PACKING_ATOL = 1e-3                       # |x alone − x packed| bound, in [-1, 1]: 1/8 of an 8-bit grey level
 Hook = Callable[["Track", int], None]
 make_generator = make_rng                 # the older name (tests, bench and the digits evaluation use it)
@@ -358,5 +356,5 @@ def auto_batch_size(backend: Backend, x: torch.Tensor) -> int:
     moving = backend.ready_for(shape)
     free = free_bytes(x.device, backend.memory_limit)
     if free is None:
-        return CPU_BATCH_SIZE
+        return CPU_BATCH
     return batch_for(free - moving, backend.bytes_per_sample(shape))

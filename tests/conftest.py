@@ -1,5 +1,6 @@
 """Shared test setup: one torch thread per test process (CI and dev boxes have 2 cores); the plan cache in a
-folder of this run's own, not the user's."""
+folder of this run's own, not the user's; no GALLERY_ hardware settings of the user's; the fixtures several test
+modules use (the tiny backend, a test picture)."""
 
 import atexit
 import os
@@ -27,3 +28,19 @@ def hardware_environment(monkeypatch):
     every test starts without a user's settings of them."""
     for name in ("GALLERY_DEVICE", "GALLERY_DTYPE", "GALLERY_MEMORY", "GALLERY_MEMORY_MODE"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def backend():
+    """A tiny random-weight model with a stage II (tests/tiny_backend.py); `calls` records its batch sizes."""
+    from tests.tiny_backend import TinyBackend
+
+    return TinyBackend()
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory) -> str:
+    """A smooth 24×24 colour pattern, as an input image's path."""
+    from tests.tiny_backend import write_test_image
+
+    return write_test_image(tmp_path_factory.mktemp("inputs") / "pattern.png")

@@ -17,11 +17,6 @@ SHAPE = (1, 3, 16, 16)
 
 
 @pytest.fixture(scope="module")
-def backend() -> TinyBackend:
-    return TinyBackend()
-
-
-@pytest.fixture(scope="module")
 def embeddings(backend) -> dict[str, torch.Tensor]:
     return backend.encode(["a cat", "a dog", ""])
 

@@ -10,15 +10,10 @@ from PIL import Image
 
 from generator.diffusion.views import VIEWS, get_view
 from generator.site.motion import animation_frames, view_motion
-from tests.tiny_backend import TinyBackend, make_job, run_job
+from tests.tiny_backend import make_job, run_job
 
 FEW = {"steps": "strided-100"}
 STAGE2 = {"upsample": True, "upsample_steps": [900, 500, 100]}
-
-
-@pytest.fixture(scope="module")
-def backend() -> TinyBackend:
-    return TinyBackend()
 
 
 @pytest.mark.parametrize("views", [["identity", "rotate_cw", "rotate_180"],

@@ -112,7 +112,7 @@ def test_an_edit_renders_only_its_book_and_links_the_rest(project, capsys):
     assert gallery(project, "build") == 0
     assert "site: 3 pages (1 rendered, 1 unchanged)" in capsys.readouterr().out
     after = inodes(site)
-    book1 = [f for f in read_manifest(site).pages["book1"]["files"]]
+    book1 = list(read_manifest(site).pages["book1"]["files"])
     assert book1 and all(after[f] == before[f] for f in book1)          # the same files, linked
     assert after["book2/index.html"] != before["book2/index.html"]
     assert "book two." in (site / "book2" / "index.html").read_text()

@@ -10,20 +10,10 @@ import torch
 from PIL import Image
 
 from generator.modes import MODES
-from tests.tiny_backend import TinyBackend, make_job, run_job, tiny_spec, write_test_image
+from tests.tiny_backend import TinyBackend, make_job, run_job, tiny_spec
 
 FEW = {"steps": "strided-100"}                  # 10 steps
 STAGE2 = {"upsample": True, "upsample_steps": [900, 500, 100]}
-
-
-@pytest.fixture(scope="module")
-def backend() -> TinyBackend:
-    return TinyBackend()
-
-
-@pytest.fixture(scope="module")
-def image(tmp_path_factory) -> str:
-    return write_test_image(tmp_path_factory.mktemp("inputs") / "pattern.png")
 
 
 @pytest.fixture(scope="module")

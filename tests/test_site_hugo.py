@@ -14,7 +14,7 @@ import pytest
 from generator.project import Project, load_plan
 from generator.site.present import site_view
 from generator.site.hugo import export
-from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
+from generator.site.page import BookView, SectionView, SiteView
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYOUT = "<!doctype html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>" \

@@ -136,8 +136,8 @@ def hybrid_bands(kernel_size: int, sigmas: Sequence[float], base_size: int) -> F
     if len(sigmas) != 2:
         raise ValueError(f"a hybrid has 2 or 3 bands: give 1 or 2 σ values, got {list(sigmas)}")
     g1, g2 = LowPass(kernel_size, sigmas[0], base_size), LowPass(kernel_size, sigmas[1], base_size)
-    low = Chain(g1, g2)
-    return Factorization("hybrid", (low, Difference(g1, low), Complement(g1)), ("far", "middle", "near"))
+    far = Chain(g1, g2)
+    return Factorization("hybrid", (far, Difference(g1, far), Complement(g1)), ("far", "middle", "near"))
 
 
 def color(base_size: int = 64) -> Factorization:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 from generator.errors import EXIT_MODEL_UNAVAILABLE, GalleryError
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 BYTES_PER_SAMPLE_64 = 256 << 20      # one sample's activations at 64² (fp16 UNet), the default estimate
 
 
-class Backend(Protocol):
+class Backend:
     """A loaded diffusion model: prompts → embeddings, (x_t, t, embeddings) → noise estimate."""
 
     spec: ModelSpec
@@ -31,17 +31,18 @@ class Backend(Protocol):
 
     def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
         """Embeddings per prompt (cached on disk per model and prompt where encoding is costly)."""
-        ...
+        raise NotImplementedError
 
     def predict(
-        self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, **cond: torch.Tensor
+        self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, image: torch.Tensor | None = None,
+        noise_level: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """ε̂ of shape x_t.shape and the learned-range variance channels (None for fixed variance).
 
         x_t: (B, C, H, W); t: (B,) long, one timestep per sample; emb: (B, …) stacked embeddings;
-        cond: stage II's `image` and `noise_level` (see `upscale_condition`).
+        image, noise_level: stage II's condition (see `upscale_condition`), None at stage I.
         """
-        ...
+        raise NotImplementedError
 
     def bytes_per_sample(self, sample_shape: tuple[int, ...]) -> float:
         """GPU memory one sample of a model call needs, for the engine's batch size: by default 256 MiB at
@@ -59,12 +60,15 @@ class Backend(Protocol):
         """Stage II's condition image for stage-I outputs x0 at noise level `noise_level` (spec.upscale_size²)."""
         raise NotImplementedError(f"model {self.spec.id!r} has no stage II")
 
-    def upscale_x4(self, x: torch.Tensor, prompt: str, rng: torch.Generator, **settings: Any) -> torch.Tensor:
-        """Stage III: x (1, C, S, S) in [-1, 1] → (1, C, 4S, 4S), conditioned on `prompt` ("" for none)."""
+    def upscale_x4(self, x: torch.Tensor, prompt: str, rng: torch.Generator, *, steps: int, guidance: float,
+                   noise_level: int, **identity: Any) -> torch.Tensor:
+        """Stage III: x (1, C, S, S) in [-1, 1] → (1, C, 4S, 4S), conditioned on `prompt` ("" for none), with the
+        settings spec.stage3_key() pins (`identity`: the rest of that key)."""
         raise NotImplementedError(f"model {self.spec.id!r} has no stage III")
 
     def free(self) -> None:
         """Return the memory the weights hold (nothing by default)."""
+        return None
 
 
 class ModelUnavailable(GalleryError):
@@ -124,7 +128,7 @@ class ModelSpec:
         """Raise ValueError (saying what the model understands) for a prompt it cannot take; any text by default."""
 
     def unavailable(self, *, needs_stage2: bool = False, prompts: Sequence[str] = (),
-                    store_root: Path | None = None, device: str | None = None,
+                    store_root: str | Path | None = None, device: str | None = None,
                     needs_stage3: bool = False) -> str | None:
         """Why this model cannot run here (no GPU, no weights, gated, offline…) and what to do; None if it can.
 
@@ -132,5 +136,5 @@ class ModelSpec:
         """
         return None
 
-    def load(self, device: str | torch.device | None = None, store_root: Path | None = None) -> Backend:
+    def load(self, device: str | torch.device | None = None, store_root: str | Path | None = None) -> Backend:
         raise NotImplementedError(f"model {self.id!r} cannot be loaded here")

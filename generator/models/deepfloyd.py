@@ -195,24 +195,25 @@ class DeepFloydSpec(ModelSpec):
         return embedding_cache(store_root, self.embedding_family).missing(prompts)
 
     def unavailable(self, *, needs_stage2: bool = False, prompts: Sequence[str] = (),
-                    store_root: str | Path = "store", device: str | torch.device | None = None,
+                    store_root: str | Path | None = None, device: str | None = None,
                     needs_stage3: bool = False) -> str | None:
         """`preflight`'s message, or None when the run can go ahead (see `preflight`)."""
         try:
-            preflight(self, needs_stage2, self.missing_prompts(prompts, store_root), device, self.allow_cpu,
+            preflight(self, needs_stage2, self.missing_prompts(prompts, store_root or "store"), device, self.allow_cpu,
                       needs_stage3=needs_stage3)
         except ModelUnavailable as err:
             return str(err)
         return None
 
-    def load(self, device: str | torch.device | None = None, store_root: str | Path = "store") -> Backend:
+    def load(self, device: str | torch.device | None = None, store_root: str | Path | None = None) -> Backend:
         """A DeepFloydBackend on `device` (CUDA > MPS > CPU by default); weights load lazily, T5 only for missing
         embeddings."""
         import torch
 
         from generator.models.deepfloyd_backend import DeepFloydBackend
 
-        return DeepFloydBackend(self, torch.device(pick_device(device)), store_root)
+        return DeepFloydBackend(self, torch.device(pick_device(None if device is None else str(device))),
+                                store_root or "store")
 
 
 def t5_lines(kind: str, memory: int, dtype: str) -> list[str]:

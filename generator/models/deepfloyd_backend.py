@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol, Sequence, cast
 
 import torch
 import torch.nn.functional as F
@@ -33,16 +33,24 @@ log = logging.getLogger(__name__)
 
 
 class IFSpec(Protocol):
-    """What the backend reads of a DeepFloyd IF spec (deepfloyd.DeepFloydSpec)."""
+    """What the backend reads of a DeepFloyd IF spec (deepfloyd.DeepFloydSpec, a frozen dataclass)."""
 
-    id: str
-    image_size: int
-    upscale_size: int | None
-    dtype: str
-    memory_mode: str
-    memory: int | None
-    embedding_family: str
-    noising_scheduler_config: dict[str, Any]
+    @property
+    def id(self) -> str: ...
+    @property
+    def image_size(self) -> int: ...
+    @property
+    def upscale_size(self) -> int | None: ...
+    @property
+    def dtype(self) -> str: ...
+    @property
+    def memory_mode(self) -> str: ...
+    @property
+    def memory(self) -> int | None: ...
+    @property
+    def embedding_family(self) -> str: ...
+    @property
+    def noising_scheduler_config(self) -> dict[str, Any]: ...
 
     def part(self, kind: str, stage: int = 1) -> Part: ...
 
@@ -69,6 +77,8 @@ def memory_mode(spec: IFSpec, device: torch.device) -> str:
 
 class DeepFloydBackend(Backend):
     """Loaded DeepFloyd IF: UNets in the spec's dtype, loaded on first use; stage → UNet in `_unets`."""
+
+    spec: IFSpec  # type: ignore[assignment]   # a DeepFloydSpec, read through IFSpec (no import cycle)
 
     def __init__(self, spec: IFSpec, device: torch.device, store_root: str | Path = "store",
                  unet: torch.nn.Module | None = None, unet2: torch.nn.Module | None = None):
@@ -139,7 +149,7 @@ class DeepFloydBackend(Backend):
             self._unets = {stage: self._compiled(unet) for stage, unet in self._unets.items()}
 
     def _compiled(self, unet: torch.nn.Module) -> torch.nn.Module:
-        return torch.compile(unet, dynamic=False) if self._compile else unet
+        return cast(torch.nn.Module, torch.compile(unet, dynamic=False)) if self._compile else unet
 
     def free(self) -> None:
         """Drop every stage's weights and return their memory."""
@@ -173,6 +183,8 @@ class DeepFloydBackend(Backend):
         """(ε̂, learned-range variance), each shaped like x_t; stage II when `image` (its condition) is given."""
         if image is None:
             unet, sample, labels = self.stage_unet(1), x_t, None
+        elif noise_level is None:
+            raise ValueError("stage II needs the noise level its condition image was noised to")
         else:
             unet, sample, labels = self.stage_unet(2), torch.cat([x_t, image.to(x_t)], dim=1), noise_level.to(self.device)
         out = unet(sample.to(self.device, self.dtype), t.to(self.device),
@@ -182,11 +194,11 @@ class DeepFloydBackend(Backend):
 
     def upscale_condition(self, x0: torch.Tensor, noise_level: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """Stage II's condition image for stage-I outputs x0 (B, 3, 64, 64); `noise` is (B, 3, 256, 256)."""
-        return upscale_condition(x0, noise_level, noise, self.noising_alpha_bar, self.spec.upscale_size)
+        return upscale_condition(x0, noise_level, noise, self.noising_alpha_bar, self.spec.upscale_size or 256)
 
     @torch.no_grad()
     def upscale_x4(self, x: torch.Tensor, prompt: str, rng: torch.Generator, *, steps: int, guidance: float,
-                   noise_level: int, **_: Any) -> torch.Tensor:
+                   noise_level: int, **identity: Any) -> torch.Tensor:
         """Stage III: a stage-II image (1, 3, S, S) in [-1, 1] → (1, 3, 4S, 4S) by StableDiffusionUpscalePipeline
         (its VAE decodes in tiles, so 1024² fits beside the rest), noise drawn from `rng` (a CPU generator)."""
         pipe = self.upscaler()
@@ -256,7 +268,7 @@ def load_upscaler(spec: IFSpec, device: torch.device, dtype: torch.dtype, offloa
     def part(kind: str) -> Part:
         return spec.part(kind, stage=3)
 
-    pipe = StableDiffusionUpscalePipeline(
+    pipe: Any = StableDiffusionUpscalePipeline(
         vae=load_part(AutoencoderKL, part("vae"), dtype), text_encoder=load_part(CLIPTextModel, part("text_encoder"), dtype),
         tokenizer=load_part(AutoTokenizer, part("tokenizer")), unet=load_part(UNet2DConditionModel, part("unet"), dtype),
         low_res_scheduler=load_scheduler(part("low_res_scheduler")), scheduler=load_scheduler(part("scheduler")),

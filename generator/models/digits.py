@@ -82,7 +82,7 @@ class DigitsSpec(ModelSpec):
 
         if (problem := self.unavailable()) is not None:
             raise DigitsUnavailable(problem)
-        return DigitsBackend(self, torch.device(pick_device(device)))
+        return DigitsBackend(self, torch.device(pick_device(None if device is None else str(device))))
 
 
 class DigitsBackend(Backend):
@@ -101,13 +101,13 @@ class DigitsBackend(Backend):
 
         return {p: torch.tensor(class_of(p), dtype=torch.long) for p in prompts}
 
-    def predict(self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, **cond: torch.Tensor
-                ) -> tuple[torch.Tensor, None]:
+    def predict(self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, image: torch.Tensor | None = None,
+                noise_level: torch.Tensor | None = None) -> tuple[torch.Tensor, None]:
         """ε̂(x_t, t, c): x_t (B, 1, 32, 32), t (B,) long, emb (B,) long class ids."""
         import torch
 
-        if cond:
-            raise TypeError(f"the digits model takes no extra conditioning, got {sorted(cond)}")
+        if image is not None or noise_level is not None:
+            raise TypeError("the digits model has no stage II: it takes no condition image")
         with torch.no_grad():
             eps = self.unet(x_t.to(self.device, self.dtype), t.to(self.device),
                             class_labels=emb.to(self.device).long()).sample

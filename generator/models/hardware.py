@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     import torch
 
 GiB = 2**30
-DEVICES = ("auto", "cuda", "mps", "cpu")
 DTYPES = ("auto", "fp16", "bf16", "fp32")
 MEMORY_MODES = ("auto", "resident", "sequential", "offload")
 BYTES_PER_PARAM = {"fp16": 2, "bf16": 2, "fp32": 4}

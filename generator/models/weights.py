@@ -73,6 +73,7 @@ def local_variant(path: str | Path, kind: str) -> str | None:
 
 def check_local(part: Part) -> list[str]:
     """Problems with a local directory: missing folder, config or weight files (named exactly)."""
+    assert part.path is not None, "check_local is for a part with a local path"
     root = Path(part.path)
     if not root.is_dir():
         return [f"local model directory {root} does not exist (expected the layout of {part.repo}: "

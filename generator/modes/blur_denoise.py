@@ -56,4 +56,5 @@ class BlurDenoise(ModelFreeMode[BlurParams]):
         best_psnr, best_sigma = max(scored)
         denoised = gaussian_blur(x_t, p.kernel_size, best_sigma)
         info = {"sigma": best_sigma, "psnr_denoised": round(best_psnr, 2), "psnr_noisy": round(psnr(x_t, x0), 2)}
-        return Result({"original": x0, "noisy": x_t, "blurred": denoised}, info)
+        shown = {"original": x0, "noisy": x_t.clamp(-1, 1), "blurred": denoised.clamp(-1, 1)}   # as the PNGs clip
+        return Result(shown, info)

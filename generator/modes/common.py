@@ -81,10 +81,15 @@ class IllusionParams(GuidedParams):
                                         "in the reference's illusion sampler; the course's 250 elsewhere)"))
 
 
-# What single-stage jobs record for the stage-II parameters they do not use: the course's defaults, so that a
-# mode's own stage-II defaults change the keys of upsampled jobs only.
-UNUSED_STAGE2 = {"upsample_steps": "strided-20", "upsample_guidance": 4.0, "noise_level": 250}
+@dataclass(frozen=True)
+class StartParams(GuidedParams):
+    """Guided sampling that starts at timesteps[i_start] from the input image noised to that timestep."""
+
+    i_start: int = param(I_START)
+
+
 S = TypeVar("S", bound=SamplingParams)
+T = TypeVar("T", bound=StartParams)
 
 
 class SamplingMode(ModelMode[S]):
@@ -95,8 +100,8 @@ class SamplingMode(ModelMode[S]):
         the timesteps."""
         p = replace(p, thresholding=pinned_thresholding(p.thresholding, spec))
         checked_timesteps(p.steps, "steps", spec)
-        if not p.upsample:
-            return replace(p, **UNUSED_STAGE2)
+        if not p.upsample:      # the course's stage-II defaults, unused: a mode's own change upsampled keys only
+            return replace(p, upsample_steps="strided-20", upsample_guidance=4.0, noise_level=250)
         if (upscaler := spec.stage2_key()) is None:
             raise ParamError("upsample", f"upsample is on, but model {spec.id!r} has no stage II; "
                                          f"remove `upsample: true`")
@@ -125,6 +130,18 @@ class SamplingMode(ModelMode[S]):
             if p.upscaler3 is not None:
                 calls += (2 if p.upscaler3["guidance"] > 1 else 1) * p.upscaler3["steps"]
         return calls
+
+
+class StartMode(SamplingMode[T]):
+    """A sampling mode that denoises an input image from timesteps[i_start] (SDEdit and its kind)."""
+
+    def resolve(self, p: T, spec: ModelSpec) -> T:
+        p = super().resolve(p, spec)
+        checked_start(p.steps, p.i_start, spec)
+        return p
+
+    def first_step(self, p: T) -> int:
+        return p.i_start
 
 
 def pinned_thresholding(choice: str, spec: ModelSpec) -> str:

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from generator.jobs import InputImage, Job
-from generator.models.base import ModelSpec
 from generator.modes.base import ModelContext, Problem, Result, register
-from generator.modes.common import (GuidedParams, SamplingMode, as_image, check_prompts, checked_start, guided_terms,
-                                    load_input, make_track, noised_input, with_upsampled)
+from generator.modes.common import (StartMode, StartParams, as_image, check_prompts, guided_terms, load_input,
+                                    make_track, noised_input, with_upsampled)
 from generator.modes.runtime import engine, schedule
 from generator.params import Param, param
 
@@ -35,7 +34,7 @@ class KeepKnown:
 
 
 @dataclass(frozen=True)
-class InpaintParams(GuidedParams):
+class InpaintParams(StartParams):
     rect: list[int] = param(Param(list, default=[], items=int, minimum=0, help="the hole as [top, left, "
                                   "bottom, right] in stage-I pixels (or give a mask image)"))
     i_start: int = param(Param(int, default=0, minimum=0, maximum=999,
@@ -43,7 +42,7 @@ class InpaintParams(GuidedParams):
 
 
 @register
-class Inpaint(SamplingMode[InpaintParams]):
+class Inpaint(StartMode[InpaintParams]):
     name = "inpaint"
     inputs = ("image",)
     optional_inputs = ("mask",)
@@ -51,14 +50,6 @@ class Inpaint(SamplingMode[InpaintParams]):
     Params = InpaintParams
     shared_images = ("image", "mask", "hole")
     noun = "inpainting"
-
-    def resolve(self, p: InpaintParams, spec: ModelSpec) -> InpaintParams:
-        p = super().resolve(p, spec)
-        checked_start(p.steps, p.i_start, spec)
-        return p
-
-    def first_step(self, p: InpaintParams) -> int:
-        return p.i_start
 
     def hole(self, p: InpaintParams) -> list[int] | None:
         return p.rect or None

@@ -3,41 +3,25 @@ and denoise it with CFG; the smaller i_start, the more the model invents."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 from generator.jobs import Job
-from generator.models.base import ModelSpec
 from generator.modes.base import ModelContext, Result, register
-from generator.modes.common import (I_START, GuidedParams, SamplingMode, as_image, check_prompts, checked_start,
-                                    guided_terms, make_track, noised_input, with_upsampled)
+from generator.modes.common import (StartMode, StartParams, as_image, check_prompts, guided_terms, make_track,
+                                    noised_input, with_upsampled)
 from generator.modes.runtime import engine
-from generator.params import param
-
-
-@dataclass(frozen=True)
-class SDEditParams(GuidedParams):
-    i_start: int = param(I_START)
 
 
 @register
-class SDEdit(SamplingMode[SDEditParams]):
+class SDEdit(StartMode[StartParams]):
     name = "sdedit"
     inputs = ("image",)
     prompts = (1, 1)
-    Params = SDEditParams
+    Params = StartParams
     shared_images = ("original",)
     noun = "SDEdit"
 
-    def resolve(self, p: SDEditParams, spec: ModelSpec) -> SDEditParams:
-        p = super().resolve(p, spec)
-        checked_start(p.steps, p.i_start, spec)
-        return p
-
-    def first_step(self, p: SDEditParams) -> int:
-        return p.i_start
-
-    def tracks(self, job: Job[SDEditParams], ctx: ModelContext) -> list[engine.Track]:
+    def tracks(self, job: Job[StartParams], ctx: ModelContext) -> list[engine.Track]:
         """x_t from the input and the seed's first draw; i_start = len(timesteps) leaves the input as it is."""
         check_prompts(job, 1, "the prompt the edit is guided toward")
         p, rng = job.params, engine.make_rng(job.seed)
@@ -45,7 +29,7 @@ class SDEdit(SamplingMode[SDEditParams]):
         return [make_track(job, ctx, x_t, guided_terms(job, job.prompts), i_start=p.i_start, rng=rng,
                            extras={"original": x0})]
 
-    def assemble(self, job: Job[SDEditParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:
+    def assemble(self, job: Job[StartParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:
         (track,) = tracks
         images = {"original": as_image(track.extras["original"]), "edit": as_image(track.x)}
         return Result(with_upsampled(images, track, "edit"), {"i_start": job.params.i_start})

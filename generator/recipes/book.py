@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.modes.base import MODES
-from generator.recipes.declared import Book, Figure, Origin, Section
+from generator.recipes.declared import Book, Origin, Section
 from generator.recipes.figure import check_input, load_figure
 from generator.recipes.located_yaml import Located, RecipeError, load_located
 from generator.recipes.schema import (BOOK_KEYS, HUGO_KEYS, SECTION_KEYS, SITE_KEYS, check_keys, check_value,

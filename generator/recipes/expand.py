@@ -14,7 +14,7 @@ from generator.images import InputError, resolve_input
 from generator.jobs import InputImage, Job
 from generator.models.base import ModelSpec
 from generator.modes.base import MODES, Mode, ParamError
-from generator.recipes.book import Figure
+from generator.recipes.declared import Figure
 from generator.recipes.located_yaml import RecipeError
 
 

@@ -201,7 +201,7 @@ class Walk:
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
-            return all([self.node(item, path + (i,)) for i, item in enumerate(node.value)])
+            return all([self.node(item, path + (i,)) for i, item in enumerate(node.value)])  # noqa: C419 (every item)
         return self.scalar(node, path)
 
     def mapping(self, node: yaml.MappingNode, path: KeyPath) -> bool:

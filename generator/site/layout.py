@@ -13,7 +13,7 @@ from typing import Any
 from generator.jobs import Job
 from generator.models.base import ModelSpec
 from generator.modes.base import Mode
-from generator.recipes.book import Figure
+from generator.recipes.declared import Figure
 from generator.site import labels
 from generator.site.page import FigureView, Grid, Panel
 from generator.store import StoredResult

@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.fingerprints import digest
 from generator.modes.base import MODES
 from generator.project import Plan
-from generator.recipes.book import Book, Figure
+from generator.recipes.declared import Book, Figure
 from generator.recipes.expand import FigureJobs
 from generator.site import charts, inputs, motion
 from generator.site.layout import FigureResults, mode_layout

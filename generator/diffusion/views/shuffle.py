@@ -16,9 +16,9 @@ class Shuffle(Permutation):
 
     def __init__(self, name: str, cells: int, seed: int, words: str) -> None:
         super().__init__()
-        self.name, self.cells, self.seed = name, cells, seed     # type: ignore[misc]
+        self.name, self.cells, self.seed = name, cells, seed
         self.words = words
-        self.side_multiple = cells                                # type: ignore[misc]
+        self.side_multiple = cells
 
     def make(self, n: int) -> np.ndarray:
         import torch
