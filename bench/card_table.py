@@ -1,4 +1,4 @@
-"""The README's card table for the DeepFloyd book: card → settings → estimated peak → estimated time, computed.
+"""The DeepFloyd book's card table (docs/deepfloyd.md): card → settings → estimated peak → estimated time, computed.
 
 Settings and peak come from the same plan `gallery plan --device cuda --memory SIZE` prints (models/hardware.py):
 the memory mode, batches sized after the weights, T5's placement. The time is the book's pending model

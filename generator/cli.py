@@ -156,7 +156,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "init":
         return cmd_init(args.dir)
     if args.command == "modes":
-        print(modes_table())
+        from generator.manual import modes_page
+
+        print(modes_page())
         return 0
     args.hardware = hardware_of(args)
     project = Project(project_root(args.root), **{k: v for k, v in (("store_root", args.store),
@@ -535,32 +537,6 @@ def import_embeddings(project: Project, file: Path) -> int:
         raise GalleryError(f"cannot import {file}: {exc}") from None
     print(f"imported {len(prompts)} prompt embedding(s) into {project.store_root / 'embeddings'}")
     return 0
-
-
-def modes_table() -> str:
-    """Every registered mode with its inputs, prompts and parameters, as a Markdown table (for the README)."""
-    from generator.modes import MODES
-    from generator.recipes.schema import type_name
-
-    def describe(name: str, p) -> str:
-        bits = [type_name(p.kind)]
-        if p.choices:
-            bits.append("one of " + ", ".join(map(str, p.choices)))
-        if p.minimum is not None or p.maximum is not None:
-            bits.append(f"{p.minimum if p.minimum is not None else ''}–{p.maximum if p.maximum is not None else ''}")
-        bits.append("required" if p.required else f"default `{p.default!r}`")
-        if p.sweepable:
-            bits.append("sweepable")
-        return f"`{name}` ({'; '.join(bits)}){': ' + p.help if p.help else ''}"
-
-    rows = ["| mode | inputs | prompts | parameters |", "|---|---|---|---|"]
-    for name, mode in sorted(MODES.items()):
-        inputs = ", ".join([*mode.inputs, *(f"{i} (optional)" for i in mode.optional_inputs)]) or "—"
-        low, high = mode.prompts
-        prompts = "—" if high == 0 else (str(low) if low == high else f"{low}–{high}")
-        params = "<br>".join(describe(k, p) for k, p in mode.params.items()) or "—"
-        rows.append(f"| `{name}` | {inputs} | {prompts} | {params} |")
-    return "\n".join(rows)
 
 
 COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc,

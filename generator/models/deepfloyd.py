@@ -323,5 +323,5 @@ def _device_problems(device: str, allow_cpu: bool) -> list[str]:
     if device != "cpu" or allow_cpu:
         return []
     return [f"no CUDA GPU is available (nor an Apple MPS device): DeepFloyd IF on the CPU takes hours per figure (each IF-I-XL UNet "
-            f"call is 2.9 TFLOP). Run on a machine with an NVIDIA GPU (24 GB is enough), or set "
-            f"{ALLOW_CPU_ENV}=1 to run on the CPU anyway (bf16 there: see `gallery plan --device cpu`)"]
+            f"call is 2.9 TFLOP). Run on a machine with an NVIDIA GPU (12 GB is enough in the sequential memory "
+            f"mode: docs/deepfloyd.md), or set {ALLOW_CPU_ENV}=1 to run on the CPU anyway (bf16 there: see `gallery plan --device cpu`)"]
