@@ -14,13 +14,16 @@ from collections import Counter
 from pathlib import Path
 
 from generator.distributed import LaunchProgress, Shard, ShardError, barrier, device_for, launch
-from generator.errors import (EXIT_ENVIRONMENT, EXIT_FIGURES_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, GalleryError,
+from generator.errors import (EXIT_ENVIRONMENT, EXIT_FIGURES_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED,
+                              EXIT_MODEL_UNAVAILABLE, EXIT_RECIPE_ERRORS, EXIT_STORE_BUSY, EXIT_USAGE, GalleryError,
                               environment_error)
 from generator.models.hardware import DTYPES, MEMORY_MODES, GiB, Hardware, device_kind, parse_memory, total_bytes
 from generator.planner import estimate, pending_jobs, plan_work, stages_needed
 from generator.project import Plan, Project, find_root, load_plan
 
 
+__all__ = ["main", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_RECIPE_ERRORS", "EXIT_MODEL_UNAVAILABLE",  # the exit
+           "EXIT_FIGURES_FAILED", "EXIT_STORE_BUSY", "EXIT_ENVIRONMENT", "EXIT_INTERRUPTED"]   # codes: docs/cli.md
 MAX_EVALS = 200_000          # a plan above this many model evaluations needs --yes (GALLERY_MAX_EVALS)
 
 

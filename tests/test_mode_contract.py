@@ -67,7 +67,7 @@ def test_the_modes_contract(name, image, backend):
         assert_images(mode.make(job).images)
         return
     counted: list[int] = []
-    ctx = make_context(backend, [p for p in mode.embedding_prompts(job)])
+    ctx = make_context(backend, mode.embedding_prompts(job))
     tracks = mode.tracks(job, ctx)
     run_tracks(tracks, backend, progress=False, on_tick=counted.append)
     alone = mode.assemble(job, tracks, ctx).images

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import Callable
 
 from generator.models.base import ModelSpec
 from generator.models.deepfloyd import model_spec
@@ -19,10 +20,27 @@ from generator.models.digits import digits_spec
 from generator.models.hardware import Hardware
 
 
-DEEPFLOYD_PRESETS = ("deepfloyd-if", "if-i-xl", "if-i-l", "if-i-m")
-MODEL_IDS = {"digits", *DEEPFLOYD_PRESETS}
 WEIGHTS = ("GALLERY_DIGITS_MODEL", "GALLERY_DEEPFLOYD_PATH", "GALLERY_DEEPFLOYD_REVISION",
            "GALLERY_DEEPFLOYD_STAGE2_PATH", "GALLERY_UPSCALER_PATH", "GALLERY_UPSCALER_REVISION")
+Weights = dict[str, str | None]          # WEIGHTS → the environment's value
+
+
+def deepfloyd(name: str) -> Callable[[Hardware, Weights], ModelSpec]:
+    """The factory of DeepFloyd preset `name`: its weights from the Hub, or local copies the environment names."""
+    def spec(hardware: Hardware, env: Weights) -> ModelSpec:
+        return model_spec(name, path=env["GALLERY_DEEPFLOYD_PATH"], revision=env["GALLERY_DEEPFLOYD_REVISION"],
+                          stage2_path=env["GALLERY_DEEPFLOYD_STAGE2_PATH"], stage3_path=env["GALLERY_UPSCALER_PATH"],
+                          stage3_revision=env["GALLERY_UPSCALER_REVISION"], hardware=hardware)
+
+    return spec
+
+
+# Preset name → its spec on a Hardware, with the weights the environment names. A new backend adds its line.
+PRESETS: dict[str, Callable[[Hardware, Weights], ModelSpec]] = {
+    "digits": lambda hardware, env: digits_spec(env["GALLERY_DIGITS_MODEL"], dtype=hardware.dtype),
+    **{name: deepfloyd(name) for name in ("deepfloyd-if", "if-i-xl", "if-i-l", "if-i-m")},
+}
+MODEL_IDS = set(PRESETS)
 
 
 def get_spec(model_id: str, hardware: Hardware = Hardware()) -> ModelSpec:
@@ -33,11 +51,6 @@ def get_spec(model_id: str, hardware: Hardware = Hardware()) -> ModelSpec:
 
 @cache
 def _spec(model_id: str, hardware: Hardware, weights: tuple[str | None, ...]) -> ModelSpec:
-    env = dict(zip(WEIGHTS, weights))
-    if model_id == "digits":
-        return digits_spec(env["GALLERY_DIGITS_MODEL"], dtype=hardware.dtype)   # default: models/digits
-    if model_id in DEEPFLOYD_PRESETS:
-        return model_spec(model_id, path=env["GALLERY_DEEPFLOYD_PATH"], revision=env["GALLERY_DEEPFLOYD_REVISION"],
-                          stage2_path=env["GALLERY_DEEPFLOYD_STAGE2_PATH"], stage3_path=env["GALLERY_UPSCALER_PATH"],
-                          stage3_revision=env["GALLERY_UPSCALER_REVISION"], hardware=hardware)
-    raise KeyError(f"unknown model {model_id!r}; known: {', '.join(sorted(MODEL_IDS))}")
+    if model_id not in PRESETS:
+        raise KeyError(f"unknown model {model_id!r}; known: {', '.join(sorted(MODEL_IDS))}")
+    return PRESETS[model_id](hardware, dict(zip(WEIGHTS, weights)))
