@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.code_shape import (exception_classes, function_imports, site_name_checks,  # noqa: E402
-                              string_key_reads)
+from tests.code_shape import exception_classes, function_imports, site_name_checks, string_key_reads  # noqa: E402
 
 
 def main(checkout: Path) -> None:

@@ -14,65 +14,104 @@ from collections import Counter
 from pathlib import Path
 
 from generator.distributed import LaunchProgress, Shard, ShardError, barrier, device_for, launch
-from generator.errors import (EXIT_ENVIRONMENT, EXIT_FIGURES_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED,
-                              EXIT_MODEL_UNAVAILABLE, EXIT_RECIPE_ERRORS, EXIT_STORE_BUSY, EXIT_USAGE, GalleryError,
-                              environment_error)
+from generator.errors import (
+    EXIT_ENVIRONMENT,
+    EXIT_FIGURES_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_MODEL_UNAVAILABLE,
+    EXIT_RECIPE_ERRORS,
+    EXIT_STORE_BUSY,
+    EXIT_USAGE,
+    GalleryError,
+    environment_error,
+)
 from generator.models.hardware import DTYPES, MEMORY_MODES, GiB, Hardware, device_kind, parse_memory, total_bytes
 from generator.planner import estimate, pending_jobs, plan_work, stages_needed
 from generator.project import Plan, Project, find_root, load_plan
 
 
-__all__ = ["main", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_RECIPE_ERRORS", "EXIT_MODEL_UNAVAILABLE",  # the exit
-           "EXIT_FIGURES_FAILED", "EXIT_STORE_BUSY", "EXIT_ENVIRONMENT", "EXIT_INTERRUPTED"]   # codes: docs/cli.md
-MAX_EVALS = 200_000          # a plan above this many model evaluations needs --yes (GALLERY_MAX_EVALS)
+__all__ = [
+    "main",
+    "EXIT_INTERNAL",
+    "EXIT_USAGE",
+    "EXIT_RECIPE_ERRORS",
+    "EXIT_MODEL_UNAVAILABLE",  # the exit
+    "EXIT_FIGURES_FAILED",
+    "EXIT_STORE_BUSY",
+    "EXIT_ENVIRONMENT",
+    "EXIT_INTERRUPTED",
+]  # codes: docs/cli.md
+MAX_EVALS = 200_000  # a plan above this many model evaluations needs --yes (GALLERY_MAX_EVALS)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="gallery", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="gallery", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
-    parser.add_argument("--root", type=Path, help="project folder (default: the nearest folder from here upward "
-                                                   "that holds recipes/site.yaml)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        help="project folder (default: the nearest folder from here upward that holds recipes/site.yaml)",
+    )
     parser.add_argument("--store", type=Path, help="store folder (default: ROOT/store)")
     parser.add_argument("--out", type=Path, help="site folder (default: ROOT/public)")
     parser.add_argument("--debug", action="store_true", help="show the traceback of a failure")
     commands = parser.add_subparsers(dest="command", required=True)
-    init = commands.add_parser("init", help="start a new gallery: recipes, one book on the digits model, "
-                                            ".gitignore, Makefile")
+    init = commands.add_parser(
+        "init", help="start a new gallery: recipes, one book on the digits model, .gitignore, Makefile"
+    )
     init.add_argument("dir", type=Path, nargs="?", default=Path("."), help="folder to create or fill (default: .)")
-    for name, text in [("build", "generate what is pending, then render the whole site"),
-                       ("run", "generate what is pending; do not render"),
-                       ("plan", "list every figure: stored or pending, and the model work pending")]:
+    for name, text in [
+        ("build", "generate what is pending, then render the whole site"),
+        ("run", "generate what is pending; do not render"),
+        ("plan", "list every figure: stored or pending, and the model work pending"),
+    ]:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--book", action="append", help="only this book's work (repeatable)")
         sub.add_argument("--figure", action="append", help="only this figure's work: ID or BOOK/ID (repeatable)")
         add_hardware_options(sub)
         if name in ("build", "run"):
             sub.add_argument("--batch-size", type=int, help="samples per model call (default: automatic)")
-            sub.add_argument("--max-evals", type=int, default=None,
-                             help=f"model evaluations allowed without --yes (default {MAX_EVALS:,}, "
-                                  f"or GALLERY_MAX_EVALS)")
+            sub.add_argument(
+                "--max-evals",
+                type=int,
+                default=None,
+                help=f"model evaluations allowed without --yes (default {MAX_EVALS:,}, or GALLERY_MAX_EVALS)",
+            )
             sub.add_argument("--yes", action="store_true", help="run a plan above --max-evals without asking")
             sub.add_argument("--no-wait", action="store_true", help="fail at once if gc holds the store")
-            sub.add_argument("--shard", type=shard_arg, metavar="I/N",
-                             help="do share I of N (0-based) of the pending work, for job arrays; "
-                                  "then `gallery render` (under torchrun/accelerate the launcher sets it)")
+            sub.add_argument(
+                "--shard",
+                type=shard_arg,
+                metavar="I/N",
+                help="do share I of N (0-based) of the pending work, for job arrays; "
+                "then `gallery render` (under torchrun/accelerate the launcher sets it)",
+            )
     commands.add_parser("render", help="render the site from stored results only (no model work)")
     gc = commands.add_parser("gc", help="remove stored results that no recipe references")
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed")
     gc.add_argument("--yes", action="store_true", help="remove without asking")
     gc.add_argument("--no-wait", action="store_true", help="fail at once if a build holds the store")
     hugo = commands.add_parser("hugo", help="export the books as Hugo page bundles (from stored results only)")
-    hugo.add_argument("dir", type=Path, nargs="?", help="folder to write (default: ROOT/hugo); copy its bundles "
-                                                         "into a Hugo site's content/, or name that folder")
+    hugo.add_argument(
+        "dir",
+        type=Path,
+        nargs="?",
+        help="folder to write (default: ROOT/hugo); copy its bundles into a Hugo site's content/, or name that folder",
+    )
     commands.add_parser("modes", help="list every figure mode and its parameters (Markdown)")
     imp = commands.add_parser("import-embeddings", help="add a course-style prompt_embeds_dict.pth to the cache")
     imp.add_argument("file", type=Path, help="a torch file holding {prompt: [1, 77, 4096] tensor}")
     serve = commands.add_parser("serve", help="serve the built site on localhost")
     serve.add_argument("--port", type=port_number, default=8000, help="0–65535 (0: any free port)")
-    serve.add_argument("--watch", action="store_true",
-                       help="build first, then rebuild on every change to a recipe, input or template and reload "
-                            "the pages that changed")
+    serve.add_argument(
+        "--watch",
+        action="store_true",
+        help="build first, then rebuild on every change to a recipe, input or template and reload "
+        "the pages that changed",
+    )
     serve.add_argument("--open", action="store_true", help="open the site in the web browser")
     return parser.parse_args(argv)
 
@@ -80,19 +119,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def add_hardware_options(sub: argparse.ArgumentParser) -> None:
     """--device, --dtype, --memory, --memory-mode (models/hardware.py; each also read from its GALLERY_ variable)."""
     sub.add_argument("--device", type=device_arg, help="auto (cuda > mps > cpu, the default), cuda, cuda:N, mps, cpu")
-    sub.add_argument("--dtype", choices=DTYPES, help="the UNets' precision; auto: fp16 on a GPU, bf16 on the CPU "
-                                                     "(DeepFloyd), fp32 (digits). Not fp16: a new job key")
-    sub.add_argument("--memory", type=memory_arg, metavar="SIZE",
-                     help="device memory to plan for, e.g. 16GB (default: the device's own)")
-    sub.add_argument("--memory-mode", choices=MEMORY_MODES,
-                     help="resident, sequential (one stage's weights at a time) or offload (accelerate's model CPU "
-                          "offload); auto: from the memory")
+    sub.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        help="the UNets' precision; auto: fp16 on a GPU, bf16 on the CPU "
+        "(DeepFloyd), fp32 (digits). Not fp16: a new job key",
+    )
+    sub.add_argument(
+        "--memory",
+        type=memory_arg,
+        metavar="SIZE",
+        help="device memory to plan for, e.g. 16GB (default: the device's own)",
+    )
+    sub.add_argument(
+        "--memory-mode",
+        choices=MEMORY_MODES,
+        help="resident, sequential (one stage's weights at a time) or offload (accelerate's model CPU "
+        "offload); auto: from the memory",
+    )
 
 
 def hardware_of(args: argparse.Namespace) -> Hardware:
     """The command's --device, --dtype, --memory and --memory-mode, each else its GALLERY_ variable."""
-    return Hardware.from_env(**{name: getattr(args, name, None) for name in ("device", "dtype", "memory",
-                                                                             "memory_mode")})
+    return Hardware.from_env(
+        **{name: getattr(args, name, None) for name in ("device", "dtype", "memory", "memory_mode")}
+    )
 
 
 def device_arg(text: str) -> str:
@@ -133,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         return dispatch(args)
-    except BaseException as exc:            # noqa: BLE001 — the one top-level handler
+    except BaseException as exc:  # noqa: BLE001 — the one top-level handler
         if args.debug or isinstance(exc, SystemExit):
             raise
         code, message = explain(exc)
@@ -150,8 +201,10 @@ def explain(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, GalleryError):
         return exc.exit_code, exc.report()
     text = str(exc).strip().splitlines()
-    return EXIT_INTERNAL, (f"error: internal error ({type(exc).__name__}: {text[0][:300] if text else ''}); "
-                           f"rerun with --debug for the traceback and report it")
+    return EXIT_INTERNAL, (
+        f"error: internal error ({type(exc).__name__}: {text[0][:300] if text else ''}); "
+        f"rerun with --debug for the traceback and report it"
+    )
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -164,8 +217,10 @@ def dispatch(args: argparse.Namespace) -> int:
         print(modes_page())
         return 0
     args.hardware = hardware_of(args)
-    project = Project(project_root(args.root), **{k: v for k, v in (("store_root", args.store),
-                                                                    ("public", args.out)) if v is not None})
+    project = Project(
+        project_root(args.root),
+        **{k: v for k, v in (("store_root", args.store), ("public", args.out)) if v is not None},
+    )
     if args.command == "serve":
         return cmd_serve(project, args)
     if args.command == "import-embeddings":
@@ -176,11 +231,12 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError, version as installed
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
 
     try:
         return installed("diffusion-gallery")
-    except PackageNotFoundError:                   # run from a source tree that was never installed
+    except PackageNotFoundError:  # run from a source tree that was never installed
         return "(not installed)"
 
 
@@ -189,11 +245,14 @@ def project_root(root: Path | None) -> Path:
     if root is None:
         return find_root(Path.cwd())
     if not root.is_dir():
-        raise GalleryError(f"--root {root}: {'not a folder' if root.exists() else 'no such folder'}"
-                      f"{closest_folder(root)}; name the folder that holds recipes/")
+        raise GalleryError(
+            f"--root {root}: {'not a folder' if root.exists() else 'no such folder'}"
+            f"{closest_folder(root)}; name the folder that holds recipes/"
+        )
     if not (root / "recipes").is_dir():
-        raise GalleryError(f"--root {root} holds no recipes/ folder, so it is no gallery; start one there with "
-                      f"`gallery init {root}`")
+        raise GalleryError(
+            f"--root {root} holds no recipes/ folder, so it is no gallery; start one there with `gallery init {root}`"
+        )
     return root
 
 
@@ -226,9 +285,16 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
     shard = args.shard or Shard.from_env()
     with launch(shard), store.lock(shared=True, wait=not args.no_wait, on_wait=tell_waiting):
         with launch_progress(shard, store, plan.pending(store, work)):
-            stats = generate(work, store, device=device_for(shard, args.hardware.device), batch_size=args.batch_size,
-                             required=required, shard=shard, progress=not (shard and shard.launched),
-                             on_wait=lambda line: print(line, file=sys.stderr, flush=True))
+            stats = generate(
+                work,
+                store,
+                device=device_for(shard, args.hardware.device),
+                batch_size=args.batch_size,
+                required=required,
+                shard=shard,
+                progress=not (shard and shard.launched),
+                on_wait=lambda line: print(line, file=sys.stderr, flush=True),
+            )
         barrier(shard)
         if render and (shard is None or shard.launched and shard.leader):
             render_site(project, plan)
@@ -241,12 +307,17 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
     for failure in stats.failures:
         print(f"error: {failure}", file=sys.stderr)
     who = f"[shard {shard.index}/{shard.count}] " if shard else ""
-    print(f"{who}figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
-          f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s"
-          + (f" (this share's work: {stats.seconds:.1f} s)" if shard else ""))
+    print(
+        f"{who}figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
+        f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s"
+        + (f" (this share's work: {stats.seconds:.1f} s)" if shard else "")
+    )
     if stats.failures:
-        print(f"{len(stats.failures)} figure(s) failed (listed above); the others were made. Fix them, or run "
-              f"with --debug to see where.", file=sys.stderr)
+        print(
+            f"{len(stats.failures)} figure(s) failed (listed above); the others were made. Fix them, or run "
+            f"with --debug to see where.",
+            file=sys.stderr,
+        )
         return EXIT_FIGURES_FAILED
     return 0
 
@@ -288,8 +359,10 @@ def render_site(project: Project, plan: Plan) -> None:
     check_out(project.public)
     stats = write_site(site_sources(plan, project.store), project.public, sources=sources(project, plan))
     kept = stats.pages - 1 - stats.rendered
-    print(f"site: {stats.pages} pages ({stats.rendered} rendered{f', {kept} unchanged' if kept else ''}), "
-          f"{stats.images} images → {project.public}/index.html")
+    print(
+        f"site: {stats.pages} pages ({stats.rendered} rendered{f', {kept} unchanged' if kept else ''}), "
+        f"{stats.images} images → {project.public}/index.html"
+    )
 
 
 def site_is_current(project: Project, args: argparse.Namespace) -> bool:
@@ -306,8 +379,10 @@ def site_is_current(project: Project, args: argparse.Namespace) -> bool:
         return False
     print(f"site: up to date, nothing changed since it was rendered → {project.public}/index.html")
     if args.command == "build":
-        print(f"figures: {recorded.get('figures', 0)} stored, 0 generated, 0 pending · 0 jobs run · "
-              f"{time.perf_counter() - began:.1f} s")
+        print(
+            f"figures: {recorded.get('figures', 0)} stored, 0 generated, 0 pending · 0 jobs run · "
+            f"{time.perf_counter() - began:.1f} s"
+        )
     return True
 
 
@@ -357,7 +432,7 @@ def print_hardware_plan(work: list, hardware: Hardware) -> None:
     device = hardware.device or "auto"
     memory = hardware.memory
     if memory is None and device_kind(device) in ("cpu", device_kind(None)):
-        memory = total_bytes(device)                 # the device is here: its own memory
+        memory = total_bytes(device)  # the device is here: its own memory
     where = f"{device_kind(device)}" + (f", {memory / GiB:.1f} GiB" if memory else "")
     print(f"hardware ({where}):")
     for spec in {f.model_spec.id: f.model_spec for f in work}.values():
@@ -367,6 +442,7 @@ def print_hardware_plan(work: list, hardware: Hardware) -> None:
 
 
 # ---- the plan-size guard
+
 
 def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> None:
     """A plan above --max-evals model evaluations runs only with --yes (or a yes on a terminal)."""
@@ -382,8 +458,9 @@ def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> 
         took, how = estimate(plan.figures, store, model_id, model.calls, device)
         seconds += took
         parts.append(f"{model_id}: {model.calls:,} at {how}")
-    message = (f"this plan runs {total:,} model evaluations (limit {limit:,}), about {duration(seconds)} — "
-               f"{'; '.join(parts)}")
+    message = (
+        f"this plan runs {total:,} model evaluations (limit {limit:,}), about {duration(seconds)} — {'; '.join(parts)}"
+    )
     if not confirm(f"{message}. Run it?"):
         raise GalleryError(f"{message}; rerun with --yes to run it, or raise --max-evals / GALLERY_MAX_EVALS")
 
@@ -403,6 +480,7 @@ def confirm(question: str) -> bool:
 
 # ---- gc ----
 
+
 def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     """Show what would be removed; keep every result of a book the plan does not load; ask or need --yes."""
     store = project.store
@@ -412,14 +490,18 @@ def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     orphans = Counter(store.figure_of(k).partition("/")[0] or "(unknown)" for k in store.keys() if k not in keep)
     unloaded = {book: n for book, n in sorted(orphans.items()) if book not in books}
     if unloaded:
-        print(f"keeping all {sum(unloaded.values())} result(s) of book(s) not in the recipes: "
-              f"{', '.join(unloaded)} (a missing or misnamed book.yaml?)")
+        print(
+            f"keeping all {sum(unloaded.values())} result(s) of book(s) not in the recipes: "
+            f"{', '.join(unloaded)} (a missing or misnamed book.yaml?)"
+        )
     if not doomed:
         print("nothing to remove")
         return 0
     by_figure = Counter(store.figure_of(key) or "(unknown)" for key in doomed)
-    print(f"{'would remove' if args.dry_run else 'to remove'}: {len(doomed)} unreferenced result(s) of "
-          f"{len(by_figure)} figure(s)")
+    print(
+        f"{'would remove' if args.dry_run else 'to remove'}: {len(doomed)} unreferenced result(s) of "
+        f"{len(by_figure)} figure(s)"
+    )
     for figure, n in sorted(by_figure.items()):
         print(f"  {figure}: {n}")
     if args.dry_run:
@@ -434,13 +516,16 @@ def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
 
 # ---- init, hugo ----
 
+
 def cmd_init(folder: Path) -> int:
     from generator.scaffold import init_project
 
     files = init_project(folder)
     books = sorted(f"{f.parent}/" for f in files if f.name == "book.yaml")
-    print(f"a new gallery in {folder}/ ({len(files)} files): recipes/site.yaml, the book {', '.join(books)} on the "
-          f"embedded digits model, .gitignore, Makefile, README.md")
+    print(
+        f"a new gallery in {folder}/ ({len(files)} files): recipes/site.yaml, the book {', '.join(books)} on the "
+        f"embedded digits model, .gitignore, Makefile, README.md"
+    )
     go = "" if folder.absolute() == Path.cwd() else f"cd {folder} && "
     print(f"next: {go}gallery build   (about a minute on a CPU), then `gallery serve` to browse it")
     return 0
@@ -453,8 +538,11 @@ def cmd_hugo(project: Project, plan: Plan, args: argparse.Namespace) -> int:
 
     out = args.dir or project.root / "hugo"
     if not out.absolute().parent.is_dir():
-        raise GalleryError(f"{out.absolute().parent} does not exist{closest_folder(out.absolute().parent)}; create it "
-                      f"first, or name another folder", EXIT_ENVIRONMENT)
+        raise GalleryError(
+            f"{out.absolute().parent} does not exist{closest_folder(out.absolute().parent)}; create it "
+            f"first, or name another folder",
+            EXIT_ENVIRONMENT,
+        )
     with project.store.lock(shared=True, on_wait=tell_waiting):
         site = site_view(plan, project.store)
         try:
@@ -470,6 +558,7 @@ def cmd_hugo(project: Project, plan: Plan, args: argparse.Namespace) -> int:
 
 # ---- serve, embeddings, modes ----
 
+
 def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     from generator.site.serve import serve
 
@@ -479,13 +568,17 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
 
             return serve_and_watch(project, args.port, lambda: watched_build(args), args.open)
         if not (project.public / "index.html").is_file():
-            raise GalleryError(f"{project.public}/index.html does not exist; render the site first (gallery build), "
-                          f"or run `gallery serve --watch`, which builds it", EXIT_ENVIRONMENT)
+            raise GalleryError(
+                f"{project.public}/index.html does not exist; render the site first (gallery build), "
+                f"or run `gallery serve --watch`, which builds it",
+                EXIT_ENVIRONMENT,
+            )
         serve(project.public, args.port, args.open)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise GalleryError(f"port {args.port} is already in use; stop what uses it or pick another with --port",
-                          EXIT_ENVIRONMENT) from None
+            raise GalleryError(
+                f"port {args.port} is already in use; stop what uses it or pick another with --port", EXIT_ENVIRONMENT
+            ) from None
         raise
     return 0
 
@@ -504,7 +597,7 @@ def watched_build(serve_args: argparse.Namespace) -> tuple[int, str]:
             code = dispatch(args)
         except KeyboardInterrupt:
             raise
-        except Exception as exc:            # noqa: BLE001 — the watcher goes on; the message says what happened
+        except Exception as exc:  # noqa: BLE001 — the watcher goes on; the message says what happened
             code, message = explain(exc)
             print(message, file=sys.stderr)
     return code, err.text.getvalue()
@@ -542,8 +635,7 @@ def import_embeddings(project: Project, file: Path) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc,
-            "hugo": cmd_hugo}
+COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc, "hugo": cmd_hugo}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import errno
 
-EXIT_INTERNAL = 1            # a bug: one line here, the traceback with --debug
-EXIT_USAGE = 2               # recipe errors, a filter that matches nothing, a confirmation (--yes) needed
+
+EXIT_INTERNAL = 1  # a bug: one line here, the traceback with --debug
+EXIT_USAGE = 2  # recipe errors, a filter that matches nothing, a confirmation (--yes) needed
 EXIT_RECIPE_ERRORS = EXIT_USAGE
-EXIT_MODEL_UNAVAILABLE = 3   # a model the command explicitly needs cannot run here
-EXIT_FIGURES_FAILED = 4      # some figures failed at run time; the others were made and the site rendered
-EXIT_STORE_BUSY = 5          # the store lock is held and --no-wait was given
-EXIT_ENVIRONMENT = 6         # disk full, --out, serve port, corrupt cache, permissions
-EXIT_INTERRUPTED = 130       # Ctrl-C (128 + SIGINT)
+EXIT_MODEL_UNAVAILABLE = 3  # a model the command explicitly needs cannot run here
+EXIT_FIGURES_FAILED = 4  # some figures failed at run time; the others were made and the site rendered
+EXIT_STORE_BUSY = 5  # the store lock is held and --no-wait was given
+EXIT_ENVIRONMENT = 6  # disk full, --out, serve port, corrupt cache, permissions
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
 
 class GalleryError(Exception):
@@ -35,8 +36,9 @@ def environment_error(exc: OSError) -> GalleryError:
     """An operating-system failure (disk full, permissions, a path) as what to do about it."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         where = f" writing {exc.filename}" if exc.filename else ""
-        message = (f"disk full{where}; free some space and rerun (finished results are kept, nothing half-written "
-                   f"remains)")
+        message = (
+            f"disk full{where}; free some space and rerun (finished results are kept, nothing half-written remains)"
+        )
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         message = f"{exc.strerror}: {exc.filename}; check the folder's permissions"
     else:

@@ -17,7 +17,8 @@ from generator.jobs import canonical_json, sha256_hex
 from generator.models.hardware import Hardware
 from generator.models.registry import get_spec
 
-CODE = Path(__file__).resolve().parent          # the generator package
+
+CODE = Path(__file__).resolve().parent  # the generator package
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -90,6 +91,6 @@ def models_print(model_ids: Iterable[str], hardware: Hardware) -> str:
         try:
             spec = get_spec(model_id, hardware)
             out[model_id] = [spec.key(), spec.description, spec.image_size]
-        except Exception as exc:            # noqa: BLE001 — a model that cannot be described: a changed state
+        except Exception as exc:  # noqa: BLE001 — a model that cannot be described: a changed state
             out[model_id] = f"unavailable: {type(exc).__name__}"
     return digest(out)

@@ -27,4 +27,3 @@ def lazy_import(name: str) -> ModuleType:
     if parent:
         setattr(sys.modules[parent], child, module)
     return module
-

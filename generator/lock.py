@@ -34,8 +34,8 @@ class Holder:
     pid: int
     host: str
     command: str
-    started: float                          # Unix time
-    mode: str = ""                          # "shared" / "exclusive" for the lock; "" for a claim
+    started: float  # Unix time
+    mode: str = ""  # "shared" / "exclusive" for the lock; "" for a claim
 
     @staticmethod
     def me(mode: str = "") -> Holder:
@@ -69,9 +69,11 @@ class StoreBusy(GalleryError):
     def __init__(self, holders: list[Holder], wanted: str):
         self.holders = holders
         names = "; ".join(h.describe() for h in holders) or "another process"
-        super().__init__(f"the store is locked by {names}; {wanted} needs it "
-                         f"{'exclusively' if wanted == 'gc' else 'shared'}; wait for it, or run again without "
-                         f"--no-wait to wait")
+        super().__init__(
+            f"the store is locked by {names}; {wanted} needs it "
+            f"{'exclusively' if wanted == 'gc' else 'shared'}; wait for it, or run again without "
+            f"--no-wait to wait"
+        )
 
 
 class StoreLock:
@@ -81,8 +83,13 @@ class StoreLock:
         self.root, self.file, self.registrations = root, root / ".lock", root / ".lock.d"
 
     @contextlib.contextmanager
-    def hold(self, shared: bool = True, wait: bool = True,
-             on_wait: Callable[[list[Holder]], None] | None = None, poll: float = 0.5) -> Iterator[Holder]:
+    def hold(
+        self,
+        shared: bool = True,
+        wait: bool = True,
+        on_wait: Callable[[list[Holder]], None] | None = None,
+        poll: float = 0.5,
+    ) -> Iterator[Holder]:
         """Hold store/.lock (fcntl.flock) SHARED (builders) or EXCLUSIVE (gc) for the `with` block.
 
         Busy: with wait=False raises StoreBusy naming the holders; else calls on_wait(holders) once and waits.
@@ -96,7 +103,7 @@ class StoreLock:
         except OSError as exc:
             if not shared or exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise
-            yield me                            # a read-only store (e.g. a CI checkout): readers need no lock
+            yield me  # a read-only store (e.g. a CI checkout): readers need no lock
             return
         try:
             kind = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
@@ -120,7 +127,7 @@ class StoreLock:
             finally:
                 registration.unlink(missing_ok=True)
         finally:
-            os.close(fd)                        # closing the descriptor releases the flock
+            os.close(fd)  # closing the descriptor releases the flock
 
     def holders_now(self) -> list[Holder]:
         """Who holds the store lock now (other processes; dead ones' registrations are swept)."""
@@ -154,7 +161,7 @@ class Claims:
         try:
             for _ in range(2):
                 try:
-                    os.link(tmp, path)           # atomic and exclusive, also on NFS: the claim is whole
+                    os.link(tmp, path)  # atomic and exclusive, also on NFS: the claim is whole
                     return True
                 except FileExistsError:
                     if not self._take_over(path):
@@ -171,7 +178,7 @@ class Claims:
             if holder is not None and holder.alive:
                 return False
             if holder is None and path.exists() and time.time() - path.stat().st_mtime < 60:
-                return False                    # unreadable but fresh: not ours to judge yet
+                return False  # unreadable but fresh: not ours to judge yet
             path.unlink(missing_ok=True)
             return True
 
@@ -190,7 +197,7 @@ class Claims:
     def sweep(self) -> None:
         """Remove the claims (and their temporaries) of processes no longer alive."""
         sweep_stale(self.folder)
-        for path in (self.folder.iterdir() if self.folder.is_dir() else []):
+        for path in self.folder.iterdir() if self.folder.is_dir() else []:
             holder = Holder.read(path)
             if not path.name.startswith(".") and holder is not None and not holder.alive:
                 self._take_over(path)

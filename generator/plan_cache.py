@@ -25,16 +25,17 @@ from generator.models.hardware import Hardware
 from generator.recipes.declared import Book
 from generator.recipes.expand import FigureJobs
 
+
 FORMAT = 1
-KEEP_PROJECTS = 32                      # project folders kept in the cache (the least recently used go first)
+KEEP_PROJECTS = 32  # project folders kept in the cache (the least recently used go first)
 
 
 @dataclass(frozen=True)
 class BookSources:
     """What a book's plan was made from, and their fingerprint (`state`)."""
 
-    inputs: tuple[str, ...]             # every input file its jobs read
-    models: tuple[str, ...]             # the model ids its figures use
+    inputs: tuple[str, ...]  # every input file its jobs read
+    models: tuple[str, ...]  # the model ids its figures use
     state: str
 
     @staticmethod
@@ -76,14 +77,14 @@ class BookPlans:
             if saved != state(folder, inputs, models, self.hardware):
                 return None
             book, figures = pickle.loads(payload)
-        except Exception:                   # noqa: BLE001 — missing, torn, or from other code: load it afresh
+        except Exception:  # noqa: BLE001 — missing, torn, or from other code: load it afresh
             return None
         return BookPlan(book, figures, BookSources(inputs, models, saved))
 
     def keep(self, folder: Path, plan: BookPlan) -> None:
         """Remember a freshly loaded book (best effort)."""
         s = plan.sources
-        for figure in plan.figures:                 # computed now, so that they are kept with the jobs
+        for figure in plan.figures:  # computed now, so that they are kept with the jobs
             for job in figure.jobs:
                 job.key  # noqa: B018
         try:

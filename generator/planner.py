@@ -86,13 +86,18 @@ def plan_work(todo: list[tuple[Job, ModelSpec]], store_root: Path, device: str |
         else:
             models.setdefault(spec.id, ModelWork(spec)).jobs.append(job)
     for work in models.values():
-        work.why = work.spec.unavailable(**stages_needed(work.jobs), prompts=prompts_of(work.jobs),
-                                         store_root=store_root, device=device) or ""
+        work.why = (
+            work.spec.unavailable(
+                **stages_needed(work.jobs), prompts=prompts_of(work.jobs), store_root=store_root, device=device
+            )
+            or ""
+        )
     return Work(model_free, models)
 
 
-def seconds_per_evaluation(figures: list[FigureJobs], store: Store, model_id: str, device: str | None
-                           ) -> tuple[float, str]:
+def seconds_per_evaluation(
+    figures: list[FigureJobs], store: Store, model_id: str, device: str | None
+) -> tuple[float, str]:
     """Measured: stored results' timing over their model evaluations; else a stated rough default."""
     seconds = calls = 0.0
     for f in (f for f in figures if f.model_spec.id == model_id):
@@ -105,12 +110,14 @@ def seconds_per_evaluation(figures: list[FigureJobs], store: Store, model_id: st
         return seconds / calls, "measured on stored results"
     where = "cuda" if (device or "cuda").startswith("cuda") else "cpu"
     default = ROUGH_SECONDS_PER_EVAL.get(model_id) or ROUGH_SECONDS_PER_EVAL[where]
-    return default, "rough default" + ("" if model_id in ROUGH_SECONDS_PER_EVAL else f" on a {where.upper()}"
-                                                                                       .replace("CUDA", "CUDA GPU"))
+    return default, "rough default" + (
+        "" if model_id in ROUGH_SECONDS_PER_EVAL else f" on a {where.upper()}".replace("CUDA", "CUDA GPU")
+    )
 
 
-def estimate(figures: list[FigureJobs], store: Store, model_id: str, calls: int, device: str | None
-             ) -> tuple[float, str]:
+def estimate(
+    figures: list[FigureJobs], store: Store, model_id: str, calls: int, device: str | None
+) -> tuple[float, str]:
     """(seconds, "6.0 ms each (how that was found)") for `calls` model evaluations of `model_id`."""
     per, how = seconds_per_evaluation(figures, store, model_id, device)
     return calls * per, f"{per * 1000:.1f} ms each ({how})"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from generator.plan_cache import BookSources
 
 
-MARKER = Path("recipes") / "site.yaml"      # what makes a folder a gallery project (`gallery init` writes it)
+MARKER = Path("recipes") / "site.yaml"  # what makes a folder a gallery project (`gallery init` writes it)
 
 
 class NoProject(GalleryError):
@@ -36,10 +36,15 @@ def find_root(start: Path) -> Path:
         if (folder / MARKER).is_file():
             return folder
     bare = next((f for f in (start, *start.parents) if (f / "recipes").is_dir()), None)
-    hint = (f" ({bare / 'recipes'} has no site.yaml: add one with a `title:` line to make {bare} a gallery)"
-            if bare else "")
-    raise NoProject(f"no gallery here: neither {start} nor a folder above it holds {MARKER}{hint}; start one "
-                    f"with `gallery init DIR`, then `cd DIR && gallery build`, or name a project with --root")
+    hint = (
+        f" ({bare / 'recipes'} has no site.yaml: add one with a `title:` line to make {bare} a gallery)"
+        if bare
+        else ""
+    )
+    raise NoProject(
+        f"no gallery here: neither {start} nor a folder above it holds {MARKER}{hint}; start one "
+        f"with `gallery init DIR`, then `cd DIR && gallery build`, or name a project with --root"
+    )
 
 
 @dataclass
@@ -65,9 +70,9 @@ class Plan:
     intro: str
     books: list[Book]
     figures: list[FigureJobs]
-    url: str = ""                # where the site is published (site.yaml `url`), for Open Graph links
-    sources: dict[str, BookSources] = field(default_factory=dict)   # book → what its plan was made from
-    hardware: Hardware = Hardware()                                  # what its specs (and keys) are made for
+    url: str = ""  # where the site is published (site.yaml `url`), for Open Graph links
+    sources: dict[str, BookSources] = field(default_factory=dict)  # book → what its plan was made from
+    hardware: Hardware = Hardware()  # what its specs (and keys) are made for
 
     def pending(self, store: Store, figures: list[FigureJobs] | None = None) -> list[FigureJobs]:
         """The figures (of `figures`, default all) with a job the store lacks."""
@@ -86,8 +91,9 @@ class Plan:
         for name in figures or []:
             if name not in ids:
                 raise FilterError("figure", name, ids, f" in book(s) {', '.join(books)}" if books else "")
-        return [f for f in chosen if not figures or f.figure.id in figures
-                or f"{f.figure.book}/{f.figure.id}" in figures]
+        return [
+            f for f in chosen if not figures or f.figure.id in figures or f"{f.figure.book}/{f.figure.id}" in figures
+        ]
 
 
 class ModelMissing(GalleryError):
@@ -148,9 +154,15 @@ def load_plan(project: Project, hardware: Hardware = Hardware(), cache: bool = T
             plans.keep(folder, kept[folder])
     by_slug = {p.book.slug: p for p in kept.values() if p is not None}
     books = sort_books([p.book for p in by_slug.values()])
-    return Plan(str(data.get("title", "diffusion-gallery")), str(data.get("intro", "")), books,
-                [f for b in books for f in by_slug[b.slug].figures], str(data.get("url", "")),
-                {slug: p.sources for slug, p in by_slug.items()}, hardware)
+    return Plan(
+        str(data.get("title", "diffusion-gallery")),
+        str(data.get("intro", "")),
+        books,
+        [f for b in books for f in by_slug[b.slug].figures],
+        str(data.get("url", "")),
+        {slug: p.sources for slug, p in by_slug.items()},
+        hardware,
+    )
 
 
 def model_specs(figures: list, hardware: Hardware) -> dict[str, ModelSpec]:
@@ -160,6 +172,6 @@ def model_specs(figures: list, hardware: Hardware) -> dict[str, ModelSpec]:
         if figure.model not in specs:
             try:
                 specs[figure.model] = get_spec(figure.model, hardware)
-            except (GalleryError, RuntimeError, ValueError, OSError) as exc:   # e.g. a local copy is incomplete
+            except (GalleryError, RuntimeError, ValueError, OSError) as exc:  # e.g. a local copy is incomplete
                 raise ModelMissing(f"model {figure.model!r} (book {figure.book!r}): {exc}") from None
     return specs

@@ -33,7 +33,7 @@ from generator.store import Store
 if TYPE_CHECKING:
     from generator.distributed import Shard
 
-CHUNK_BATCHES = 2            # jobs in flight: about this many model batches' worth
+CHUNK_BATCHES = 2  # jobs in flight: about this many model batches' worth
 
 
 @dataclass
@@ -44,16 +44,16 @@ class RunContext:
     model: Backend
     device: Any = "cpu"
     store_root: Path | None = None
-    embeddings: dict[str, Any] = field(default_factory=dict)   # prompt → embedding, encoded up front
+    embeddings: dict[str, Any] = field(default_factory=dict)  # prompt → embedding, encoded up front
 
 
 @dataclass(frozen=True)
 class Failure:
     """A figure with a job that failed at run time."""
 
-    figure: str                  # "book/figure-id"
-    where: str                   # "recipes/book/10-x.yaml:12"
-    reason: str                  # one line
+    figure: str  # "book/figure-id"
+    where: str  # "recipes/book/10-x.yaml:12"
+    reason: str  # one line
 
     def __str__(self) -> str:
         return f"{self.where}: figure {self.figure!r} failed: {self.reason}"
@@ -63,9 +63,9 @@ class Failure:
 class RunStats:
     generated: int = 0
     seconds: float = 0.0
-    skipped: dict[str, str] = field(default_factory=dict)   # model id → why its jobs were not run
+    skipped: dict[str, str] = field(default_factory=dict)  # model id → why its jobs were not run
     failures: list[Failure] = field(default_factory=list)
-    waited: int = 0              # jobs another live builder computed while this one waited
+    waited: int = 0  # jobs another live builder computed while this one waited
 
 
 class StoreWriteError(GalleryError):
@@ -104,7 +104,7 @@ class Runner:
             for job in f.jobs:
                 self.owners.setdefault(job.key, []).append(f)
         self.attempted: set[str] = set()
-        self.held: set[str] = set()             # claims this process holds now
+        self.held: set[str] = set()  # claims this process holds now
 
     def release(self, key: str) -> None:
         self.store.release(key)
@@ -130,14 +130,14 @@ class Runner:
         self.release(job.key)
         self.stats.generated += 1
         if self.progress is not None:
-            self.progress.advance(images=len(images), cost=1)     # + the model evaluations spent in its ticks
+            self.progress.advance(images=len(images), cost=1)  # + the model evaluations spent in its ticks
 
     def claim(self, job: Job) -> bool:
         """Claim a job nobody has stored yet; False when it is stored or a live process computes it."""
         if self.store.has(job.key) or not self.store.claim(job.key):
             return False
         self.held.add(job.key)
-        if self.store.has(job.key):                 # finished by another builder just before our claim
+        if self.store.has(job.key):  # finished by another builder just before our claim
             self.release(job.key)
             return False
         self.attempted.add(job.key)
@@ -154,15 +154,16 @@ class Runner:
             assert isinstance(mode, ModelFreeMode)
             try:
                 result = mode.make(job)
-            except Exception as exc:                # noqa: BLE001 — one bad figure never stops the others
+            except Exception as exc:  # noqa: BLE001 — one bad figure never stops the others
                 self.fail(job, exc)
                 continue
             self.save(job, result.images, result.info, {"seconds": round(time.perf_counter() - start, 3)})
 
     # ------------------------------------------------------------------------------------------- models
 
-    def run_model_jobs(self, jobs: list[Job], spec: ModelSpec, device: str | None, batch_size: int | None,
-                       required: bool) -> None:
+    def run_model_jobs(
+        self, jobs: list[Job], spec: ModelSpec, device: str | None, batch_size: int | None, required: bool
+    ) -> None:
         """Claim chunks of about CHUNK_BATCHES batches of jobs and run each through the engine."""
         queue, backend, ctx, done = list(jobs), None, None, 0
         chunk = CHUNK_BATCHES * (batch_size or (CPU_BATCH if device_kind(device) == "cpu" else MAX_BATCH))
@@ -177,8 +178,9 @@ class Runner:
             if backend is None:
                 try:
                     backend = spec.load(device, store_root=self.store.root)
-                    ctx = RunContext(backend.spec, backend, backend.device, self.store.root,
-                                     backend.encode(prompts_of(jobs)))
+                    ctx = RunContext(
+                        backend.spec, backend, backend.device, self.store.root, backend.encode(prompts_of(jobs))
+                    )
                 except ModelUnavailable as exc:
                     for job in part:
                         self.release(job.key)
@@ -187,8 +189,8 @@ class Runner:
                     self.stats.skipped[spec.id] = f"{len(jobs)} jobs pending — {exc}"
                     return
                 except CorruptCache:
-                    raise                             # an operational error, not a figure's
-                except Exception as exc:              # noqa: BLE001 — a model that fails to load fails its figures
+                    raise  # an operational error, not a figure's
+                except Exception as exc:  # noqa: BLE001 — a model that fails to load fails its figures
                     for job in part + queue:
                         self.fail(job, exc)
                     return
@@ -196,15 +198,14 @@ class Runner:
             self.run_chunk(part, backend, ctx, batch_size, desc)
             done += len(part)
 
-    def run_chunk(self, part: list[Job], backend: Backend, ctx: RunContext, batch_size: int | None,
-                  desc: str) -> None:
+    def run_chunk(self, part: list[Job], backend: Backend, ctx: RunContext, batch_size: int | None, desc: str) -> None:
         """Run the chunk's tracks packed together; each job is stored the moment its tracks are done."""
         began = time.perf_counter()
         tracks: dict[str, list] = {}
         for job in part:
             try:
                 tracks[job.key] = model_mode(job).tracks(job, ctx)
-            except Exception as exc:                # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001
                 self.fail(job, exc)
         jobs = {job.key: job for job in part if job.key in tracks}
         owner = {id(t): key for key, ts in tracks.items() for t in ts}
@@ -216,17 +217,23 @@ class Runner:
             key = owner[id(track)]
             left[key] -= 1
             if left[key] == 0:
-                self.finish(jobs[key], tracks[key], ctx,
-                            (time.perf_counter() - began) * calls[key] / total_calls)
+                self.finish(jobs[key], tracks[key], ctx, (time.perf_counter() - began) * calls[key] / total_calls)
 
-        for key in [k for k, n in left.items() if n == 0]:    # nothing to denoise: assemble at once
+        for key in [k for k, n in left.items() if n == 0]:  # nothing to denoise: assemble at once
             self.finish(jobs[key], tracks[key], ctx, 0.0)
         try:
-            engine.run_tracks([t for ts in tracks.values() for t in ts], backend, batch_size=batch_size, desc=desc,
-                       progress=False, on_done=on_done, on_tick=self.progress and self.progress.spend)
+            engine.run_tracks(
+                [t for ts in tracks.values() for t in ts],
+                backend,
+                batch_size=batch_size,
+                desc=desc,
+                progress=False,
+                on_done=on_done,
+                on_tick=self.progress and self.progress.spend,
+            )
         except (StoreWriteError, KeyboardInterrupt, MemoryError):
             raise
-        except Exception as exc:                    # noqa: BLE001 — find the culprit: rerun the rest alone
+        except Exception as exc:  # noqa: BLE001 — find the culprit: rerun the rest alone
             unfinished = [jobs[k] for k, n in left.items() if n > 0]
             if len(part) == 1 or len(unfinished) == 1:
                 for job in unfinished:
@@ -239,7 +246,7 @@ class Runner:
         """Assemble and store one job whose tracks are all done."""
         try:
             result = model_mode(job).assemble(job, tracks, ctx)
-        except Exception as exc:                    # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001
             self.fail(job, exc)
             return
         self.save(job, result.images, result.info, {"seconds": round(seconds, 3)})
@@ -271,9 +278,17 @@ def model_mode(job: Job) -> ModelMode:
     return mode
 
 
-def generate(figures: list[FigureJobs], store: Store, *, device: str | None = None,
-             batch_size: int | None = None, required: set[str] = frozenset(), progress: bool = True,
-             on_wait: Callable[[str], None] | None = None, shard: Shard | None = None) -> RunStats:
+def generate(
+    figures: list[FigureJobs],
+    store: Store,
+    *,
+    device: str | None = None,
+    batch_size: int | None = None,
+    required: set[str] = frozenset(),
+    progress: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+    shard: Shard | None = None,
+) -> RunStats:
     """Run every pending job (or this shard's share of them). A model that cannot run here is skipped (with
     the reason) unless required; a job that fails is reported in stats.failures and the others still run.
     With `progress`, jobs and images done and the time left are shown on stderr (generator/progress.py)."""
@@ -294,7 +309,7 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
     finally:
         if shown is not None:
             shown.close()
-        for key in list(runner.held):             # interrupted: hand back what this process claimed
+        for key in list(runner.held):  # interrupted: hand back what this process claimed
             runner.release(key)
     stats.seconds = time.perf_counter() - began
     return stats
@@ -305,8 +320,9 @@ def job_cost(job: Job) -> int:
     return MODES[job.mode].model_calls(job) + 1
 
 
-def share_of(figures: list[FigureJobs], todo: list[tuple[Job, ModelSpec]], shard: Shard, store: Store,
-             device: str | None) -> list[tuple[Job, ModelSpec]]:
+def share_of(
+    figures: list[FigureJobs], todo: list[tuple[Job, ModelSpec]], shard: Shard, store: Store, device: str | None
+) -> list[tuple[Job, ModelSpec]]:
     """This process's share of the pending jobs. The split is of every job of the plan, stored or not, so
     shards started at different times (a job array) agree; it is balanced by cost. Under a launcher the
     leader first encodes every pending prompt (T5 runs once, into the on-disk cache) while the others wait."""
@@ -339,9 +355,16 @@ def runnable_models(work: Work, required: set[str], stats: RunStats) -> dict[str
     return by_model
 
 
-def run_rounds(runner: Runner, runnable: list[Job], by_model: dict[str, list[Job]], spec_of: dict[str, ModelSpec],
-               device: str | None, batch_size: int | None, required: set[str],
-               on_wait: Callable[[str], None] | None) -> None:
+def run_rounds(
+    runner: Runner,
+    runnable: list[Job],
+    by_model: dict[str, list[Job]],
+    spec_of: dict[str, ModelSpec],
+    device: str | None,
+    batch_size: int | None,
+    required: set[str],
+    on_wait: Callable[[str], None] | None,
+) -> None:
     """Run what can be claimed; wait for jobs other builders hold; take over those they left unfinished."""
     store, stats = runner.store, runner.stats
     while runnable:
@@ -350,8 +373,13 @@ def run_rounds(runner: Runner, runnable: list[Job], by_model: dict[str, list[Job
             jobs = [j for j in runnable if MODES[j.mode].needs_model and spec_of[j.key].id == model_id]
             if jobs and model_id not in stats.skipped:
                 runner.run_model_jobs(jobs, spec_of[jobs[0].key], device, batch_size, model_id in required)
-        others = [j for j in runnable if not store.has(j.key) and j.key not in runner.attempted
-                  and not (MODES[j.mode].needs_model and spec_of[j.key].id in stats.skipped)]
+        others = [
+            j
+            for j in runnable
+            if not store.has(j.key)
+            and j.key not in runner.attempted
+            and not (MODES[j.mode].needs_model and spec_of[j.key].id in stats.skipped)
+        ]
         runner.wait_for_others(others, on_wait)
         stats.waited += sum(1 for j in others if store.has(j.key))
-        runnable = [j for j in others if not store.has(j.key)]      # released unfinished: try them here
+        runnable = [j for j in others if not store.has(j.key)]  # released unfinished: try them here

@@ -35,7 +35,7 @@ from generator.lock import Claims, Holder, StoreLock
 @dataclass
 class StoredResult:
     key: str
-    images: dict[str, Path]                 # name → PNG, in display order
+    images: dict[str, Path]  # name → PNG, in display order
     info: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -65,24 +65,41 @@ class Store:
         images = {name: folder / f"{name}.png" for name in meta["images"]}
         return StoredResult(key, images, meta.get("info", {}), meta)
 
-    def put(self, job: Job, images: dict[str, Any], info: dict[str, Any], timing: dict[str, float],
-            versions: dict[str, str]) -> StoredResult:
+    def put(
+        self,
+        job: Job,
+        images: dict[str, Any],
+        info: dict[str, Any],
+        timing: dict[str, float],
+        versions: dict[str, str],
+    ) -> StoredResult:
         """Store a job's images (tensors in [-1, 1]) with meta.json; atomic and idempotent."""
         key = job.key
         payload = job.key_payload()
-        meta = {"key": key, "job": payload, "figure": f"{job.book}/{job.figure}", "sweep": dict(job.sweep),
-                "images": list(images), "info": info, "timing": timing, "versions": versions,
-                "inputs": {i.name: i.source for i in job.inputs}}
+        meta = {
+            "key": key,
+            "job": payload,
+            "figure": f"{job.book}/{job.figure}",
+            "sweep": dict(job.sweep),
+            "images": list(images),
+            "info": info,
+            "timing": timing,
+            "versions": versions,
+            "inputs": {i.name: i.source for i in job.inputs},
+        }
         self.tmp.mkdir(parents=True, exist_ok=True)
         work = self.tmp / temp_name(key[:16], "put", unique=True)
         work.mkdir()
         try:
             for name, x in images.items():
-                text = {"diffusion-gallery:key": key, "diffusion-gallery:image": name,
-                        "diffusion-gallery:job": canonical_json(payload)}
+                text = {
+                    "diffusion-gallery:key": key,
+                    "diffusion-gallery:image": name,
+                    "diffusion-gallery:job": canonical_json(payload),
+                }
                 (work / f"{name}.png").write_bytes(png_bytes(to_pil(x), text))
             (work / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-            publish_dir(work, self.folder(key))        # first writer wins; the other copy is discarded
+            publish_dir(work, self.folder(key))  # first writer wins; the other copy is discarded
         finally:
             shutil.rmtree(work, ignore_errors=True)
         result = self.get(key)
@@ -116,18 +133,24 @@ class Store:
         except (OSError, ValueError):
             return ""
 
-    def gc(self, keep: set[str], dry_run: bool = False, keep_books: set[str] | None = None,
-           only: set[str] | None = None) -> list[str]:
+    def gc(
+        self, keep: set[str], dry_run: bool = False, keep_books: set[str] | None = None, only: set[str] | None = None
+    ) -> list[str]:
         """Remove stored results whose key no recipe references, except those of books not in `keep_books`
         (when given: a book missing from the plan keeps all its results) and, if given, those not in `only`
         (what the user confirmed); returns the removed keys. Call it under lock(shared=False)."""
-        doomed = sorted(k for k in self.keys() if k not in keep and (only is None or k in only) and (
-            keep_books is None or self.figure_of(k).partition("/")[0] in keep_books))
+        doomed = sorted(
+            k
+            for k in self.keys()
+            if k not in keep
+            and (only is None or k in only)
+            and (keep_books is None or self.figure_of(k).partition("/")[0] in keep_books)
+        )
         if not dry_run:
             self.tmp.mkdir(parents=True, exist_ok=True)
             for key in doomed:
                 trash = self.tmp / temp_name(key, "gc")
-                os.rename(self.folder(key), trash)    # vanish atomically, then delete
+                os.rename(self.folder(key), trash)  # vanish atomically, then delete
                 shutil.rmtree(trash)
         return doomed
 
@@ -138,8 +161,13 @@ class Store:
 
     # ---- the lock and the job claims (generator/lock.py)
 
-    def lock(self, shared: bool = True, wait: bool = True, on_wait: Callable[[list[Holder]], None] | None = None,
-             poll: float = 0.5) -> contextlib.AbstractContextManager[Holder]:
+    def lock(
+        self,
+        shared: bool = True,
+        wait: bool = True,
+        on_wait: Callable[[list[Holder]], None] | None = None,
+        poll: float = 0.5,
+    ) -> contextlib.AbstractContextManager[Holder]:
         """Hold the store lock SHARED (builders) or EXCLUSIVE (gc) for a `with` block (StoreLock.hold)."""
         return StoreLock(self.root).hold(shared, wait, on_wait, poll)
 

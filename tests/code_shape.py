@@ -8,8 +8,19 @@ import ast
 import re
 from pathlib import Path
 
-EXCEPTION_BASES = {"Exception", "ValueError", "RuntimeError", "LookupError", "KeyError", "OSError", "TypeError",
-                   "FileNotFoundError", "FileExistsError", "ArithmeticError"}
+
+EXCEPTION_BASES = {
+    "Exception",
+    "ValueError",
+    "RuntimeError",
+    "LookupError",
+    "KeyError",
+    "OSError",
+    "TypeError",
+    "FileNotFoundError",
+    "FileExistsError",
+    "ArithmeticError",
+}
 
 
 def python_files(package: Path) -> list[Path]:
@@ -20,7 +31,8 @@ def is_type_checking(node: ast.AST) -> bool:
     test = getattr(node, "test", None)
     return isinstance(node, ast.If) and (
         (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
-        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
 
 
 def terminal_name(node: ast.AST) -> str:
@@ -53,11 +65,20 @@ def string_key_reads(package: Path) -> list[str]:
             key = None
             if isinstance(node, ast.Subscript) and terminal_name(node.value) in holders:
                 key = node.slice
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-                  and terminal_name(node.func.value) in holders and node.args):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get"
+                and terminal_name(node.func.value) in holders
+                and node.args
+            ):
                 key = node.args[0]
-            elif (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
-                  and terminal_name(node.comparators[0]) in holders):
+            elif (
+                isinstance(node, ast.Compare)
+                and len(node.ops) == 1
+                and isinstance(node.ops[0], (ast.In, ast.NotIn))
+                and terminal_name(node.comparators[0]) in holders
+            ):
                 key = node.left
             if isinstance(key, ast.Constant) and key.value in names:
                 hits.append(f"{path.relative_to(package.parent)}:{node.lineno}: {ast.unparse(node)[:80]}")
@@ -71,8 +92,11 @@ def mode_names(package: Path) -> set[str]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.ClassDef):
                 for item in node.body:
-                    if (isinstance(item, ast.Assign) and [terminal_name(t) for t in item.targets] == ["name"]
-                            and isinstance(item.value, ast.Constant)):
+                    if (
+                        isinstance(item, ast.Assign)
+                        and [terminal_name(t) for t in item.targets] == ["name"]
+                        and isinstance(item.value, ast.Constant)
+                    ):
                         out.add(item.value.value)
     return out
 
@@ -91,20 +115,27 @@ def site_name_checks(package: Path) -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Compare):
                 sides = [node.left, *node.comparators]
-                names = [c for s in sides for c in ast.walk(s)
-                         if isinstance(c, ast.Constant) and c.value in modes | models]
+                names = [
+                    c for s in sides for c in ast.walk(s) if isinstance(c, ast.Constant) and c.value in modes | models
+                ]
                 if names and any(terminal_name(s) in ("mode", "model") for s in sides):
                     hits.append(f"{where}:{node.lineno}: {ast.unparse(node)[:80]}")
                     seen.update(map(id, names))
             elif isinstance(node, (ast.Dict, ast.Set)):
-                keys = [k for k in (node.keys if isinstance(node, ast.Dict) else node.elts)
-                        if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+                keys = [
+                    k
+                    for k in (node.keys if isinstance(node, ast.Dict) else node.elts)
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                ]
                 named = [k for k in keys if k.value in modes]
                 if keys and 2 * len(named) > len(keys):
                     hits += [f"{where}:{node.lineno}: a table keyed by mode {k.value!r}" for k in named]
                     seen.update(map(id, named))
-        hits += [f"{where}:{node.lineno}: model id {node.value!r}" for node in ast.walk(tree)
-                 if isinstance(node, ast.Constant) and node.value in models and id(node) not in seen]
+        hits += [
+            f"{where}:{node.lineno}: model id {node.value!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in models and id(node) not in seen
+        ]
     return hits
 
 
@@ -112,13 +143,19 @@ def function_imports(package: Path, under: str = "", project_only: bool = False)
     """Import statements inside function bodies (not under TYPE_CHECKING), in files under `under`."""
     hits = []
     for path in python_files(package / under if under else package):
+
         def visit(node: ast.AST, in_function: bool) -> None:
             for child in ast.iter_child_nodes(node):
                 inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
                 if in_function and isinstance(child, (ast.Import, ast.ImportFrom)):
-                    names = [child.module or ""] if isinstance(child, ast.ImportFrom) else [a.name for a in child.names]
-                    if not project_only or any(n.startswith("generator") for n in names) or (
-                            isinstance(child, ast.ImportFrom) and child.level):
+                    names = (
+                        [child.module or ""] if isinstance(child, ast.ImportFrom) else [a.name for a in child.names]
+                    )
+                    if (
+                        not project_only
+                        or any(n.startswith("generator") for n in names)
+                        or (isinstance(child, ast.ImportFrom) and child.level)
+                    ):
                         hits.append(f"{path.relative_to(package.parent)}:{child.lineno}: {ast.unparse(child)}")
                 if not is_type_checking(child):
                     visit(child, inner)

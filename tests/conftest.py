@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 
+
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ["GALLERY_CACHE"] = tempfile.mkdtemp(prefix="gallery-test-cache-")
 atexit.register(shutil.rmtree, os.environ["GALLERY_CACHE"], True)

@@ -20,6 +20,7 @@ from generator.models import registry
 from generator.modes import MODES
 from tests.tiny_backend import make_context, make_job, run_job
 
+
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "extending.md"
 BLOCKS = dict(re.findall(r"^```python\n# (generator/\S+\.py)\n(.*?)^```", GUIDE.read_text(), re.M | re.S))
 
@@ -47,8 +48,11 @@ def cleanup(monkeypatch):
 
 
 def test_the_guide_shows_one_file_of_each_kind():
-    assert sorted(BLOCKS) == ["generator/diffusion/views/mirror.py", "generator/models/gaussian.py",
-                              "generator/modes/blend.py"]
+    assert sorted(BLOCKS) == [
+        "generator/diffusion/views/mirror.py",
+        "generator/models/gaussian.py",
+        "generator/modes/blend.py",
+    ]
     for path in BLOCKS:
         assert not (GUIDE.parents[1] / path).exists(), f"{path} is an example, not a module of the package"
 
@@ -64,7 +68,7 @@ def test_the_example_mode_registers_and_keeps_the_contract(cleanup, backend):
     run_tracks(tracks, backend, progress=False, on_tick=counted.append)
     (image,) = mode.assemble(job, tracks, ctx).images.values()
     assert image.shape == (3, 16, 16) and image.abs().max() <= 1 and image.std() > 0.05
-    assert mode.model_calls(job) == sum(counted) == 3 * 10          # a, b and the unconditional prompt, 10 steps
+    assert mode.model_calls(job) == sum(counted) == 3 * 10  # a, b and the unconditional prompt, 10 steps
 
 
 def test_the_example_view_is_exact_and_serves_an_anagram(cleanup, backend):
@@ -91,4 +95,4 @@ def test_the_example_backend_samples_its_gaussian(cleanup):
         result, _ = run_job(make_job("sample", ["anything"], seed, spec=spec, steps="strided-50"), model)
         stds.append(float(result.images["sample"].std()))
     registry._spec.cache_clear()
-    assert 0.38 < np.mean(stds) < 0.5, stds               # σ = 0.5, approached from below (0.42 at 20 steps)
+    assert 0.38 < np.mean(stds) < 0.5, stds  # σ = 0.5, approached from below (0.42 at 20 steps)

@@ -1,9 +1,9 @@
 """Job keys: stable across runs and machines, sensitive to everything that changes pixels, nothing else."""
 
 import dataclasses
-from dataclasses import dataclass
 import subprocess
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -25,16 +25,26 @@ class KeyParams(ModeParams):
 
 
 IMAGE = InputImage("image", "builtin:astronaut", "ab" * 32, "/somewhere/astronaut.png")
-JOB = Job(book="b", section="s", figure="f", mode="sdedit", algorithm=1, params=KeyParams(),
-          prompts=("a rocket ship", ""), seed=180, model={"id": "deepfloyd-if", "revision": "main"},
-          inputs=(IMAGE,), sweep={"i_start": 10})
+JOB = Job(
+    book="b",
+    section="s",
+    figure="f",
+    mode="sdedit",
+    algorithm=1,
+    params=KeyParams(),
+    prompts=("a rocket ship", ""),
+    seed=180,
+    model={"id": "deepfloyd-if", "revision": "main"},
+    inputs=(IMAGE,),
+    sweep={"i_start": 10},
+)
 
 # Pinned once: if this changes, every stored result in every checkout is invalidated — bump KEY_FORMAT on purpose.
 PINNED = "66d962999cbc35bd8008f3e1a9ccfa948d900a2dc48acdab06f406cdc3209782"
 
 
 def test_key_is_the_same_in_a_fresh_interpreter():
-    code = ("from generator.jobs import *; from tests.test_keys import JOB; print(JOB.key)")
+    code = "from generator.jobs import *; from tests.test_keys import JOB; print(JOB.key)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == JOB.key
 
@@ -44,8 +54,12 @@ def test_key_is_pinned_across_machines():
 
 
 def test_the_key_holds_the_parameters_and_what_was_pinned_only():
-    assert JOB.key_payload()["params"] == {"i_start": 10, "guidance": 7.0, "steps": {"stride": 30},
-                                           "views": ["identity", "flip"]}
+    assert JOB.key_payload()["params"] == {
+        "i_start": 10,
+        "guidance": 7.0,
+        "steps": {"stride": 30},
+        "views": ["identity", "flip"],
+    }
     pinned_job = dataclasses.replace(JOB, params=dataclasses.replace(JOB.params, upscaler={"id": "s2"}, size=64))
     assert pinned_job.key_payload()["params"] == {**JOB.key_payload()["params"], "upscaler": {"id": "s2"}, "size": 64}
     assert dataclasses.replace(JOB, params=dataclasses.replace(JOB.params, note="other")).key == JOB.key
@@ -59,27 +73,36 @@ def test_reordering_dict_keys_does_not_change_the_key():
     assert reordered.key == again.key
 
 
-@pytest.mark.parametrize("change", [
-    {"mode": "text_img2img"},
-    {"algorithm": 2},
-    {"params": dataclasses.replace(JOB.params, i_start=11)},
-    {"params": dataclasses.replace(JOB.params, guidance=7.5)},
-    {"params": dataclasses.replace(JOB.params, views=["flip", "identity"])},      # list order matters
-    {"params": dataclasses.replace(JOB.params, upscaler={"id": "stage2", "revision": "main"})},
-    {"prompts": ("a rocket ship!", "")},
-    {"prompts": ("", "a rocket ship")},
-    {"seed": 181},
-    {"model": {"id": "deepfloyd-if", "revision": "abc123"}},
-    {"model": {"id": "if-i-l", "revision": "main"}},
-    {"inputs": (dataclasses.replace(IMAGE, sha256="cd" * 32),)},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"mode": "text_img2img"},
+        {"algorithm": 2},
+        {"params": dataclasses.replace(JOB.params, i_start=11)},
+        {"params": dataclasses.replace(JOB.params, guidance=7.5)},
+        {"params": dataclasses.replace(JOB.params, views=["flip", "identity"])},  # list order matters
+        {"params": dataclasses.replace(JOB.params, upscaler={"id": "stage2", "revision": "main"})},
+        {"prompts": ("a rocket ship!", "")},
+        {"prompts": ("", "a rocket ship")},
+        {"seed": 181},
+        {"model": {"id": "deepfloyd-if", "revision": "abc123"}},
+        {"model": {"id": "if-i-l", "revision": "main"}},
+        {"inputs": (dataclasses.replace(IMAGE, sha256="cd" * 32),)},
+    ],
+)
 def test_anything_that_changes_pixels_changes_the_key(change):
     assert dataclasses.replace(JOB, **change).key != JOB.key
 
 
-@pytest.mark.parametrize("change", [
-    {"figure": "renamed"}, {"section": "moved"}, {"book": "other"}, {"sweep": {}},
-    {"inputs": (dataclasses.replace(IMAGE, source="elsewhere.png", path="/else/where.png"),)},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"figure": "renamed"},
+        {"section": "moved"},
+        {"book": "other"},
+        {"sweep": {}},
+        {"inputs": (dataclasses.replace(IMAGE, source="elsewhere.png", path="/else/where.png"),)},
+    ],
+)
 def test_names_and_places_do_not_change_the_key(change):
     assert dataclasses.replace(JOB, **change).key == JOB.key

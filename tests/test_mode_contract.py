@@ -13,8 +13,9 @@ from generator.engine import PACKING_ATOL, run_tracks
 from generator.modes import MODES
 from tests.tiny_backend import make_context, make_job
 
+
 DIGITS = Path(__file__).resolve().parents[1] / "models" / "digits"
-FEW = {"steps": "strided-100"}                          # 10 steps
+FEW = {"steps": "strided-100"}  # 10 steps
 STAGE2 = {"upsample": True, "upsample_steps": [900, 500, 100]}
 IMAGE = {"image"}
 

@@ -12,6 +12,7 @@ from generator.modes import MODES
 from generator.modes.common import GuidedParams, SamplingParams
 from tests.tiny_backend import make_job
 
+
 TYPED = sorted(name for name, mode in MODES.items() if mode.params)
 
 
@@ -58,7 +59,7 @@ def test_a_job_carries_its_modes_typed_parameters_and_they_are_frozen():
     assert isinstance(p, MODES["hybrid"].Params)
     assert (p.kernel_size, p.sigma, p.guidance) == (9, 1.5, 7.0)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        p.sigma = 2.0                                       # type: ignore[misc]
+        p.sigma = 2.0  # type: ignore[misc]
 
 
 def test_the_schema_lists_a_modes_own_parameters_first_and_an_override_in_its_inherited_place():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from generator.project import Project, load_plan
 
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 from generator.errors import EXIT_MODEL_UNAVAILABLE, GalleryError
 
+
 if TYPE_CHECKING:
     import torch
 
-BYTES_PER_SAMPLE_64 = 256 << 20      # one sample's activations at 64² (fp16 UNet), the default estimate
+BYTES_PER_SAMPLE_64 = 256 << 20  # one sample's activations at 64² (fp16 UNet), the default estimate
 
 
 class Backend:
@@ -26,15 +27,19 @@ class Backend:
 
     spec: ModelSpec
     device: torch.device
-    batch_buckets: tuple[int, ...] | None = None   # compiled batch sizes the engine pads calls up to
-    memory_limit: int | None = None                # device bytes to size batches for (--memory); None: all
+    batch_buckets: tuple[int, ...] | None = None  # compiled batch sizes the engine pads calls up to
+    memory_limit: int | None = None  # device bytes to size batches for (--memory); None: all
 
     def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
         """Embeddings per prompt (cached on disk per model and prompt where encoding is costly)."""
         raise NotImplementedError
 
     def predict(
-        self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, image: torch.Tensor | None = None,
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        emb: torch.Tensor,
+        image: torch.Tensor | None = None,
         noise_level: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """ε̂ of shape x_t.shape and the learned-range variance channels (None for fixed variance).
@@ -60,8 +65,17 @@ class Backend:
         """Stage II's condition image for stage-I outputs x0 at noise level `noise_level` (spec.upscale_size²)."""
         raise NotImplementedError(f"model {self.spec.id!r} has no stage II")
 
-    def upscale_x4(self, x: torch.Tensor, prompt: str, rng: torch.Generator, *, steps: int, guidance: float,
-                   noise_level: int, **identity: Any) -> torch.Tensor:
+    def upscale_x4(
+        self,
+        x: torch.Tensor,
+        prompt: str,
+        rng: torch.Generator,
+        *,
+        steps: int,
+        guidance: float,
+        noise_level: int,
+        **identity: Any,
+    ) -> torch.Tensor:
         """Stage III: x (1, C, S, S) in [-1, 1] → (1, C, 4S, 4S), conditioned on `prompt` ("" for none), with the
         settings spec.stage3_key() pins (`identity`: the rest of that key)."""
         raise NotImplementedError(f"model {self.spec.id!r} has no stage III")
@@ -81,18 +95,18 @@ class ModelUnavailable(GalleryError):
 class ModelSpec:
     """A model known by name, before any weights are touched."""
 
-    id: str                          # preset name used in recipes, e.g. "deepfloyd-if", "digits"
-    revision: str                    # part of every job key: a hub revision or a hash of local weights
-    image_size: int                  # stage I resolution
-    channels: int                    # 3 for RGB, 1 for digits
-    scheduler_config: dict[str, Any] = field(default_factory=dict)   # diffusers DDPMScheduler config
+    id: str  # preset name used in recipes, e.g. "deepfloyd-if", "digits"
+    revision: str  # part of every job key: a hub revision or a hash of local weights
+    image_size: int  # stage I resolution
+    channels: int  # 3 for RGB, 1 for digits
+    scheduler_config: dict[str, Any] = field(default_factory=dict)  # diffusers DDPMScheduler config
     upscale_size: int | None = None  # stage II resolution, if the model has one
-    description: str = ""            # shown on the site next to every image it made
-    prompt_help: str = ""            # what prompts it understands, for error messages
-    upscale_scheduler_config: dict[str, Any] = field(default_factory=dict)   # stage II's scheduler, if any
-    dtype: str = "fp32"              # what the weights compute in (fp16 / bf16 / fp32): it changes the pixels
-    reference_dtype: str = "fp32"    # the dtype a key leaves unsaid (keys made before dtypes were a choice)
-    needs_gpu: ClassVar[bool] = False   # its figures are made on a GPU machine (a CPU would take hours)
+    description: str = ""  # shown on the site next to every image it made
+    prompt_help: str = ""  # what prompts it understands, for error messages
+    upscale_scheduler_config: dict[str, Any] = field(default_factory=dict)  # stage II's scheduler, if any
+    dtype: str = "fp32"  # what the weights compute in (fp16 / bf16 / fp32): it changes the pixels
+    reference_dtype: str = "fp32"  # the dtype a key leaves unsaid (keys made before dtypes were a choice)
+    needs_gpu: ClassVar[bool] = False  # its figures are made on a GPU machine (a CPU would take hours)
 
     def build_command(self, book: str, figure: str | None = None) -> str:
         """The command that makes this model's pending figures of `book` (or of one `figure` of it): the project's
@@ -119,17 +133,24 @@ class ModelSpec:
         """Stage III's identity and settings (a ×4 upscaler after stage II), or None: the model has none."""
         return None
 
-    def plan_lines(self, device: str, memory: int | None, needs_stage2: bool = False,
-                   needs_stage3: bool = False) -> list[str]:
+    def plan_lines(
+        self, device: str, memory: int | None, needs_stage2: bool = False, needs_stage3: bool = False
+    ) -> list[str]:
         """What a run would use on `device` with `memory` bytes (`gallery plan --device … --memory …`)."""
         return [f"dtype {self.dtype}; small weights, always resident; batch from the free memory"]
 
     def check_prompt(self, prompt: str) -> None:
         """Raise ValueError (saying what the model understands) for a prompt it cannot take; any text by default."""
 
-    def unavailable(self, *, needs_stage2: bool = False, prompts: Sequence[str] = (),
-                    store_root: str | Path | None = None, device: str | None = None,
-                    needs_stage3: bool = False) -> str | None:
+    def unavailable(
+        self,
+        *,
+        needs_stage2: bool = False,
+        prompts: Sequence[str] = (),
+        store_root: str | Path | None = None,
+        device: str | None = None,
+        needs_stage3: bool = False,
+    ) -> str | None:
         """Why this model cannot run here (no GPU, no weights, gated, offline…) and what to do; None if it can.
 
         Cheap and side-effect free: it runs before any work starts, and nothing is written when it fails.

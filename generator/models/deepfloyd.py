@@ -64,6 +64,7 @@ from generator.models.weights import (
     hub_offline,
 )
 
+
 if TYPE_CHECKING:
     import torch
 
@@ -91,7 +92,10 @@ STAGE_I_SCHEDULER: dict[str, Any] = {
 STAGE_II_SCHEDULER: dict[str, Any] = {**STAGE_I_SCHEDULER, "sample_max_value": 1.0}
 # Stage II's image-noising schedule: only its ᾱ is used, to noise the upsampled stage-I image.
 NOISING_SCHEDULER: dict[str, Any] = {
-    "num_train_timesteps": 1000, "beta_schedule": "squaredcos_cap_v2", "beta_start": 0.0001, "beta_end": 0.02,
+    "num_train_timesteps": 1000,
+    "beta_schedule": "squaredcos_cap_v2",
+    "beta_start": 0.0001,
+    "beta_end": 0.02,
 }
 
 PRESETS: dict[str, tuple[str, str]] = {
@@ -105,13 +109,18 @@ STAGE_III_REPO = "stabilityai/stable-diffusion-x4-upscaler"
 # Parameters, for planning memory before any weights are read: IF-I-XL, IF-II-L and T5 counted from their
 # configs (models/deepfloyd_arch.py); IF-I-L and IF-I-M as published; the ×4 upscaler's UNet 0.473 B + text
 # encoder 0.340 B + VAE 0.055 B, counted from its configs the same way.
-PARAMS = {"DeepFloyd/IF-I-XL-v1.0": 4.305e9, "DeepFloyd/IF-I-L-v1.0": 0.9e9, "DeepFloyd/IF-I-M-v1.0": 0.4e9,
-          STAGE_II_REPO: 1.243e9, STAGE_III_REPO: 0.869e9}
+PARAMS = {
+    "DeepFloyd/IF-I-XL-v1.0": 4.305e9,
+    "DeepFloyd/IF-I-L-v1.0": 0.9e9,
+    "DeepFloyd/IF-I-M-v1.0": 0.4e9,
+    STAGE_II_REPO: 1.243e9,
+    STAGE_III_REPO: 0.869e9,
+}
 # Stage III as the IF reference code calls it (StableDiffusionUpscalePipeline: 75 steps, γ = 9; noise level 100).
 STAGE_III_SETTINGS: dict[str, Any] = {"steps": 75, "guidance": 9.0, "noise_level": 100}
-STAGE_III_ACTIVATIONS = 3 * GiB        # one 256² → 1024² call (CFG pair, tiled VAE decode): an estimate
+STAGE_III_ACTIVATIONS = 3 * GiB  # one 256² → 1024² call (CFG pair, tiled VAE decode): an estimate
 STAGE_III_PARTS = ("unet", "vae", "text_encoder", "tokenizer", "scheduler", "low_res_scheduler")
-EMBEDDING_FAMILY = "deepfloyd-if"      # every IF model shares one T5-v1.1-XXL encoder
+EMBEDDING_FAMILY = "deepfloyd-if"  # every IF model shares one T5-v1.1-XXL encoder
 # The UNets' dtype for --dtype auto, by device; fp16 is the key's reference (the Hub's published weights).
 AUTO_DTYPE = {"cuda": "fp16", "mps": "fp16", "cpu": "bf16"}
 REFERENCE_DTYPE = "fp16"
@@ -121,18 +130,18 @@ REFERENCE_DTYPE = "fp16"
 class DeepFloydSpec(ModelSpec):
     """A DeepFloyd IF preset: stage I and II from the Hub, or from local directories in the Hub layout."""
 
-    repo: str = ""                               # stage I Hub id (also names the layout a local copy needs)
-    path: str | None = None                      # local stage-I directory (unet/, text_encoder/, tokenizer/)
+    repo: str = ""  # stage I Hub id (also names the layout a local copy needs)
+    path: str | None = None  # local stage-I directory (unet/, text_encoder/, tokenizer/)
     stage2_repo: str = STAGE_II_REPO
-    stage2_path: str | None = None               # local stage-II directory (unet/)
+    stage2_path: str | None = None  # local stage-II directory (unet/)
     stage2_revision: str = "main"
     stage3_repo: str = STAGE_III_REPO
-    stage3_path: str | None = None               # local ×4 upscaler (unet/, vae/, text_encoder/, tokenizer/, …)
+    stage3_path: str | None = None  # local ×4 upscaler (unet/, vae/, text_encoder/, tokenizer/, …)
     stage3_revision: str = "main"
     stage3_settings: dict[str, Any] = field(default_factory=lambda: dict(STAGE_III_SETTINGS))
-    memory_mode: str = "auto"                    # resident / sequential / offload (hardware.py); not in the key
-    memory: int | None = None                    # device memory to plan for (bytes); None: the device's own
-    allow_cpu: bool = False                      # it may run on a CPU (hours per figure); not in the key
+    memory_mode: str = "auto"  # resident / sequential / offload (hardware.py); not in the key
+    memory: int | None = None  # device memory to plan for (bytes); None: the device's own
+    allow_cpu: bool = False  # it may run on a CPU (hours per figure); not in the key
     upscale_scheduler_config: dict[str, Any] = field(default_factory=lambda: dict(STAGE_II_SCHEDULER))
     noising_scheduler_config: dict[str, Any] = field(default_factory=lambda: dict(NOISING_SCHEDULER))
     embedding_family: str = EMBEDDING_FAMILY
@@ -156,8 +165,12 @@ class DeepFloydSpec(ModelSpec):
     def stage3_key(self) -> dict[str, Any]:
         """Stage III's identity and settings, for the keys of jobs that upscale to 1024²."""
         revision = f"local-{fingerprint(self.stage3_path)}" if self.stage3_path else self.stage3_revision
-        return {"id": self.stage3_repo if not self.stage3_path else f"{self.id}/stage3", "revision": revision,
-                "size": 4 * (self.upscale_size or 256), **self.stage3_settings}
+        return {
+            "id": self.stage3_repo if not self.stage3_path else f"{self.id}/stage3",
+            "revision": revision,
+            "size": 4 * (self.upscale_size or 256),
+            **self.stage3_settings,
+        }
 
     def stages(self, needs_stage2: bool = True, needs_stage3: bool = False) -> list[Stage]:
         """The cascade's models for memory planning: weights as published, activations per sample as the
@@ -170,14 +183,21 @@ class DeepFloydSpec(ModelSpec):
             out.append(Stage("stage III", PARAMS[STAGE_III_REPO], 0, STAGE_III_ACTIVATIONS * scale, batched=False))
         return out
 
-    def plan(self, memory: int, needs_stage2: bool = True, needs_stage3: bool = False,
-             device: str = "cuda") -> MemoryPlan:
+    def plan(
+        self, memory: int, needs_stage2: bool = True, needs_stage3: bool = False, device: str = "cuda"
+    ) -> MemoryPlan:
         """The memory mode and batches this spec would use on `device` with `memory` bytes."""
-        return plan_memory(memory, self.stages(needs_stage2, needs_stage3), self.dtype, self.memory_mode,
-                           batch=CPU_BATCH if device_kind(device) == "cpu" else None)
+        return plan_memory(
+            memory,
+            self.stages(needs_stage2, needs_stage3),
+            self.dtype,
+            self.memory_mode,
+            batch=CPU_BATCH if device_kind(device) == "cpu" else None,
+        )
 
-    def plan_lines(self, device: str, memory: int | None, needs_stage2: bool = True,
-                   needs_stage3: bool = False) -> list[str]:
+    def plan_lines(
+        self, device: str, memory: int | None, needs_stage2: bool = True, needs_stage3: bool = False
+    ) -> list[str]:
         """The dtype, memory mode, batches and estimated peak on `device` with `memory` bytes, and where T5 runs."""
         stages = self.stages(needs_stage2, needs_stage3)
         sizes = ", ".join(f"{s.name} {s.weight_bytes(self.dtype) / 1e9:.1f}" for s in stages)
@@ -194,13 +214,25 @@ class DeepFloydSpec(ModelSpec):
         """Prompts whose embeddings are not cached yet (encoding them needs T5)."""
         return embedding_cache(store_root, self.embedding_family).missing(prompts)
 
-    def unavailable(self, *, needs_stage2: bool = False, prompts: Sequence[str] = (),
-                    store_root: str | Path | None = None, device: str | None = None,
-                    needs_stage3: bool = False) -> str | None:
+    def unavailable(
+        self,
+        *,
+        needs_stage2: bool = False,
+        prompts: Sequence[str] = (),
+        store_root: str | Path | None = None,
+        device: str | None = None,
+        needs_stage3: bool = False,
+    ) -> str | None:
         """`preflight`'s message, or None when the run can go ahead (see `preflight`)."""
         try:
-            preflight(self, needs_stage2, self.missing_prompts(prompts, store_root or "store"), device, self.allow_cpu,
-                      needs_stage3=needs_stage3)
+            preflight(
+                self,
+                needs_stage2,
+                self.missing_prompts(prompts, store_root or "store"),
+                device,
+                self.allow_cpu,
+                needs_stage3=needs_stage3,
+            )
         except ModelUnavailable as err:
             return str(err)
         return None
@@ -212,12 +244,14 @@ class DeepFloydSpec(ModelSpec):
 
         from generator.models.deepfloyd_backend import DeepFloydBackend
 
-        return DeepFloydBackend(self, torch.device(pick_device(None if device is None else str(device))),
-                                store_root or "store")
+        return DeepFloydBackend(
+            self, torch.device(pick_device(None if device is None else str(device))), store_root or "store"
+        )
 
 
 def t5_lines(kind: str, memory: int, dtype: str) -> list[str]:
     """Where T5-XXL would encode the prompts not yet cached, for `gallery plan` (hardware.encoder_placement)."""
+
     def where(bf16: bool) -> str:
         place, t5_dtype = encoder_placement(kind, memory, bf16, dtype, T5_XXL_PARAMS, T5_XXL_WO_PARAMS)
         wo = " with its wo layers in fp32" if t5_dtype == "fp16" else ""
@@ -268,17 +302,27 @@ def model_spec(
         if problems:
             raise ModelUnavailable(f"model {name!r}: " + "; ".join(problems))
         revision, description = f"local-{fingerprint(path)}", f"{description}, weights from {path}"
-    stage2_path, stage3_path = (str(Path(p).expanduser().resolve()) if p is not None else None
-                                for p in (stage2_path, stage3_path))
+    stage2_path, stage3_path = (
+        str(Path(p).expanduser().resolve()) if p is not None else None for p in (stage2_path, stage3_path)
+    )
     return DeepFloydSpec(
-        id=name, revision=revision or "main", image_size=_sample_size(path, 64), channels=3,
-        scheduler_config=dict(STAGE_I_SCHEDULER), upscale_size=_sample_size(stage2_path, 256),
+        id=name,
+        revision=revision or "main",
+        image_size=_sample_size(path, 64),
+        channels=3,
+        scheduler_config=dict(STAGE_I_SCHEDULER),
+        upscale_size=_sample_size(stage2_path, 256),
         description=description,
-        prompt_help="any English text; T5-XXL reads the first 77 tokens", repo=repo, path=path,
-        stage2_path=stage2_path, stage2_revision=stage2_revision or "main",
-        stage3_path=stage3_path, stage3_revision=stage3_revision or "main",
+        prompt_help="any English text; T5-XXL reads the first 77 tokens",
+        repo=repo,
+        path=path,
+        stage2_path=stage2_path,
+        stage2_revision=stage2_revision or "main",
+        stage3_path=stage3_path,
+        stage3_revision=stage3_revision or "main",
         dtype=key_dtype(dtype or hardware.dtype, hardware.device, hardware.allow_cpu),
-        memory_mode=check_choice("memory mode", hardware.memory_mode or "auto", MEMORY_MODES), memory=hardware.memory,
+        memory_mode=check_choice("memory mode", hardware.memory_mode or "auto", MEMORY_MODES),
+        memory=hardware.memory,
         allow_cpu=hardware.allow_cpu,
     )
 
@@ -311,7 +355,7 @@ def preflight(
         parts += [spec.part(kind, stage=3) for kind in STAGE_III_PARTS]
     for part in parts:
         problems += check_part(part)
-    if not hub_offline() and not problems:      # the Hub is asked only when nothing local already stops the run
+    if not hub_offline() and not problems:  # the Hub is asked only when nothing local already stops the run
         for repo in dict.fromkeys(p.repo for p in parts if not p.path):
             problems += check_access(repo)
     if problems:
@@ -322,6 +366,8 @@ def preflight(
 def _device_problems(device: str, allow_cpu: bool) -> list[str]:
     if device != "cpu" or allow_cpu:
         return []
-    return [f"no CUDA GPU is available (nor an Apple MPS device): DeepFloyd IF on the CPU takes hours per figure (each IF-I-XL UNet "
-            f"call is 2.9 TFLOP). Run on a machine with an NVIDIA GPU (12 GB is enough in the sequential memory "
-            f"mode: docs/deepfloyd.md), or set {ALLOW_CPU_ENV}=1 to run on the CPU anyway (bf16 there: see `gallery plan --device cpu`)"]
+    return [
+        f"no CUDA GPU is available (nor an Apple MPS device): DeepFloyd IF on the CPU takes hours per figure (each IF-I-XL UNet "
+        f"call is 2.9 TFLOP). Run on a machine with an NVIDIA GPU (12 GB is enough in the sequential memory "
+        f"mode: docs/deepfloyd.md), or set {ALLOW_CPU_ENV}=1 to run on the CPU anyway (bf16 there: see `gallery plan --device cpu`)"
+    ]

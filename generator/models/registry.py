@@ -20,17 +20,30 @@ from generator.models.digits import digits_spec
 from generator.models.hardware import Hardware
 
 
-WEIGHTS = ("GALLERY_DIGITS_MODEL", "GALLERY_DEEPFLOYD_PATH", "GALLERY_DEEPFLOYD_REVISION",
-           "GALLERY_DEEPFLOYD_STAGE2_PATH", "GALLERY_UPSCALER_PATH", "GALLERY_UPSCALER_REVISION")
-Weights = dict[str, str | None]          # WEIGHTS → the environment's value
+WEIGHTS = (
+    "GALLERY_DIGITS_MODEL",
+    "GALLERY_DEEPFLOYD_PATH",
+    "GALLERY_DEEPFLOYD_REVISION",
+    "GALLERY_DEEPFLOYD_STAGE2_PATH",
+    "GALLERY_UPSCALER_PATH",
+    "GALLERY_UPSCALER_REVISION",
+)
+Weights = dict[str, str | None]  # WEIGHTS → the environment's value
 
 
 def deepfloyd(name: str) -> Callable[[Hardware, Weights], ModelSpec]:
     """The factory of DeepFloyd preset `name`: its weights from the Hub, or local copies the environment names."""
+
     def spec(hardware: Hardware, env: Weights) -> ModelSpec:
-        return model_spec(name, path=env["GALLERY_DEEPFLOYD_PATH"], revision=env["GALLERY_DEEPFLOYD_REVISION"],
-                          stage2_path=env["GALLERY_DEEPFLOYD_STAGE2_PATH"], stage3_path=env["GALLERY_UPSCALER_PATH"],
-                          stage3_revision=env["GALLERY_UPSCALER_REVISION"], hardware=hardware)
+        return model_spec(
+            name,
+            path=env["GALLERY_DEEPFLOYD_PATH"],
+            revision=env["GALLERY_DEEPFLOYD_REVISION"],
+            stage2_path=env["GALLERY_DEEPFLOYD_STAGE2_PATH"],
+            stage3_path=env["GALLERY_UPSCALER_PATH"],
+            stage3_revision=env["GALLERY_UPSCALER_REVISION"],
+            hardware=hardware,
+        )
 
     return spec
 

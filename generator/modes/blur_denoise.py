@@ -31,8 +31,16 @@ class BlurParams(Scheduled):
     t: int = param(T_PARAM)
     kernel_size: int = param(Param(int, default=5, minimum=1, maximum=65, help="odd Gaussian kernel width"))
     sigma: float = param(Param(float, default=2.0, minimum=0.1, maximum=20.0, sweepable=True, help="Gaussian σ"))
-    search_sigma: list[float] = param(Param(list, default=[], items=float, minimum=0.1, maximum=20.0,
-                                            help="σ values to try; the best PSNR against the clean image is kept"))
+    search_sigma: list[float] = param(
+        Param(
+            list,
+            default=[],
+            items=float,
+            minimum=0.1,
+            maximum=20.0,
+            help="σ values to try; the best PSNR against the clean image is kept",
+        )
+    )
 
 
 @register
@@ -56,5 +64,5 @@ class BlurDenoise(ModelFreeMode[BlurParams]):
         best_psnr, best_sigma = max(scored)
         denoised = gaussian_blur(x_t, p.kernel_size, best_sigma)
         info = {"sigma": best_sigma, "psnr_denoised": round(best_psnr, 2), "psnr_noisy": round(psnr(x_t, x0), 2)}
-        shown = {"original": x0, "noisy": x_t.clamp(-1, 1), "blurred": denoised.clamp(-1, 1)}   # as the PNGs clip
+        shown = {"original": x0, "noisy": x_t.clamp(-1, 1), "blurred": denoised.clamp(-1, 1)}  # as the PNGs clip
         return Result(shown, info)

@@ -16,8 +16,17 @@ from generator.params import Param, param
 class CFGParams(GuidedParams):
     """The guided sampling parameters, with a guidance scale a figure may sweep."""
 
-    guidance: float | None = param(Param(float, default=7.0, minimum=0.0, maximum=50.0, sweepable=True, shown=True,
-                                         help="CFG scale γ in ε_u + γ(ε_c − ε_u)"))
+    guidance: float | None = param(
+        Param(
+            float,
+            default=7.0,
+            minimum=0.0,
+            maximum=50.0,
+            sweepable=True,
+            shown=True,
+            help="CFG scale γ in ε_u + γ(ε_c − ε_u)",
+        )
+    )
 
 
 @register
@@ -32,4 +41,6 @@ class CFG(SamplingMode[CFGParams]):
 
     def assemble(self, job: Job[CFGParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:
         (track,) = tracks
-        return Result(with_upsampled({"sample": as_image(track.x)}, track, "sample"), {"guidance": job.params.guidance})
+        return Result(
+            with_upsampled({"sample": as_image(track.x)}, track, "sample"), {"guidance": job.params.guidance}
+        )

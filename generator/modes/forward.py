@@ -64,4 +64,4 @@ class Forward(ModelFreeMode[NoisedParams]):
 
     def make(self, job: Job[NoisedParams]) -> Result:
         x0, x_t = clean_and_noisy(job, job.params.t)
-        return Result({"original": x0, "noisy": x_t.clamp(-1, 1)})      # as stored: the PNG clips the same
+        return Result({"original": x0, "noisy": x_t.clamp(-1, 1)})  # as stored: the PNG clips the same

@@ -9,8 +9,16 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from generator.jobs import InputImage, Job
 from generator.modes.base import ModelContext, Problem, Result, register
-from generator.modes.common import (IllusionParams, SamplingMode, as_image, check_prompts, guided_terms, image_shape,
-                                    make_track, with_upsampled)
+from generator.modes.common import (
+    IllusionParams,
+    SamplingMode,
+    as_image,
+    check_prompts,
+    guided_terms,
+    image_shape,
+    make_track,
+    with_upsampled,
+)
 from generator.modes.factorized import KERNEL, hybrid_problems
 from generator.modes.runtime import engine, factorizations
 from generator.params import Param, param
@@ -23,9 +31,15 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class HybridParams(IllusionParams):
     kernel_size: int = param(KERNEL)
-    sigma: float = param(Param(float, default=0.0, minimum=0.0, maximum=20.0,
-                               help="Gaussian σ at stage I; 0: the paper's 2 at 64², scaled to the model "
-                                    "(1 at 32²)"))
+    sigma: float = param(
+        Param(
+            float,
+            default=0.0,
+            minimum=0.0,
+            maximum=20.0,
+            help="Gaussian σ at stage I; 0: the paper's 2 at 64², scaled to the model (1 at 32²)",
+        )
+    )
 
     def sigmas(self) -> list[float]:
         return [self.sigma] if self.sigma else []
@@ -53,11 +67,15 @@ class Hybrid(SamplingMode[HybridParams]):
         """Prompts in order: far (low frequencies), near (high frequencies); their estimates add up."""
         check_prompts(job, 2, "the far (low-pass) prompt, then the near (high-pass) one")
         p = job.params
-        low, high = factorizations.factorization("hybrid", 2, p.size, sigmas=p.sigmas(),
-                                                 kernel_size=p.kernel_size).components
+        low, high = factorizations.factorization(
+            "hybrid", 2, p.size, sigmas=p.sigmas(), kernel_size=p.kernel_size
+        ).components
         rng = engine.make_rng(job.seed)
         x_T = engine.draw_noise(rng, image_shape(job), ctx.device)
-        terms = [*guided_terms(job, job.prompts[:1], component=low), *guided_terms(job, job.prompts[1:], component=high)]
+        terms = [
+            *guided_terms(job, job.prompts[:1], component=low),
+            *guided_terms(job, job.prompts[1:], component=high),
+        ]
         return [make_track(job, ctx, x_T, terms, rng=rng, reduce="sum", extras={"low": low})]
 
     def assemble(self, job: Job[HybridParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:

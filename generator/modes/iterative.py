@@ -12,8 +12,19 @@ from generator.diffusion.timesteps import parse_timesteps
 from generator.jobs import InputImage, Job
 from generator.models.base import ModelSpec
 from generator.modes.base import ModelContext, ModelMode, Problem, Result, register
-from generator.modes.common import (I_START, STEPS, THRESHOLDING, Steps, as_image, check_prompts, checked_start,
-                                    denoising_track, kernel_problems, noised_input, pinned_thresholding)
+from generator.modes.common import (
+    I_START,
+    STEPS,
+    THRESHOLDING,
+    Steps,
+    as_image,
+    check_prompts,
+    checked_start,
+    denoising_track,
+    kernel_problems,
+    noised_input,
+    pinned_thresholding,
+)
 from generator.modes.runtime import engine
 from generator.params import ModeParams, Param, param
 
@@ -41,21 +52,31 @@ class Iterative(ModelMode[IterativeParams]):
         checked_start(p.steps, p.i_start, spec)
         return replace(p, thresholding=pinned_thresholding(p.thresholding, spec))
 
-    def check_params(self, p: IterativeParams, inputs: Mapping[str, InputImage], project_root: Path
-                     ) -> list[Problem]:
+    def check_params(self, p: IterativeParams, inputs: Mapping[str, InputImage], project_root: Path) -> list[Problem]:
         return kernel_problems("blur_kernel", p.blur_kernel, p.size)
 
     def model_calls(self, job: Job[IterativeParams]) -> int:
         """One conditional estimate per step from timesteps[i_start]."""
-        return len(parse_timesteps(job.params.steps)[job.params.i_start:])
+        return len(parse_timesteps(job.params.steps)[job.params.i_start :])
 
     def tracks(self, job: Job[IterativeParams], ctx: ModelContext) -> list[engine.Track]:
         """x_t = √ᾱ x₀ + √(1−ᾱ) ε with ε the seed's first draw (the `forward` mode's ε), then DDPM steps."""
         check_prompts(job, 1, "the prompt denoising is conditioned on")
         p, rng = job.params, engine.make_rng(job.seed)
         x0, x_t = noised_input(job, ctx, rng, p.steps, p.i_start)
-        return [denoising_track(ctx, x_t, [engine.Term(job.prompts[0])], p.steps, p.thresholding, i_start=p.i_start,
-                                rng=rng, keep_every=p.show_every, extras={"original": x0, "noisy": x_t})]
+        return [
+            denoising_track(
+                ctx,
+                x_t,
+                [engine.Term(job.prompts[0])],
+                p.steps,
+                p.thresholding,
+                i_start=p.i_start,
+                rng=rng,
+                keep_every=p.show_every,
+                extras={"original": x0, "noisy": x_t},
+            )
+        ]
 
     def assemble(self, job: Job[IterativeParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:
         (track,) = tracks

@@ -31,12 +31,27 @@ class OneStep(ModelMode[NoisedParams]):
         """x_t exactly as the `forward` mode noises it (same seed, same ε), then one model call at t."""
         check_prompts(job, 1, "the prompt the estimate is conditioned on")
         x0, x_t = clean_and_noisy(job, job.params.t)
-        return [engine.Track(x=x_t[None].to(ctx.device), timesteps=[job.params.t], terms=[engine.Term(job.prompts[0])],
-                             embeddings=ctx.embeddings, schedule=stage1_schedule(ctx), rng=engine.make_rng(job.seed),
-                             predict_only=True, extras={"original": x0})]
+        return [
+            engine.Track(
+                x=x_t[None].to(ctx.device),
+                timesteps=[job.params.t],
+                terms=[engine.Term(job.prompts[0])],
+                embeddings=ctx.embeddings,
+                schedule=stage1_schedule(ctx),
+                rng=engine.make_rng(job.seed),
+                predict_only=True,
+                extras={"original": x0},
+            )
+        ]
 
     def assemble(self, job: Job[NoisedParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:
         (track,) = tracks
-        assert track.x0_hat is not None              # a predict-only track holds its estimate
-        return Result({"original": track.extras["original"].clamp(-1, 1), "noisy": as_image(track.x),
-                       "estimate": as_image(track.x0_hat)}, {"t": job.params.t})
+        assert track.x0_hat is not None  # a predict-only track holds its estimate
+        return Result(
+            {
+                "original": track.extras["original"].clamp(-1, 1),
+                "noisy": as_image(track.x),
+                "estimate": as_image(track.x0_hat),
+            },
+            {"t": job.params.t},
+        )

@@ -12,8 +12,15 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from generator.jobs import InputImage, Job
 from generator.models.base import ModelSpec
 from generator.modes.base import ModelContext, Problem, Result, register
-from generator.modes.common import (SamplingMode, as_image, check_prompts, guided_terms, load_input, make_track,
-                                    with_upsampled)
+from generator.modes.common import (
+    SamplingMode,
+    as_image,
+    check_prompts,
+    guided_terms,
+    load_input,
+    make_track,
+    with_upsampled,
+)
 from generator.modes.factorized import FactorParams, factor_problems, with_versions
 from generator.modes.runtime import engine, factorizations, schedule
 from generator.params import Param, param
@@ -27,7 +34,7 @@ if TYPE_CHECKING:
 class KeepFactor:
     """After each step, the fixed component of x_t′ is the reference's, noised to t′ with fresh noise."""
 
-    reference: torch.Tensor         # (1, C, H, W)
+    reference: torch.Tensor  # (1, C, H, W)
     factor: factorizations.Factor
 
     def __call__(self, track: engine.Track, t_prev: int) -> None:
@@ -41,10 +48,15 @@ class KeepFactor:
 class ReferenceParams(FactorParams):
     """The factorizations with a component an image can fix; no scale weights."""
 
-    factorization: str = param(Param(str, default="hybrid", choices=("hybrid", "color", "motion"),
-                                     help="hybrid: the image gives the low frequencies; color: its grey; "
-                                          "motion: its motion-blurred version"))
-    weights: list[float] = field(default_factory=list)      # not a parameter here
+    factorization: str = param(
+        Param(
+            str,
+            default="hybrid",
+            choices=("hybrid", "color", "motion"),
+            help="hybrid: the image gives the low frequencies; color: its grey; motion: its motion-blurred version",
+        )
+    )
+    weights: list[float] = field(default_factory=list)  # not a parameter here
 
 
 @register
@@ -59,8 +71,7 @@ class Reference(SamplingMode[ReferenceParams]):
     def resolve(self, p: ReferenceParams, spec: ModelSpec) -> ReferenceParams:
         return with_versions(super().resolve(p, spec))
 
-    def check_params(self, p: ReferenceParams, inputs: Mapping[str, InputImage], project_root: Path
-                     ) -> list[Problem]:
+    def check_params(self, p: ReferenceParams, inputs: Mapping[str, InputImage], project_root: Path) -> list[Problem]:
         """The factorization has two components: the image's (first) and the prompt's."""
         problems = factor_problems(p)
         if p.factorization == "hybrid" and len(p.sigmas) > 1:
@@ -77,9 +88,18 @@ class Reference(SamplingMode[ReferenceParams]):
         def stage2_hooks(size: int) -> list[engine.Hook]:
             return [KeepFactor(load_input(job, "image", ctx, size=size), fixed)]
 
-        return [make_track(job, ctx, x_T, guided_terms(job, job.prompts), rng=rng,
-                           hooks=[KeepFactor(reference, fixed)], stage2_hooks=stage2_hooks,
-                           extras={"reference": reference, "fixed": fixed})]
+        return [
+            make_track(
+                job,
+                ctx,
+                x_T,
+                guided_terms(job, job.prompts),
+                rng=rng,
+                hooks=[KeepFactor(reference, fixed)],
+                stage2_hooks=stage2_hooks,
+                extras={"reference": reference, "fixed": fixed},
+            )
+        ]
 
     def assemble(self, job: Job[ReferenceParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:
         (track,) = tracks

@@ -7,8 +7,16 @@ from typing import Sequence
 
 from generator.jobs import Job
 from generator.modes.base import ModelContext, Result, register
-from generator.modes.common import (StartMode, StartParams, as_image, check_prompts, guided_terms, make_track,
-                                    noised_input, with_upsampled)
+from generator.modes.common import (
+    StartMode,
+    StartParams,
+    as_image,
+    check_prompts,
+    guided_terms,
+    make_track,
+    noised_input,
+    with_upsampled,
+)
 from generator.modes.runtime import engine
 
 
@@ -26,8 +34,11 @@ class SDEdit(StartMode[StartParams]):
         check_prompts(job, 1, "the prompt the edit is guided toward")
         p, rng = job.params, engine.make_rng(job.seed)
         x0, x_t = noised_input(job, ctx, rng, p.steps, p.i_start)
-        return [make_track(job, ctx, x_t, guided_terms(job, job.prompts), i_start=p.i_start, rng=rng,
-                           extras={"original": x0})]
+        return [
+            make_track(
+                job, ctx, x_t, guided_terms(job, job.prompts), i_start=p.i_start, rng=rng, extras={"original": x0}
+            )
+        ]
 
     def assemble(self, job: Job[StartParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:
         (track,) = tracks

@@ -44,19 +44,22 @@ def plot_loss(step_loss: list[float], steps_per_epoch: int) -> Image.Image:
     img = Image.new("RGB", (WIDTH, HEIGHT), (255, 255, 255))
     pen = ImageDraw.Draw(img)
     low, high = math.log10(min(step_loss)), math.log10(max(step_loss))
-    x = lambda i: MARGIN + (WIDTH - 2 * MARGIN) * i / max(1, len(step_loss) - 1)         # noqa: E731
+    x = lambda i: MARGIN + (WIDTH - 2 * MARGIN) * i / max(1, len(step_loss) - 1)  # noqa: E731
     y = lambda v: HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * (math.log10(v) - low) / max(1e-9, high - low)  # noqa: E731
     for epoch in range(0, len(step_loss), steps_per_epoch or len(step_loss)):
         pen.line([(x(epoch), MARGIN), (x(epoch), HEIGHT - MARGIN)], fill=(235, 235, 235))
     for decade in range(math.floor(low), math.ceil(high) + 1):
-        for v in (10 ** decade, 2 * 10 ** decade, 5 * 10 ** decade):
+        for v in (10**decade, 2 * 10**decade, 5 * 10**decade):
             if low <= math.log10(v) <= high:
                 pen.line([(MARGIN, y(v)), (WIDTH - MARGIN, y(v))], fill=(225, 225, 225))
                 pen.text((4, y(v) - 6), f"{v:g}", fill=(90, 90, 90))
     pen.line([(x(i), y(v)) for i, v in enumerate(step_loss)], fill=(170, 190, 230), width=1)
     pen.line([(x(i), y(v)) for i, v in enumerate(smooth(step_loss, 50))], fill=(20, 60, 160), width=3)
-    pen.text((MARGIN, HEIGHT - MARGIN + 8), f"training step (0 to {len(step_loss)}; a grey line per epoch)",
-             fill=(60, 60, 60))
+    pen.text(
+        (MARGIN, HEIGHT - MARGIN + 8),
+        f"training step (0 to {len(step_loss)}; a grey line per epoch)",
+        fill=(60, 60, 60),
+    )
     pen.text((MARGIN, 12), "loss (MSE of the noise estimate, log scale)", fill=(60, 60, 60))
     return img
 
@@ -108,18 +111,20 @@ P = TypeVar("P", bound=ModeParams)
 def record_problems(record: InputImage, shape: Any) -> list[Problem]:
     """The record file's JSON against `shape`, as problems of the `record` key."""
     try:
-        data = json.loads(read_bytes(Path(record.path), MAX_RECORD_BYTES).decode("utf-8"),
-                          parse_constant=lambda c: (_ for _ in ()).throw(ValueError(f"{c} is not a number")))
-    except (InputError, ValueError, RecursionError) as exc:      # UnicodeDecodeError is a ValueError
+        data = json.loads(
+            read_bytes(Path(record.path), MAX_RECORD_BYTES).decode("utf-8"),
+            parse_constant=lambda c: (_ for _ in ()).throw(ValueError(f"{c} is not a number")),
+        )
+    except (InputError, ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         return [(("record",), f"{record.source} is not a JSON training record: {exc}")]
     return [(("record",), f"{record.source}: {p}") for p in shape_problems(data, shape, "")[:5]]
 
 
 class RecordMode(ModelFreeMode[P]):
-    takes_seed = False                             # a record's plot is the same for every seed
+    takes_seed = False  # a record's plot is the same for every seed
     inputs = ("record",)
     record_shape: Any = ANY
-    full_size = True                               # plots and sample sheets are already full-size
+    full_size = True  # plots and sample sheets are already full-size
 
     def check_params(self, p: P, inputs: Mapping[str, InputImage], project_root: Path) -> list[Problem]:
         return record_problems(inputs["record"], self.record_shape)
@@ -128,17 +133,27 @@ class RecordMode(ModelFreeMode[P]):
 @register
 class LossCurve(RecordMode[ModeParams]):
     name = "loss_curve"
-    version = 2                                    # 2: ASCII axis label (the default font has no en dash)
+    version = 2  # 2: ASCII axis label (the default font has no en dash)
     noun = "training loss curve"
     chart = "loss"
-    record_shape = {"steps": int, "epochs": int, "wall_time_s": NUMBER, "epoch_loss": [NUMBER],
-                    "step_loss": [POSITIVE], "steps_per_epoch?": int}
+    record_shape = {
+        "steps": int,
+        "epochs": int,
+        "wall_time_s": NUMBER,
+        "epoch_loss": [NUMBER],
+        "step_loss": [POSITIVE],
+        "steps_per_epoch?": int,
+    }
 
     def make(self, job: Job[ModeParams]) -> Result:
         record = read_record(job)
         plot = plot_loss(record["step_loss"], record.get("steps_per_epoch", 0))
-        info = {"steps": record["steps"], "epochs": record["epochs"],
-                "final epoch loss": record["epoch_loss"][-1], "training time": f"{record['wall_time_s'] / 60:.0f} min"}
+        info = {
+            "steps": record["steps"],
+            "epochs": record["epochs"],
+            "final epoch loss": record["epoch_loss"][-1],
+            "training time": f"{record['wall_time_s'] / 60:.0f} min",
+        }
         return Result({"loss": from_pil(plot)}, info)
 
 
@@ -166,18 +181,27 @@ class EpochSamples(RecordMode[SheetsParams]):
         """The folder of sheets: inside the project, holding regular files named epoch-NNN.png."""
         try:
             folder = (Path(inputs["record"].path).parent / p.folder).resolve()
-        except (OSError, RuntimeError, ValueError) as exc:       # a loop of symlinks, a NUL byte
+        except (OSError, RuntimeError, ValueError) as exc:  # a loop of symlinks, a NUL byte
             return [(("folder",), f"cannot resolve {p.folder!r}: {exc}")]
         if not folder.is_relative_to(project_root.resolve()):
-            return [(("folder",), f"{p.folder!r} resolves to {folder}, outside the project; "
-                                  f"keep the sample sheets inside it")]
+            return [
+                (
+                    ("folder",),
+                    f"{p.folder!r} resolves to {folder}, outside the project; keep the sample sheets inside it",
+                )
+            ]
         if not folder.is_dir():
             return [(("folder",), f"{folder} is not a folder of sample sheets (epoch-NNN.png)")]
         sheets = sorted(folder.glob("epoch-*.png"))
         odd = [p.name for p in sheets if not SHEET.match(p.name) or not stat.S_ISREG(os.stat(p).st_mode)]
         if odd or not sheets:
-            return [(("folder",), f"{folder}: expected regular files named epoch-NNN.png, "
-                                  f"{'found ' + ', '.join(odd[:3]) if odd else 'found none'}")]
+            return [
+                (
+                    ("folder",),
+                    f"{folder}: expected regular files named epoch-NNN.png, "
+                    f"{'found ' + ', '.join(odd[:3]) if odd else 'found none'}",
+                )
+            ]
         return [(("folder",), str(exc)) for exc in map(unreadable_image, sheets) if exc][:3]
 
     def make(self, job: Job[SheetsParams]) -> Result:
@@ -204,7 +228,7 @@ def plot_bars(groups: list[tuple[str, dict[str, float], float]]) -> Image.Image:
     for g, (title, shares, target) in enumerate(groups):
         left, width = g * panel + MARGIN // 2, panel - MARGIN
         bar = width / len(shares)
-        y = lambda v: HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * v            # noqa: E731
+        y = lambda v: HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * v  # noqa: E731
         pen.text((left, 12), title, fill=(40, 40, 40))
         for i, (label, v) in enumerate(shares.items()):
             x0 = left + i * bar
@@ -219,7 +243,7 @@ def plot_bars(groups: list[tuple[str, dict[str, float], float]]) -> Image.Image:
 @register
 class Evaluation(RecordMode[ModeParams]):
     name = "evaluation"
-    version = 2                                    # 2: the judge's readings, 95% intervals on illusion rates
+    version = 2  # 2: the judge's readings, 95% intervals on illusion rates
     noun = "evaluation"
     chart = "evaluation"
     record_shape = {
@@ -234,21 +258,30 @@ class Evaluation(RecordMode[ModeParams]):
     def make(self, job: Job[ModeParams]) -> Result:
         r = read_record(job)
         cfg, uncond = r["cfg"], r["unconditional"]
-        plot = plot_bars([
-            (f"CFG samples read as their digit (γ = {cfg['guidance']:g})",
-             {str(d): v for d, v in cfg["per_digit"].items()}, 0.95),
-            ("unconditional samples: share of each digit", {str(d): v for d, v in uncond["shares"].items()}, 0.20),
-        ])
-        info = {"classifier accuracy (held-out digits)": f"{r['classifier_test_accuracy']:.1%}",
-                "CFG accuracy": f"{cfg['accuracy']:.1%} of {cfg['samples']} samples",
-                "unconditional: all ten digits present": str(uncond["all_present"]),
-                "unconditional: largest share": f"{uncond['max_share']:.1%}"}
+        plot = plot_bars(
+            [
+                (
+                    f"CFG samples read as their digit (γ = {cfg['guidance']:g})",
+                    {str(d): v for d, v in cfg["per_digit"].items()},
+                    0.95,
+                ),
+                ("unconditional samples: share of each digit", {str(d): v for d, v in uncond["shares"].items()}, 0.20),
+            ]
+        )
+        info = {
+            "classifier accuracy (held-out digits)": f"{r['classifier_test_accuracy']:.1%}",
+            "CFG accuracy": f"{cfg['accuracy']:.1%} of {cfg['samples']} samples",
+            "unconditional: all ten digits present": str(uncond["all_present"]),
+            "unconditional: largest share": f"{uncond['max_share']:.1%}",
+        }
         for name, judge in r.get("judge", {}).items():
             info[f"judge, {name} reading ({judge['sees']})"] = f"{judge['accuracy']:.1%} of the held-out digits"
         for a in r.get("anagrams", []):
             info[f"anagram {a['prompts'][0]} / {a['prompts'][1]} ({a['view']}): both readings"] = rate_text(
-                round(a["both"] * a["samples"]), a["samples"])
+                round(a["both"] * a["samples"]), a["samples"]
+            )
         for h in r.get("hybrids", []):
             info[f"hybrid {h['far']} far / {h['near']} near: both readings"] = rate_text(
-                round(h["both"] * h["samples"]), h["samples"])
+                round(h["both"] * h["samples"]), h["samples"]
+            )
         return Result({"evaluation": from_pil(plot)}, info)

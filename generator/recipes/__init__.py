@@ -4,4 +4,5 @@ from generator.recipes.book import load_books
 from generator.recipes.declared import Book, Figure, Section
 from generator.recipes.located_yaml import RecipeError
 
+
 __all__ = ["Book", "Figure", "Section", "load_books", "RecipeError"]

@@ -15,6 +15,7 @@ from generator.modes.base import Mode
 from generator.site import labels
 from generator.site.page import Panel
 
+
 # The parameters a pending figure lists when its mode declares them shown (Param.shown), with their labels, in
 # the order they are listed: these before the mode's own settings (Mode.settings), those after.
 SHOWN_FIRST = {"steps": "", "guidance": "", "i_start": "start"}
@@ -48,11 +49,17 @@ def previews(job: Job, mode: Mode, model_spec: ModelSpec) -> list[Panel]:
     size, channels, resize = model_spec.image_size, job.params.channels, job.params.resize
     image = fit_image(job.input("image").path, size, channels, resize)
     px = size < 128
-    panels = [Panel(None, "input", px, alt=f"input: {labels.input_words(job.input('image'))}, {size}×{size}", data=png(image))]
+    panels = [
+        Panel(
+            None, "input", px, alt=f"input: {labels.input_words(job.input('image'))}, {size}×{size}", data=png(image)
+        )
+    ]
     mask = _mask(job, mode, size, resize)
     if mask is not None:
-        panels += [Panel(None, "mask", px, alt="inpainting mask: white is refilled", data=png(mask)),
-                   Panel(None, "hole", px, alt="input with the hole to fill in grey", data=png(with_hole(image, mask)))]
+        panels += [
+            Panel(None, "mask", px, alt="inpainting mask: white is refilled", data=png(mask)),
+            Panel(None, "hole", px, alt="input with the hole to fill in grey", data=png(with_hole(image, mask))),
+        ]
     return panels
 
 
@@ -95,11 +102,15 @@ def _span(seeds: list[int]) -> str:
 
 def _fixed(job: Job, mode: Mode) -> list[tuple[str, str]]:
     """The unswept parameters the mode shows, in words, and the mode's own settings."""
+
     def shown(labelled: dict[str, str]) -> list[tuple[str, str]]:
         names = [n for n in labelled if n in mode.params and mode.params[n].shown and n not in job.sweep]
         values = {n: getattr(job.params, n) for n in names}
-        return [(labelled[n], labels.param_label(n, v, job.params)) for n, v in values.items()
-                if v is not False and v is not None]
+        return [
+            (labelled[n], labels.param_label(n, v, job.params))
+            for n, v in values.items()
+            if v is not False and v is not None
+        ]
 
     return shown(SHOWN_FIRST) + mode.settings(job.params) + shown(SHOWN_LAST)
 
@@ -108,6 +119,6 @@ def shared_prefix(values: list[str]) -> str:
     """'from t = 960', 'from t = 900' → 'from t = 960, 900': the words every value starts with, said once."""
     heads = {v.rpartition(" ")[0] for v in values}
     if len(values) > 1 and len(heads) == 1 and next(iter(heads)):
-        head = next(iter(heads)).replace(" =", "\u00a0=")      # "t =" never split from its number
+        head = next(iter(heads)).replace(" =", "\u00a0=")  # "t =" never split from its number
         return f"{head}\u00a0" + ", ".join(v.rpartition(" ")[2] for v in values)
     return ", ".join(values)

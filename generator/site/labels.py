@@ -14,25 +14,49 @@ from generator.diffusion.views import VIEWS, view_words
 from generator.jobs import InputImage
 from generator.params import ModeParams
 
+
 # How to look at each anagram view (Geng, Park & Owens, Visual Anagrams, CVPR 2024), as the views say it.
 VIEW_WORDS = {name: view_words(name) for name in VIEWS}
 
 IMAGE_WORDS = {
-    "original": "original", "noisy": "noisy", "blurred": "blurred", "estimate": "one-step estimate",
-    "one-step": "one step", "iterative": "iterative", "sample": "sample", "edit": "edit", "image": "original",
-    "mask": "mask", "hole": "hole", "result": "result", "far": "blurred (far)", "small": "from across the room",
-    "hybrid": "up close", "loss": "loss", "evaluation": "evaluation", "hybrid-sweep": "hybrid settings swept",
+    "original": "original",
+    "noisy": "noisy",
+    "blurred": "blurred",
+    "estimate": "one-step estimate",
+    "one-step": "one step",
+    "iterative": "iterative",
+    "sample": "sample",
+    "edit": "edit",
+    "image": "original",
+    "mask": "mask",
+    "hole": "hole",
+    "result": "result",
+    "far": "blurred (far)",
+    "small": "from across the room",
+    "hybrid": "up close",
+    "loss": "loss",
+    "evaluation": "evaluation",
+    "hybrid-sweep": "hybrid settings swept",
 }
 
 # Stored numbers: the reader's name and unit. `None`: shown in a label instead, never as a fact.
 FACT_WORDS: dict[str, tuple[str, str] | None] = {
-    "psnr_denoised": None, "psnr_noisy": None, "sigma": None, "t": None, "t_start": None, "i_start": None,
-    "prompts": None, "guidance": ("guidance", "γ = {}"), "steps": ("training steps", "{}"),
+    "psnr_denoised": None,
+    "psnr_noisy": None,
+    "sigma": None,
+    "t": None,
+    "t_start": None,
+    "i_start": None,
+    "prompts": None,
+    "guidance": ("guidance", "γ = {}"),
+    "steps": ("training steps", "{}"),
 }
 
 # A stored number that belongs on one image's label: image name → (info key, format).
-ON_IMAGE = {"noisy": [("psnr_noisy", "PSNR {:.1f}\u00a0dB")],
-            "blurred": [("sigma", "σ\u00a0=\u00a0{:g}"), ("psnr_denoised", "PSNR {:.1f}\u00a0dB")]}
+ON_IMAGE = {
+    "noisy": [("psnr_noisy", "PSNR {:.1f}\u00a0dB")],
+    "blurred": [("sigma", "σ\u00a0=\u00a0{:g}"), ("psnr_denoised", "PSNR {:.1f}\u00a0dB")],
+}
 
 
 def input_words(image: InputImage) -> str:
@@ -73,7 +97,7 @@ def param_label(key: str, value: Any, p: ModeParams | None = None) -> str:
     if key == "sigma":
         return f"σ = {value:g}"
     if key == "i_start":
-        t = t_from_i_start(int(value), p.steps if p is not None else "strided-30")    # i_start indexes p.steps
+        t = t_from_i_start(int(value), p.steps if p is not None else "strided-30")  # i_start indexes p.steps
         return "pure noise" if value == 0 else (f"from t = {t}" if t is not None else f"start {value}")
     if key == "upsample":
         return "stage II to 256×256" + (", stage III to 1024×1024" if value == 1024 else "")
@@ -89,7 +113,7 @@ def image_label(name: str, prompts: Mapping[str, str] | None = None) -> str:
     base, _, size = name.partition("-") if re.fullmatch(r".+-\d+", name) else (name, "", "")
     if re.fullmatch(r"t=\d+", base):
         words = f"t = {base[2:]}"
-    elif re.fullmatch(r"[a-z_]+:[a-z_0-9]+", base):           # 'anagram:rotate_180' → 'anagram, turned 180°'
+    elif re.fullmatch(r"[a-z_]+:[a-z_0-9]+", base):  # 'anagram:rotate_180' → 'anagram, turned 180°'
         kind, view = base.split(":")
         words = f"{kind.replace('_', ' ')}, {view_words(view)}"
     elif base in VIEW_WORDS or (prompts and base in prompts):
@@ -107,7 +131,7 @@ def with_numbers(label: str, name: str, info: Mapping[str, Any]) -> str:
 
 def fact(key: str, value: Any) -> tuple[str, str] | None:
     """A stored number as (label, value) for the list under a figure; None when a label already shows it."""
-    if key == "steps" and not isinstance(value, int):             # a step list, not a count of training steps
+    if key == "steps" and not isinstance(value, int):  # a step list, not a count of training steps
         return ("sampling", steps_label(value))
     if key in FACT_WORDS:
         words = FACT_WORDS[key]
@@ -119,7 +143,7 @@ def humanise(text: str) -> str:
     """Key names inside free text: 'rotate_180' → 'turned 180°', 'psnr_noisy' → 'psnr noisy'."""
     for name, words in VIEW_WORDS.items():
         text = re.sub(rf"\b{name}\b", words, text)
-    text = re.sub(r"\b([a-z]+):(?=[a-z])", r"\1, ", text)         # 'anagram:flip' → 'anagram, upside down'
+    text = re.sub(r"\b([a-z]+):(?=[a-z])", r"\1, ", text)  # 'anagram:flip' → 'anagram, upside down'
     return text.replace("_", " ")
 
 

@@ -18,6 +18,7 @@ from generator.site import labels
 from generator.site.page import FigureView, Grid, Panel
 from generator.store import StoredResult
 
+
 Outcome = tuple[Job, StoredResult | None]
 
 
@@ -27,7 +28,7 @@ class FigureResults:
     mode: Mode
     model_spec: ModelSpec
     jobs: list[Outcome]
-    command: str                 # what generates the pending jobs
+    command: str  # what generates the pending jobs
 
     @property
     def picked(self) -> list[Outcome]:
@@ -80,7 +81,7 @@ def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView
     pixelated = r.model_spec.image_size < 128
     grids = [main_grid(r.picked, shared, pixelated)]
     if len(grids[0].rows) > 1 and (lead := shared_panels(r.picked, shared, pixelated)):
-        grids.insert(0, Grid([lead]))           # the input once, above a grid of one row per sweep point
+        grids.insert(0, Grid([lead]))  # the input once, above a grid of one row per sweep point
     others = [other_panel(r.mode, job, res, pixelated) for job, res in r.jobs if job.seed != r.figure.pick]
     describe_others(others, r)
     view = figure_view(r, grids, others)
@@ -89,7 +90,6 @@ def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView
         view.others_title = "Other seeds, " + labels.image_label(readings[0])
     describe(view, r)
     return view
-
 
 
 def subject(r: FigureResults) -> str:
@@ -148,8 +148,18 @@ def other_panel(mode: Mode, job: Job, res: StoredResult | None, pixelated: bool)
 def figure_view(r: FigureResults, grids: list[Grid], others: list[Panel]) -> FigureView:
     pending = [job_label(job) for job, res in r.jobs if res is None]
     model = r.model_spec.description if any(j.model for j, _ in r.jobs) else ""
-    return FigureView(r.figure.id, r.figure.caption, r.figure.mode, model, grids, others, pending,
-                      r.command if pending else "", facts(r.picked), title=r.figure.title)
+    return FigureView(
+        r.figure.id,
+        r.figure.caption,
+        r.figure.mode,
+        model,
+        grids,
+        others,
+        pending,
+        r.command if pending else "",
+        facts(r.picked),
+        title=r.figure.title,
+    )
 
 
 def facts(picked: list[Outcome]) -> list[tuple[str, str]]:
@@ -158,8 +168,9 @@ def facts(picked: list[Outcome]) -> list[tuple[str, str]]:
     A number that a label already shows (the swept value, a PSNR on its image) is left out.
     """
     infos = [(job, res.info) for job, res in picked if res]
-    keys = [k for k in dict.fromkeys(k for _, info in infos for k in info)
-            if not any(k in job.sweep for job, _ in infos)]
+    keys = [
+        k for k in dict.fromkeys(k for _, info in infos for k in info) if not any(k in job.sweep for job, _ in infos)
+    ]
     out = []
     for key in keys:
         values = [(job, info.get(key)) for job, info in infos]
@@ -176,8 +187,9 @@ def facts(picked: list[Outcome]) -> list[tuple[str, str]]:
 def shared_panels(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -> list[Panel]:
     """The images every sweep point shares (e.g. the original), taken from the first stored result."""
     done = [res for _, res in picked if res]
-    return [Panel(done[0].images[n], panel_label(n, done[0]), pixelated) for n in shared
-            if done and n in done[0].images]
+    return [
+        Panel(done[0].images[n], panel_label(n, done[0]), pixelated) for n in shared if done and n in done[0].images
+    ]
 
 
 def main_grid(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -> Grid:
@@ -188,9 +200,11 @@ def main_grid(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -
         return Grid([[Panel(path, panel_label(name, res), pixelated) for name, path in res.images.items()]])
     lead = shared_panels(picked, shared, pixelated)
     own = [[(n, p) for n, p in res.images.items() if n not in shared] if res else [] for _, res in picked]
-    if all(len(o) <= 1 for o in own):       # one picture per sweep point: a single labelled row
+    if all(len(o) <= 1 for o in own):  # one picture per sweep point: a single labelled row
         row = [Panel(o[0][1] if o else None, sweep_label(job), pixelated) for (job, _), o in zip(picked, own)]
         return Grid([lead + row])
-    rows = [[Panel(p, panel_label(n, res), pixelated) for n, p in o] or [Panel(None, "pending", pixelated)]
-            for (_, res), o in zip(picked, own)]
+    rows = [
+        [Panel(p, panel_label(n, res), pixelated) for n, p in o] or [Panel(None, "pending", pixelated)]
+        for (_, res), o in zip(picked, own)
+    ]
     return Grid(rows, [sweep_label(job) for job, _ in picked])

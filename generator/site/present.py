@@ -16,7 +16,8 @@ from generator.site.layout import FigureResults, mode_layout
 from generator.site.page import BookSource, BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.store import Store
 
-NEEDS_GPU = "a CUDA GPU and the model's weights"      # what a model that `needs_gpu` needs, in words
+
+NEEDS_GPU = "a CUDA GPU and the model's weights"  # what a model that `needs_gpu` needs, in words
 
 
 def site_view(plan: Plan, store: Store) -> SiteView:
@@ -35,8 +36,9 @@ def site_sources(plan: Plan, store: Store) -> SiteView:
         keys = sorted({j.key for f in plan.figures if f.figure.book == book.slug for j in f.jobs} & stored)
         source = plan.sources.get(book.slug)
         fingerprint = digest([source.state, keys]) if source else ""
-        books.append(BookSource(book.slug, book.title, fingerprint, partial(book_view, book, by_id, store,
-                                                                             fingerprint)))
+        books.append(
+            BookSource(book.slug, book.title, fingerprint, partial(book_view, book, by_id, store, fingerprint))
+        )
     return SiteView(plan.title, plan.intro, books, url=plan.url)
 
 
@@ -46,7 +48,7 @@ def book_view(book: Book, by_id: dict[tuple[str, str], FigureJobs], store: Store
         views = []
         for figure in section.figures:
             expanded = by_id.get((book.slug, figure.id))
-            if expanded is None:          # filtered out by --figure: not part of this render
+            if expanded is None:  # filtered out by --figure: not part of this render
                 continue
             spec = spec or (expanded.model_spec if figure.model == book.model else None)
             views.append(figure_view(figure, expanded, store))
@@ -65,7 +67,7 @@ def figure_view(figure: Figure, expanded: FigureJobs, store: Store) -> FigureVie
     outcomes = [(job, store.get(job.key)) for job in expanded.jobs]
     command = spec.build_command(figure.book, figure.id) if mode.needs_model else "make gallery"
     view = mode_layout(FigureResults(figure, mode, spec, outcomes, command))
-    if mode.chart and not view.pending and expanded.jobs:        # drawn as SVG from the record the job read
+    if mode.chart and not view.pending and expanded.jobs:  # drawn as SVG from the record the job read
         draw, alt = charts.CHARTS[mode.chart]
         record = json.loads(Path(expanded.jobs[0].input("record").path).read_text())
         view.grids = [Grid([[Panel(None, "", alt=alt, data=draw(record), suffix=".svg")]])]

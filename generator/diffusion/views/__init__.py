@@ -28,8 +28,25 @@ from generator.diffusion.views.skew import Skew
 from generator.diffusion.views.square_hinge import SquareHinge
 from generator.diffusion.views.white_balance import WhiteBalance
 
-__all__ = ["Array", "Motion", "View", "Permutation", "TurnedPieces", "VIEWS", "get_view", "size_problem",
-           "is_permutation", "gather", "rot90", "pixel_grid", "disk", "jigsaw_labels", "Identity", "view_words"]
+
+__all__ = [
+    "Array",
+    "Motion",
+    "View",
+    "Permutation",
+    "TurnedPieces",
+    "VIEWS",
+    "get_view",
+    "size_problem",
+    "is_permutation",
+    "gather",
+    "rot90",
+    "pixel_grid",
+    "disk",
+    "jigsaw_labels",
+    "Identity",
+    "view_words",
+]
 
 # name → factory(size, seed): size is the stage-I image side (the cell grid of pixel_permute); seed matters
 # for the seeded views (the shuffles and the jigsaw puzzle).

@@ -25,7 +25,7 @@ class InnerCircle(TurnedPieces):
         self.radius = radius
 
     def labels(self, n: int) -> np.ndarray:
-        return disk(n, self.radius).astype(np.int64)          # 1: the disk, 0: the border
+        return disk(n, self.radius).astype(np.int64)  # 1: the disk, 0: the border
 
     def turns(self, n: int) -> np.ndarray:
         return np.array([0, 2])

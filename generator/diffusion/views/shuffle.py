@@ -24,7 +24,7 @@ class Shuffle(Permutation):
         import torch
 
         k = check_divides(n, self.cells, self.name)
-        perm = torch.randperm(self.cells ** 2, generator=torch.Generator().manual_seed(self.seed)).numpy()
+        perm = torch.randperm(self.cells**2, generator=torch.Generator().manual_seed(self.seed)).numpy()
         rows, cols = pixel_grid(n)
         source = perm[(rows // k) * self.cells + cols // k]
         return flat_index(n, (source // self.cells) * k + rows % k, (source % self.cells) * k + cols % k)
