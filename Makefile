@@ -7,12 +7,12 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo torch || echo torch==2.13.0)
 PORT   ?= 8000
 
-.PHONY: setup gallery render plan test serve watch eval embedded-model bench browser gc atlas hugo
+.PHONY: setup gallery render plan test test-fast lint serve watch eval embedded-model bench browser gc atlas hugo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $@
 
 setup: $(STAMP)
@@ -37,6 +37,14 @@ watch: $(STAMP)              ## build, serve, and rebuild + reload the browser o
 
 test: $(STAMP) browser       ## the test suite (CPU only; GPU/weights tests are skipped)
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)          ## the tests not marked slow (about 2 min on 2 cores): while you work
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(STAMP)               ## ruff (diffusers' rules) and ruff format --check; mypy on models/, modes/, diffusion/
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff format --check generator tests bench
+	$(BIN)/mypy
 
 browser:                     ## Debian's chromium and hugo, for the real-browser and Hugo-export tests
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \

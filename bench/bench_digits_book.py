@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_S = 180.0
 
@@ -35,8 +36,11 @@ def main() -> int:
         command = [sys.executable, "-m", "generator.cli", "--root", str(project), "build", "--book", "digits"]
         if args.batch_size:
             command += ["--batch-size", str(args.batch_size)]
-        env = {**os.environ, "OMP_NUM_THREADS": str(args.threads),
-               "GALLERY_DIGITS_MODEL": str(project / "models" / "digits")}
+        env = {
+            **os.environ,
+            "OMP_NUM_THREADS": str(args.threads),
+            "GALLERY_DIGITS_MODEL": str(project / "models" / "digits"),
+        }
         began = time.perf_counter()
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - began
@@ -45,8 +49,10 @@ def main() -> int:
         return done.returncode
     summary = re.search(r"figures: .*", done.stdout)
     print(summary[0] if summary else done.stdout[-500:])
-    print(f"digits book from an empty store: {seconds:.1f} s on {os.cpu_count()} cores, {args.threads} torch "
-          f"threads — {seconds / BUDGET_S:.2f}× the {BUDGET_S:.0f} s budget")
+    print(
+        f"digits book from an empty store: {seconds:.1f} s on {os.cpu_count()} cores, {args.threads} torch "
+        f"threads — {seconds / BUDGET_S:.2f}× the {BUDGET_S:.0f} s budget"
+    )
     return 0
 
 

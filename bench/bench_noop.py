@@ -27,9 +27,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from timed import timed  # noqa: E402
+
 
 PER_BOOK, PER_SECTION = 125, 25
 GOALS = {"noop": (2000, 1.0), "growth": 0.3, "edit": (2000, 2.0)}
@@ -47,11 +49,17 @@ def write_project(root: Path, figures: int) -> None:
             book.mkdir()
             (book / "book.yaml").write_text(
                 f"title: Book {n // PER_BOOK}\nmodel: digits\norder: {n // PER_BOOK}\nsummary: Synthetic.\n"
-                "defaults: {image: {path: ../images/test-7.png, alt: a handwritten 7}}\n")
+                "defaults: {image: {path: ../images/test-7.png, alt: a handwritten 7}}\n"
+            )
         lines = [f"title: Section {n // PER_SECTION}", "intro: Some prose about these figures.", "figures:"]
         for k in range(n, min(n + PER_SECTION, figures)):
-            lines += [f"  - id: fig-{k}", "    mode: forward", "    sweep: {t: [250, 750]}", f"    seeds: [{k}]",
-                      f"    caption: Figure {k}, the forward process at two timesteps."]
+            lines += [
+                f"  - id: fig-{k}",
+                "    mode: forward",
+                "    sweep: {t: [250, 750]}",
+                f"    seeds: [{k}]",
+                f"    caption: Figure {k}, the forward process at two timesteps.",
+            ]
         section_file(recipes, n).write_text("\n".join(lines) + "\n")
 
 
@@ -80,8 +88,7 @@ def figure_file(project: Path, figures: int) -> tuple[Path, int]:
     return section_file(project / "recipes", figures // 2), figures // 2
 
 
-def timed_edits(project: Path, figures: int, env: dict[str, str], edits: list[tuple[str, str]],
-                expect: str) -> float:
+def timed_edits(project: Path, figures: int, env: dict[str, str], edits: list[tuple[str, str]], expect: str) -> float:
     """Median seconds of `gallery build` after each edit (old → new in the figure's recipe, from the original)."""
     path, _ = figure_file(project, figures)
     original, times = path.read_text(), []
@@ -103,20 +110,30 @@ def measure(project: Path, figures: int, env: dict[str, str]) -> dict[str, float
     assert "up to date" in gallery(project, "render", env=env)[1]
     noop_render = [gallery(project, "render", env=env)[0] for _ in range(3)]
     _, k = figure_file(project, figures)
-    caption = timed_edits(project, figures, env, [(f"Figure {k}, ", f"Figure {k} (edit {i}), ") for i in range(3)],
-                          "0 jobs run")
+    caption = timed_edits(
+        project, figures, env, [(f"Figure {k}, ", f"Figure {k} (edit {i}), ") for i in range(3)], "0 jobs run"
+    )
     sweep = f"sweep: {{t: [250, 750]}}\n    seeds: [{k}]"
-    param = timed_edits(project, figures, env, [(sweep, sweep.replace("250", str(t))) for t in (260, 270, 280)],
-                        "1 jobs run")
-    return {"first": first, "noop": statistics.median(noop), "noop_render": statistics.median(noop_render),
-            "caption": caption, "param": param}
+    param = timed_edits(
+        project, figures, env, [(sweep, sweep.replace("250", str(t))) for t in (260, 270, 280)], "1 jobs run"
+    )
+    return {
+        "first": first,
+        "noop": statistics.median(noop),
+        "noop_render": statistics.median(noop_render),
+        "caption": caption,
+        "param": param,
+    }
 
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
         cpu = f"{model}, {platform.machine()}"
     except (OSError, StopIteration):
         pass
@@ -145,9 +162,11 @@ def main() -> int:
                 link_store(largest / "store", project / "store", keys_of(project, env))
             rows[n] = measure(project, n, env)
             r = rows[n]
-            print(f"{n:>6,} figures: first render {r['first']:6.1f} s · no-op build {r['noop']:.2f} s, render "
-                  f"{r['noop_render']:.2f} s · caption edit {r['caption']:.2f} s · parameter edit {r['param']:.2f} s",
-                  flush=True)
+            print(
+                f"{n:>6,} figures: first render {r['first']:6.1f} s · no-op build {r['noop']:.2f} s, render "
+                f"{r['noop_render']:.2f} s · caption edit {r['caption']:.2f} s · parameter edit {r['param']:.2f} s",
+                flush=True,
+            )
         report(rows)
     finally:
         if args.keep is None:
@@ -157,32 +176,45 @@ def main() -> int:
 
 def keys_of(project: Path, env: dict[str, str]) -> set[str]:
     """The job keys of a project's plan (computed in a child process, like the runs)."""
-    code = ("import sys; from pathlib import Path; from generator.project import Project, load_plan; "
-            "print('\\n'.join(j.key for f in load_plan(Project(root=Path(sys.argv[1])), cache=False).figures "
-            "for j in f.jobs))")
-    done = subprocess.run([sys.executable, "-c", code, str(project)], cwd=ROOT, env=env, capture_output=True,
-                          text=True, check=True)
+    code = (
+        "import sys; from pathlib import Path; from generator.project import Project, load_plan; "
+        "print('\\n'.join(j.key for f in load_plan(Project(root=Path(sys.argv[1])), cache=False).figures "
+        "for j in f.jobs))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(project)], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     return set(done.stdout.split())
 
 
 def report(rows: dict[int, dict[str, float]]) -> None:
     print(f"\nmachine: {machine()}")
-    print(f"{'figures':>8} {'first render':>13} {'no-op build':>12} {'no-op render':>13} {'caption edit':>13} "
-          f"{'param edit':>11} {'no-op / figure':>15}")
+    print(
+        f"{'figures':>8} {'first render':>13} {'no-op build':>12} {'no-op render':>13} {'caption edit':>13} "
+        f"{'param edit':>11} {'no-op / figure':>15}"
+    )
     for n, r in rows.items():
-        print(f"{n:>8,} {r['first']:>12.1f}s {r['noop']:>11.2f}s {r['noop_render']:>12.2f}s {r['caption']:>12.2f}s "
-              f"{r['param']:>10.2f}s {1000 * r['noop'] / n:>12.3f} ms")
+        print(
+            f"{n:>8,} {r['first']:>12.1f}s {r['noop']:>11.2f}s {r['noop_render']:>12.2f}s {r['caption']:>12.2f}s "
+            f"{r['param']:>10.2f}s {1000 * r['noop'] / n:>12.3f} ms"
+        )
     n, limit = GOALS["noop"]
     if n in rows:
-        print(f"no-op build at {n:,}: {rows[n]['noop']:.2f} s (goal ≤ {limit} s: {rows[n]['noop'] / limit:.2f}× the "
-              f"goal)")
+        print(
+            f"no-op build at {n:,}: {rows[n]['noop']:.2f} s (goal ≤ {limit} s: {rows[n]['noop'] / limit:.2f}× the "
+            f"goal)"
+        )
         edit_n, edit_limit = GOALS["edit"]
-        print(f"caption edit at {edit_n:,}: {rows[edit_n]['caption']:.2f} s (goal ≤ {edit_limit} s: "
-              f"{rows[edit_n]['caption'] / edit_limit:.2f}× the goal)")
+        print(
+            f"caption edit at {edit_n:,}: {rows[edit_n]['caption']:.2f} s (goal ≤ {edit_limit} s: "
+            f"{rows[edit_n]['caption'] / edit_limit:.2f}× the goal)"
+        )
     if 2000 in rows and 8000 in rows:
         growth = rows[8000]["noop"] - rows[2000]["noop"]
-        print(f"no-op growth 2,000 → 8,000 figures: {growth:+.2f} s (goal ≤ {GOALS['growth']} s), ratio "
-              f"{rows[8000]['noop'] / rows[2000]['noop']:.2f}× for 4× the figures")
+        print(
+            f"no-op growth 2,000 → 8,000 figures: {growth:+.2f} s (goal ≤ {GOALS['growth']} s), ratio "
+            f"{rows[8000]['noop'] / rows[2000]['noop']:.2f}× for 4× the figures"
+        )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -41,8 +42,12 @@ def timed_run(launcher: list[str], threads: int) -> tuple[float, str]:
         project = Path(tmp)
         shutil.copytree(ROOT / "recipes", project / "recipes")
         shutil.copytree(ROOT / "models", project / "models")
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONPATH": str(ROOT),
-               "GALLERY_DIGITS_MODEL": str(project / "models" / "digits")}
+        env = {
+            **os.environ,
+            "OMP_NUM_THREADS": str(threads),
+            "PYTHONPATH": str(ROOT),
+            "GALLERY_DIGITS_MODEL": str(project / "models" / "digits"),
+        }
         return timed([*launcher, "-m", "generator.cli", "--root", str(project), "run", "--book", "digits"], env)
 
 
@@ -52,18 +57,26 @@ def main() -> int:
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     one, _ = timed_run([sys.executable], cores)
-    many, out = timed_run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                           "--nproc_per_node", str(args.processes)], max(1, cores // args.processes))
+    many, out = timed_run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(args.processes)],
+        max(1, cores // args.processes),
+    )
     summary = r"(\d+) jobs run · [\d.]+ s \(this share's work: ([\d.]+) s\)"
     shares = [(int(n), float(s)) for n, s in re.findall(summary, out)]
     seconds = [s for _, s in shares]
     print(f"digits book from an empty store on {cores} cores:")
     print(f"  1 process, {cores} threads: {one:.1f} s")
-    print(f"  {args.processes} processes (torchrun, gloo), {max(1, cores // args.processes)} thread(s) each: "
-          f"{many:.1f} s — {one / many:.2f}× the single process")
-    print(f"  jobs per process: {[n for n, _ in shares]}; seconds of work per process (before the final barrier): {seconds}")
-    print(f"  balance (max share / mean share): {cost_balance(args.processes):.3f} in model evaluations, "
-          f"{max(seconds) / (sum(seconds) / len(seconds)):.3f} in measured seconds (target ≤ 1.15)")
+    print(
+        f"  {args.processes} processes (torchrun, gloo), {max(1, cores // args.processes)} thread(s) each: "
+        f"{many:.1f} s — {one / many:.2f}× the single process"
+    )
+    print(
+        f"  jobs per process: {[n for n, _ in shares]}; seconds of work per process (before the final barrier): {seconds}"
+    )
+    print(
+        f"  balance (max share / mean share): {cost_balance(args.processes):.3f} in model evaluations, "
+        f"{max(seconds) / (sum(seconds) / len(seconds)):.3f} in measured seconds (target ≤ 1.15)"
+    )
     return 0
 
 

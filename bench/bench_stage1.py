@@ -25,17 +25,19 @@ from typing import Any, Callable
 
 import torch
 
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generator.diffusion.schedule import Schedule  # noqa: E402
 from generator.engine import Term, Track, draw_noise, make_generator, run_tracks  # noqa: E402
 from generator.models.deepfloyd import STAGE_I_SCHEDULER, model_spec  # noqa: E402
-from generator.models.deepfloyd_backend import DeepFloydBackend  # noqa: E402
 from generator.models.deepfloyd_arch import (  # noqa: E402
     IF_I_XL_TFLOP_PER_SAMPLE,
     IF_I_XL_UNET,
     TINY_STAGE1_UNET,
 )
+from generator.models.deepfloyd_backend import DeepFloydBackend  # noqa: E402
+
 
 PROMPT = "a photo of a hipster barista"
 
@@ -43,8 +45,12 @@ PROMPT = "a photo of a hipster barista"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     cuda = torch.cuda.is_available()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--tiny", action="store_true", default=not cuda,
-                   help="tiny IF-shaped UNet on the CPU (default when no CUDA GPU is present)")
+    p.add_argument(
+        "--tiny",
+        action="store_true",
+        default=not cuda,
+        help="tiny IF-shaped UNet on the CPU (default when no CUDA GPU is present)",
+    )
     p.add_argument("--steps", type=int, default=30, help="denoising steps per image (default 30)")
     p.add_argument("--guidance", type=float, default=7.0, help="CFG scale γ (default 7)")
     p.add_argument("--images", type=int, default=None, help="images through the engine (default 32; tiny 4)")
@@ -100,14 +106,28 @@ def bench_pipeline(unet, emb: dict[str, torch.Tensor], timesteps: list[int], arg
     """Seconds per image through diffusers' IFPipeline, one image per call (after one warm-up call)."""
     from diffusers import DDPMScheduler, IFPipeline
 
-    pipe = IFPipeline(tokenizer=None, text_encoder=None, unet=unet, scheduler=DDPMScheduler(**STAGE_I_SCHEDULER),
-                      safety_checker=None, feature_extractor=None, watermarker=None, requires_safety_checker=False)
+    pipe = IFPipeline(
+        tokenizer=None,
+        text_encoder=None,
+        unet=unet,
+        scheduler=DDPMScheduler(**STAGE_I_SCHEDULER),
+        safety_checker=None,
+        feature_extractor=None,
+        watermarker=None,
+        requires_safety_checker=False,
+    )
     pipe.set_progress_bar_config(disable=True)
 
     def one_image(seed: int) -> None:
-        pipe(prompt_embeds=emb[PROMPT][None], negative_prompt_embeds=emb[""][None], timesteps=timesteps,
-             guidance_scale=args.guidance, num_images_per_prompt=1, output_type="pt",
-             generator=torch.Generator().manual_seed(seed))
+        pipe(
+            prompt_embeds=emb[PROMPT][None],
+            negative_prompt_embeds=emb[""][None],
+            timesteps=timesteps,
+            guidance_scale=args.guidance,
+            num_images_per_prompt=1,
+            output_type="pt",
+            generator=torch.Generator().manual_seed(seed),
+        )
 
     one_image(args.seed)
     seconds = [timed(lambda: one_image(args.seed + 1 + i), device) for i in range(args.pipeline_images)]
@@ -118,9 +138,17 @@ def engine_tracks(n: int, timesteps: list[int], emb, schedule: Schedule, args, s
     tracks = []
     for i in range(n):
         g = make_generator(args.seed + i)
-        tracks.append(Track(x=draw_noise(g, (1, 3, size, size), device), timesteps=timesteps,
-                            terms=[Term(PROMPT, uncond="", guidance=args.guidance)], embeddings=emb,
-                            schedule=schedule, rng=g, thresholding="dynamic"))
+        tracks.append(
+            Track(
+                x=draw_noise(g, (1, 3, size, size), device),
+                timesteps=timesteps,
+                terms=[Term(PROMPT, uncond="", guidance=args.guidance)],
+                embeddings=emb,
+                schedule=schedule,
+                rng=g,
+                thresholding="dynamic",
+            )
+        )
     return tracks
 
 
@@ -171,25 +199,41 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def report(args, device, params: int, tflop: float, pipeline_s: float, engine_s: float) -> dict[str, Any]:
-    forwards = 2 * args.steps                          # uncond + cond per step
+    forwards = 2 * args.steps  # uncond + cond per step
     reference = None if args.tiny else IF_I_XL_TFLOP_PER_SAMPLE
     per_image = forwards * (reference or tflop)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     results = {
-        "device": name, "model": "tiny" if args.tiny else "IF-I-XL", "parameters": params,
-        "dtype": "fp16" if device.type == "cuda" else "fp32", "steps": args.steps, "guidance": args.guidance,
-        "tflop_per_sample_counted": tflop, "tflop_per_image": per_image,
-        "pipeline": {"images": args.pipeline_images, "samples_per_call": 2, "s_per_image": pipeline_s,
-                     "tflops": per_image / pipeline_s},
-        "engine": {"images": args.images, "samples_per_call": min(args.batch, 2 * args.images),
-                   "compiled": args.compile, "s_per_image": engine_s, "tflops": per_image / engine_s},
+        "device": name,
+        "model": "tiny" if args.tiny else "IF-I-XL",
+        "parameters": params,
+        "dtype": "fp16" if device.type == "cuda" else "fp32",
+        "steps": args.steps,
+        "guidance": args.guidance,
+        "tflop_per_sample_counted": tflop,
+        "tflop_per_image": per_image,
+        "pipeline": {
+            "images": args.pipeline_images,
+            "samples_per_call": 2,
+            "s_per_image": pipeline_s,
+            "tflops": per_image / pipeline_s,
+        },
+        "engine": {
+            "images": args.images,
+            "samples_per_call": min(args.batch, 2 * args.images),
+            "compiled": args.compile,
+            "s_per_image": engine_s,
+            "tflops": per_image / engine_s,
+        },
         "speedup": pipeline_s / engine_s,
     }
     if device.type == "cuda":
         results["peak_memory_gb"] = round(torch.cuda.max_memory_allocated(device) / 1e9, 2)
-    print(f"{results['model']} ({params / 1e9:.4g} B parameters, {results['dtype']}) on {name}; "
-          f"{args.steps} steps with CFG = {forwards} forwards per image; "
-          f"{tflop:.4g} TFLOP per sample counted" + (f" ({reference} reference)" if reference else ""))
+    print(
+        f"{results['model']} ({params / 1e9:.4g} B parameters, {results['dtype']}) on {name}; "
+        f"{args.steps} steps with CFG = {forwards} forwards per image; "
+        f"{tflop:.4g} TFLOP per sample counted" + (f" ({reference} reference)" if reference else "")
+    )
     for label, key in (("IFPipeline, 1 image per call", "pipeline"), ("engine", "engine")):
         r = results[key]
         extra = f", {r['images']} images, {r['samples_per_call']} samples per UNet call"

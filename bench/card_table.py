@@ -16,11 +16,13 @@ import dataclasses
 import sys
 from pathlib import Path
 
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from generator.models.deepfloyd import model_spec, t5_lines  # noqa: E402
 from generator.models.hardware import GiB  # noqa: E402
+
 
 # (card, memory GiB as the driver reports it, dense fp16 tensor TFLOP/s with fp32 accumulate, native bf16)
 CARDS = [
@@ -33,7 +35,7 @@ CARDS = [
     ("A100 40 GB", 40.0, 312, True),
     ("H100 / H200", 80.0, 989, True),
 ]
-UTILISATION = 334 / 989                                 # measured: H200, engine, batch 32, eager fp16
+UTILISATION = 334 / 989  # measured: H200, engine, batch 32, eager fp16
 TFLOP = {"stage I": 2.879, "stage II": 3.09}
 
 
@@ -46,8 +48,12 @@ def book_evaluations() -> dict[str, int]:
     out = {"stage I": 0, "stage II": 0}
     for figure in (f for f in plan.figures if f.figure.book == "deepfloyd"):
         for job in (j for j in figure.jobs if MODES[j.mode].needs_model):
-            total = MODES[job.mode].model_calls(job)
-            first = MODES[job.mode].model_calls(dataclasses.replace(job, params={**job.params, "upsample": False}))
+            mode = MODES[job.mode]
+            total = first = mode.model_calls(job)
+            if mode.stages(job.params) > 1:  # stage I alone: the same job without upsampling
+                first = mode.model_calls(
+                    dataclasses.replace(job, params=dataclasses.replace(job.params, upsample=False))
+                )
             out["stage I"] += first
             out["stage II"] += total - first
     return out
@@ -66,11 +72,12 @@ def rows() -> list[str]:
         minutes = work / (tflops * UTILISATION) / 60
         settings = f"fp16, {plan.mode}, batch {batches} (I, II); T5 on {t5}"
         fits = "" if plan.fits else " (does not fit)"
-        out.append(f"| {card} | {settings} | {plan.peak / GiB:.1f} of {memory:.0f} GiB{fits} | "
-                   f"{minutes:.0f} min |")
-    out.append(f"\nThe book: {evaluations['stage I']:,} stage-I and {evaluations['stage II']:,} stage-II "
-               f"evaluations, {work / 1000:.0f} PFLOP, at {UTILISATION:.0%} of each card's dense fp16 rate; "
-               f"loading (≈ 20 GB of weights, again per chunk of 128 jobs when sequential) is not counted.")
+        out.append(f"| {card} | {settings} | {plan.peak / GiB:.1f} of {memory:.0f} GiB{fits} | {minutes:.0f} min |")
+    out.append(
+        f"\nThe book: {evaluations['stage I']:,} stage-I and {evaluations['stage II']:,} stage-II "
+        f"evaluations, {work / 1000:.0f} PFLOP, at {UTILISATION:.0%} of each card's dense fp16 rate; "
+        f"loading (≈ 20 GB of weights, again per chunk of 128 jobs when sequential) is not counted."
+    )
     return out
 
 

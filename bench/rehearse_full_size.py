@@ -31,12 +31,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-FIGURE = "setup-village"           # cfg + stage II: T5, both UNets, CFG at both stages
-TWO_STEPS = "strided-500"          # timesteps 500, 0 at each stage
-SHARD = "2GB"                      # the writer's peak is one model + one shard (the Hub's T5 has 2 shards of ~5 GB)
+FIGURE = "setup-village"  # cfg + stage II: T5, both UNets, CFG at both stages
+TWO_STEPS = "strided-500"  # timesteps 500, 0 at each stage
+SHARD = "2GB"  # the writer's peak is one model + one shard (the Hub's T5 has 2 shards of ~5 GB)
 
 
 def gib(n: float) -> float:
@@ -99,17 +100,23 @@ def build_weights(out: Path, tiny: bool = False) -> dict[str, Any]:
     shard = "20kB" if tiny else SHARD
     t5 = tiny_text_encoder if tiny else lambda: T5EncoderModel(T5Config(**arch.T5_XXL_ENCODER))
     for name, folder, build in [
-        ("IF-II-L unet", stage2 / "unet", lambda: UNet2DConditionModel(**(arch.TINY_STAGE2_UNET if tiny
-                                                                           else arch.IF_II_L_UNET))),
-        ("IF-I-XL unet", stage1 / "unet", lambda: UNet2DConditionModel(**(arch.TINY_STAGE1_UNET if tiny
-                                                                           else arch.IF_I_XL_UNET))),
+        (
+            "IF-II-L unet",
+            stage2 / "unet",
+            lambda: UNet2DConditionModel(**(arch.TINY_STAGE2_UNET if tiny else arch.IF_II_L_UNET)),
+        ),
+        (
+            "IF-I-XL unet",
+            stage1 / "unet",
+            lambda: UNet2DConditionModel(**(arch.TINY_STAGE1_UNET if tiny else arch.IF_I_XL_UNET)),
+        ),
         ("T5-XXL encoder", stage1 / "text_encoder", t5),
     ]:
         print(f"{name}:", flush=True)
         with default_dtype(torch.float16):
             model = timed(f"{name}: build in fp16", log, build).eval()
         log[f"{name}: parameters (B)"] = round(sum(p.numel() for p in model.parameters()) / 1e9, 3)
-        timed(f"{name}: save", log, lambda: model.save_pretrained(folder, variant="fp16", max_shard_size=shard))
+        timed(f"{name}: save", log, lambda m=model: m.save_pretrained(folder, variant="fp16", max_shard_size=shard))
         del model
         gc.collect()
     tiny_tokenizer(book_words()).save_pretrained(stage1 / "tokenizer")
@@ -141,8 +148,9 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
-            status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
-                          if ":" in line)
+            status = dict(
+                line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line
+            )
             rss, anon = (int(status[k].split()[0]) * 1024 for k in ("VmRSS", "RssAnon"))
             self.peaks[self.phase] = max(self.peaks.get(self.phase, 0), rss)
             self.anon[self.phase] = max(self.anon.get(self.phase, 0), anon)
@@ -153,7 +161,8 @@ def instrument(calls: list[dict[str, Any]], loads: list[dict[str, Any]], finite:
     check every result image (the float tensor, before it is clamped and written as a PNG) is finite."""
     import torch
 
-    from generator.models import deepfloyd_backend as backend, embeddings
+    from generator.models import deepfloyd_backend as backend
+    from generator.models import embeddings
     from generator.modes import common
 
     def loading(name: str, fn: Callable) -> Callable:
@@ -164,6 +173,7 @@ def instrument(calls: list[dict[str, Any]], loads: list[dict[str, Any]], finite:
             loads.append({"what": what, "seconds": round(time.perf_counter() - began, 1)})
             rss.phase = "run"
             return out
+
         return wrapped
 
     backend.load_unet = loading("UNet", backend.load_unet)
@@ -173,7 +183,9 @@ def instrument(calls: list[dict[str, Any]], loads: list[dict[str, Any]], finite:
     def encode_t5(prompts, tokenizer, text_encoder):
         rss.phase, began = "encode T5", time.perf_counter()
         out = encode(prompts, tokenizer, text_encoder)
-        loads.append({"what": f"T5 encode of {len(prompts)} prompts", "seconds": round(time.perf_counter() - began, 1)})
+        loads.append(
+            {"what": f"T5 encode of {len(prompts)} prompts", "seconds": round(time.perf_counter() - began, 1)}
+        )
         return out
 
     embeddings.encode_t5 = encode_t5
@@ -184,8 +196,15 @@ def instrument(calls: list[dict[str, Any]], loads: list[dict[str, Any]], finite:
         began = time.perf_counter()
         eps, var = predict(self, x_t, t, emb, **cond)
         seconds = time.perf_counter() - began
-        calls.append({"stage": rss.phase, "batch": x_t.shape[0], "side": x_t.shape[-1], "seconds": seconds,
-                      "finite": bool(torch.isfinite(eps).all() and torch.isfinite(var).all())})
+        calls.append(
+            {
+                "stage": rss.phase,
+                "batch": x_t.shape[0],
+                "side": x_t.shape[-1],
+                "seconds": seconds,
+                "finite": bool(torch.isfinite(eps).all() and torch.isfinite(var).all()),
+            }
+        )
         return eps, var
 
     backend.DeepFloydBackend.predict = timed_predict
@@ -196,7 +215,7 @@ def instrument(calls: list[dict[str, Any]], loads: list[dict[str, Any]], finite:
         return as_image(x)
 
     for module in [m for name, m in sys.modules.items() if name.startswith("generator.modes")]:
-        if getattr(module, "as_image", None) is as_image:        # modes import it by name
+        if getattr(module, "as_image", None) is as_image:  # modes import it by name
             module.as_image = checked
 
 
@@ -208,12 +227,13 @@ def rehearsal_project(root: Path) -> None:
     book.mkdir(parents=True)
     shutil.copy(ROOT / "recipes" / "site.yaml", root / "recipes" / "site.yaml")
     front = yaml.safe_load((ROOT / "recipes" / "deepfloyd" / "book.yaml").read_text())
-    front.pop("cover", None)                                  # it names figures this copy does not have
+    front.pop("cover", None)  # it names figures this copy does not have
     (book / "book.yaml").write_text(yaml.safe_dump(front, sort_keys=False, allow_unicode=True))
     section = yaml.safe_load((ROOT / "recipes" / "deepfloyd" / "00-setup.yaml").read_text())
     section["defaults"].pop("sweep", None)
-    section["figures"] = [dict(f, steps=TWO_STEPS, upsample_steps=TWO_STEPS)
-                          for f in section["figures"] if f["id"] == FIGURE]
+    section["figures"] = [
+        dict(f, steps=TWO_STEPS, upsample_steps=TWO_STEPS) for f in section["figures"] if f["id"] == FIGURE
+    ]
     (book / "00-setup.yaml").write_text(yaml.safe_dump(section, sort_keys=False, allow_unicode=True))
 
 
@@ -234,8 +254,12 @@ def run_figure(weights: Path, dtype: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="rehearsal-") as tmp:
         project = Path(tmp)
         rehearsal_project(project)
-        os.environ.update(GALLERY_DEEPFLOYD_PATH=str(weights / "stage1"), GALLERY_ALLOW_CPU="1",
-                          GALLERY_DEEPFLOYD_STAGE2_PATH=str(weights / "stage2"), HF_HUB_OFFLINE="1")
+        os.environ.update(
+            GALLERY_DEEPFLOYD_PATH=str(weights / "stage1"),
+            GALLERY_ALLOW_CPU="1",
+            GALLERY_DEEPFLOYD_STAGE2_PATH=str(weights / "stage2"),
+            HF_HUB_OFFLINE="1",
+        )
         argv = ["--root", str(project), "build", "--figure", FIGURE, "--device", "cpu", "--dtype", dtype, "--yes"]
         began = time.perf_counter()
         code = main(argv)
@@ -243,13 +267,21 @@ def run_figure(weights: Path, dtype: str) -> dict[str, Any]:
         rss.stop.set()
         pictures = sorted((project / "store").rglob("*.png"))
         sizes = sorted({Image.open(p).size[0] for p in pictures})
-    return {"command": "gallery " + " ".join(argv), "exit code": code, "wall (s)": round(wall, 1),
-            "loads": loads, "per stage": per_stage(calls), "non-finite UNet outputs": sum(not c["finite"] for c in calls),
-            "stored pictures": len(pictures), "picture sides": sizes,
-            "result images finite": f"{sum(finite)} of {len(finite)}",
-            "peak RSS (GiB)": peak_rss_gib(),
-            "peak RSS by phase (GiB): all / anonymous": {k: f"{gib(v)} / {gib(rss.anon[k])}"
-                                                         for k, v in rss.peaks.items()}}
+    return {
+        "command": "gallery " + " ".join(argv),
+        "exit code": code,
+        "wall (s)": round(wall, 1),
+        "loads": loads,
+        "per stage": per_stage(calls),
+        "non-finite UNet outputs": sum(not c["finite"] for c in calls),
+        "stored pictures": len(pictures),
+        "picture sides": sizes,
+        "result images finite": f"{sum(finite)} of {len(finite)}",
+        "peak RSS (GiB)": peak_rss_gib(),
+        "peak RSS by phase (GiB): all / anonymous": {
+            k: f"{gib(v)} / {gib(rss.anon[k])}" for k, v in rss.peaks.items()
+        },
+    }
 
 
 def per_stage(calls: list[dict[str, Any]]) -> dict[str, Any]:
@@ -258,10 +290,13 @@ def per_stage(calls: list[dict[str, Any]]) -> dict[str, Any]:
     for stage in sorted({c["stage"] for c in calls}):
         mine = [c for c in calls if c["stage"] == stage]
         later = mine[1:] or mine
-        out[stage] = {"calls": len(mine), "batch": mine[0]["batch"], "side": mine[0]["side"],
-                      "first call (s)": round(mine[0]["seconds"], 2),
-                      "s per call per sample": round(sum(c["seconds"] for c in later)
-                                                     / sum(c["batch"] for c in later), 2)}
+        out[stage] = {
+            "calls": len(mine),
+            "batch": mine[0]["batch"],
+            "side": mine[0]["side"],
+            "first call (s)": round(mine[0]["seconds"], 2),
+            "s per call per sample": round(sum(c["seconds"] for c in later) / sum(c["batch"] for c in later), 2),
+        }
     return out
 
 

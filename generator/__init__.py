@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+
 PACKAGE = Path(__file__).resolve().parent
 
 

@@ -14,107 +14,136 @@ from collections import Counter
 from pathlib import Path
 
 from generator.distributed import LaunchProgress, Shard, ShardError, barrier, device_for, launch
-from generator.project import FilterError, ModelMissing, NoProject, Plan, Project, RecipeErrors, find_root, load_plan
+from generator.errors import (
+    EXIT_ENVIRONMENT,
+    EXIT_FIGURES_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_MODEL_UNAVAILABLE,
+    EXIT_RECIPE_ERRORS,
+    EXIT_STORE_BUSY,
+    EXIT_USAGE,
+    GalleryError,
+    environment_error,
+)
+from generator.models.hardware import DTYPES, MEMORY_MODES, GiB, Hardware, device_kind, parse_memory, total_bytes
+from generator.planner import estimate, pending_jobs, plan_work, stages_needed
+from generator.project import Plan, Project, find_root, load_plan
 
-EXIT_INTERNAL = 1            # a bug: one line here, the traceback with --debug
-EXIT_USAGE = 2               # recipe errors, a filter that matches nothing, a confirmation (--yes) needed
-EXIT_RECIPE_ERRORS = EXIT_USAGE
-EXIT_MODEL_UNAVAILABLE = 3   # a model the command explicitly needs cannot run here
-EXIT_FIGURES_FAILED = 4      # some figures failed at run time; the others were made and the site rendered
-EXIT_STORE_BUSY = 5          # the store lock is held and --no-wait was given
-EXIT_ENVIRONMENT = 6         # disk full, --out, serve port, corrupt cache, permissions
-EXIT_INTERRUPTED = 130       # Ctrl-C (128 + SIGINT)
-MAX_EVALS = 200_000          # a plan above this many model evaluations needs --yes (GALLERY_MAX_EVALS)
-# Seconds per model evaluation when the store has no measurement: digits as measured on its stored results
-# (2-core AMD EPYC); DeepFloyd IF rough (GPU: IFPipeline's 1.43 s per 60-evaluation image on an H200 / 2).
-ROUGH_SECONDS_PER_EVAL = {"digits": 0.006, "cuda": 0.03, "cpu": 2.0}
 
-
-class Refused(Exception):
-    """The command cannot proceed as given; str() is the one-line message, `code` the exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE):
-        self.code = code
-        super().__init__(message)
+__all__ = [
+    "main",
+    "EXIT_INTERNAL",
+    "EXIT_USAGE",
+    "EXIT_RECIPE_ERRORS",
+    "EXIT_MODEL_UNAVAILABLE",  # the exit
+    "EXIT_FIGURES_FAILED",
+    "EXIT_STORE_BUSY",
+    "EXIT_ENVIRONMENT",
+    "EXIT_INTERRUPTED",
+]  # codes: docs/cli.md
+MAX_EVALS = 200_000  # a plan above this many model evaluations needs --yes (GALLERY_MAX_EVALS)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="gallery", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="gallery", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
-    parser.add_argument("--root", type=Path, help="project folder (default: the nearest folder from here upward "
-                                                   "that holds recipes/site.yaml)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        help="project folder (default: the nearest folder from here upward that holds recipes/site.yaml)",
+    )
     parser.add_argument("--store", type=Path, help="store folder (default: ROOT/store)")
     parser.add_argument("--out", type=Path, help="site folder (default: ROOT/public)")
     parser.add_argument("--debug", action="store_true", help="show the traceback of a failure")
     commands = parser.add_subparsers(dest="command", required=True)
-    init = commands.add_parser("init", help="start a new gallery: recipes, one book on the digits model, "
-                                            ".gitignore, Makefile")
+    init = commands.add_parser(
+        "init", help="start a new gallery: recipes, one book on the digits model, .gitignore, Makefile"
+    )
     init.add_argument("dir", type=Path, nargs="?", default=Path("."), help="folder to create or fill (default: .)")
-    for name, text in [("build", "generate what is pending, then render the whole site"),
-                       ("run", "generate what is pending; do not render"),
-                       ("plan", "list every figure: stored or pending, and the model work pending")]:
+    for name, text in [
+        ("build", "generate what is pending, then render the whole site"),
+        ("run", "generate what is pending; do not render"),
+        ("plan", "list every figure: stored or pending, and the model work pending"),
+    ]:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--book", action="append", help="only this book's work (repeatable)")
         sub.add_argument("--figure", action="append", help="only this figure's work: ID or BOOK/ID (repeatable)")
         add_hardware_options(sub)
         if name in ("build", "run"):
             sub.add_argument("--batch-size", type=int, help="samples per model call (default: automatic)")
-            sub.add_argument("--max-evals", type=int, default=None,
-                             help=f"model evaluations allowed without --yes (default {MAX_EVALS:,}, "
-                                  f"or GALLERY_MAX_EVALS)")
+            sub.add_argument(
+                "--max-evals",
+                type=int,
+                default=None,
+                help=f"model evaluations allowed without --yes (default {MAX_EVALS:,}, or GALLERY_MAX_EVALS)",
+            )
             sub.add_argument("--yes", action="store_true", help="run a plan above --max-evals without asking")
             sub.add_argument("--no-wait", action="store_true", help="fail at once if gc holds the store")
-            sub.add_argument("--shard", type=shard_arg, metavar="I/N",
-                             help="do share I of N (0-based) of the pending work, for job arrays; "
-                                  "then `gallery render` (under torchrun/accelerate the launcher sets it)")
+            sub.add_argument(
+                "--shard",
+                type=shard_arg,
+                metavar="I/N",
+                help="do share I of N (0-based) of the pending work, for job arrays; "
+                "then `gallery render` (under torchrun/accelerate the launcher sets it)",
+            )
     commands.add_parser("render", help="render the site from stored results only (no model work)")
     gc = commands.add_parser("gc", help="remove stored results that no recipe references")
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed")
     gc.add_argument("--yes", action="store_true", help="remove without asking")
     gc.add_argument("--no-wait", action="store_true", help="fail at once if a build holds the store")
     hugo = commands.add_parser("hugo", help="export the books as Hugo page bundles (from stored results only)")
-    hugo.add_argument("dir", type=Path, nargs="?", help="folder to write (default: ROOT/hugo); copy its bundles "
-                                                         "into a Hugo site's content/, or name that folder")
+    hugo.add_argument(
+        "dir",
+        type=Path,
+        nargs="?",
+        help="folder to write (default: ROOT/hugo); copy its bundles into a Hugo site's content/, or name that folder",
+    )
     commands.add_parser("modes", help="list every figure mode and its parameters (Markdown)")
     imp = commands.add_parser("import-embeddings", help="add a course-style prompt_embeds_dict.pth to the cache")
     imp.add_argument("file", type=Path, help="a torch file holding {prompt: [1, 77, 4096] tensor}")
     serve = commands.add_parser("serve", help="serve the built site on localhost")
     serve.add_argument("--port", type=port_number, default=8000, help="0–65535 (0: any free port)")
-    serve.add_argument("--watch", action="store_true",
-                       help="build first, then rebuild on every change to a recipe, input or template and reload "
-                            "the pages that changed")
+    serve.add_argument(
+        "--watch",
+        action="store_true",
+        help="build first, then rebuild on every change to a recipe, input or template and reload "
+        "the pages that changed",
+    )
     serve.add_argument("--open", action="store_true", help="open the site in the web browser")
     return parser.parse_args(argv)
 
 
 def add_hardware_options(sub: argparse.ArgumentParser) -> None:
     """--device, --dtype, --memory, --memory-mode (models/hardware.py; each also read from its GALLERY_ variable)."""
-    from generator.models.hardware import DTYPES, MEMORY_MODES
-
     sub.add_argument("--device", type=device_arg, help="auto (cuda > mps > cpu, the default), cuda, cuda:N, mps, cpu")
-    sub.add_argument("--dtype", choices=DTYPES, help="the UNets' precision; auto: fp16 on a GPU, bf16 on the CPU "
-                                                     "(DeepFloyd), fp32 (digits). Not fp16: a new job key")
-    sub.add_argument("--memory", type=memory_arg, metavar="SIZE",
-                     help="device memory to plan for, e.g. 16GB (default: the device's own)")
-    sub.add_argument("--memory-mode", choices=MEMORY_MODES,
-                     help="resident, sequential (one stage's weights at a time) or offload (accelerate's model CPU "
-                          "offload); auto: from the memory")
+    sub.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        help="the UNets' precision; auto: fp16 on a GPU, bf16 on the CPU "
+        "(DeepFloyd), fp32 (digits). Not fp16: a new job key",
+    )
+    sub.add_argument(
+        "--memory",
+        type=memory_arg,
+        metavar="SIZE",
+        help="device memory to plan for, e.g. 16GB (default: the device's own)",
+    )
+    sub.add_argument(
+        "--memory-mode",
+        choices=MEMORY_MODES,
+        help="resident, sequential (one stage's weights at a time) or offload (accelerate's model CPU "
+        "offload); auto: from the memory",
+    )
 
 
-def use_hardware(args: argparse.Namespace) -> None:
-    """The hardware options into the environment (specs, and launched shards, read it); unset ones from it."""
-    from generator.models import hardware as hw
-
-    for attr, env in (("device", hw.DEVICE_ENV), ("dtype", hw.DTYPE_ENV), ("memory", hw.MEMORY_ENV),
-                      ("memory_mode", hw.MEMORY_MODE_ENV)):
-        if not hasattr(args, attr):
-            continue
-        if getattr(args, attr) is not None:
-            os.environ[env] = getattr(args, attr)
-        setattr(args, attr, os.environ.get(env))
-    if getattr(args, "device", None) == "auto":
-        args.device = None
+def hardware_of(args: argparse.Namespace) -> Hardware:
+    """The command's --device, --dtype, --memory and --memory-mode, each else its GALLERY_ variable."""
+    return Hardware.from_env(
+        **{name: getattr(args, name, None) for name in ("device", "dtype", "memory", "memory_mode")}
+    )
 
 
 def device_arg(text: str) -> str:
@@ -126,8 +155,6 @@ def device_arg(text: str) -> str:
 
 
 def memory_arg(text: str) -> str:
-    from generator.models.hardware import parse_memory
-
     try:
         parse_memory(text)
     except ValueError as exc:
@@ -155,47 +182,33 @@ def port_number(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every failure becomes one line on stderr and a documented exit code (see README)."""
     args = parse_args(argv)
-    use_hardware(args)
     try:
         return dispatch(args)
-    except BaseException as exc:            # noqa: BLE001 — the one top-level handler
+    except BaseException as exc:  # noqa: BLE001 — the one top-level handler
         if args.debug or isinstance(exc, SystemExit):
             raise
-        code, message = explain(exc, args)
-        print(f"error: {message}", file=sys.stderr)
+        code, message = explain(exc)
+        print(message, file=sys.stderr)
         return code
 
 
-def explain(exc: BaseException, args: argparse.Namespace) -> tuple[int, str]:
-    """(exit code, one line: what happened and what to do) for a failure."""
-    from generator.models.embeddings import CorruptCache
-    from generator.runner import StoreWriteError
-    from generator.store import StoreBusy
-
-    if isinstance(exc, StoreWriteError):
-        exc = exc.cause
+def explain(exc: BaseException) -> tuple[int, str]:
+    """(exit code, what to write on stderr: what happened and what to do) for a failure."""
     if isinstance(exc, KeyboardInterrupt):
-        return EXIT_INTERRUPTED, "interrupted; every finished result is stored, rerun the command to resume"
-    if isinstance(exc, Refused):
-        return exc.code, str(exc)
-    if isinstance(exc, StoreBusy):
-        return EXIT_STORE_BUSY, f"{exc}; wait for it, or run again without --no-wait to wait"
-    if isinstance(exc, CorruptCache):
-        return EXIT_ENVIRONMENT, str(exc)
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        where = f" writing {exc.filename}" if exc.filename else ""
-        return EXIT_ENVIRONMENT, (f"disk full{where}; free some space and rerun (finished results are kept, "
-                                  f"nothing half-written remains)")
-    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return EXIT_ENVIRONMENT, f"{exc.strerror}: {exc.filename}; check the folder's permissions"
+        return EXIT_INTERRUPTED, "error: interrupted; every finished result is stored, rerun the command to resume"
     if isinstance(exc, OSError):
-        return EXIT_ENVIRONMENT, f"{exc}; check the path and the disk, then rerun"
+        exc = environment_error(exc)
+    if isinstance(exc, GalleryError):
+        return exc.exit_code, exc.report()
     text = str(exc).strip().splitlines()
-    return EXIT_INTERNAL, (f"internal error ({type(exc).__name__}: {text[0][:300] if text else ''}); "
-                           f"rerun with --debug for the traceback and report it")
+    return EXIT_INTERNAL, (
+        f"error: internal error ({type(exc).__name__}: {text[0][:300] if text else ''}); "
+        f"rerun with --debug for the traceback and report it"
+    )
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    """Run the command `args` names; a failure the user can act on raises GalleryError."""
     if args.command == "init":
         return cmd_init(args.dir)
     if args.command == "modes":
@@ -203,48 +216,43 @@ def dispatch(args: argparse.Namespace) -> int:
 
         print(modes_page())
         return 0
-    project = Project(project_root(args.root), **{k: v for k, v in (("store_root", args.store),
-                                                                    ("public", args.out)) if v is not None})
+    args.hardware = hardware_of(args)
+    project = Project(
+        project_root(args.root),
+        **{k: v for k, v in (("store_root", args.store), ("public", args.out)) if v is not None},
+    )
     if args.command == "serve":
         return cmd_serve(project, args)
     if args.command == "import-embeddings":
         return import_embeddings(project, args.file)
     if args.command in ("build", "render") and site_is_current(project, args):
         return 0
-    try:
-        plan = load_plan(project)
-    except RecipeErrors as exc:
-        print(f"{exc}\n\n{len(exc.errors)} problem(s) in the recipes; nothing was generated or written.",
-              file=sys.stderr)
-        return EXIT_RECIPE_ERRORS
-    except ModelMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_MODEL_UNAVAILABLE
-    return COMMANDS[args.command](project, plan, args)
+    return COMMANDS[args.command](project, load_plan(project, args.hardware), args)
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError, version as installed
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
 
     try:
         return installed("diffusion-gallery")
-    except PackageNotFoundError:                   # run from a source tree that was never installed
+    except PackageNotFoundError:  # run from a source tree that was never installed
         return "(not installed)"
 
 
 def project_root(root: Path | None) -> Path:
     """--root when given (a folder that holds recipes/), else the nearest project from the current folder up."""
     if root is None:
-        try:
-            return find_root(Path.cwd())
-        except NoProject as exc:
-            raise Refused(str(exc)) from None
+        return find_root(Path.cwd())
     if not root.is_dir():
-        raise Refused(f"--root {root}: {'not a folder' if root.exists() else 'no such folder'}"
-                      f"{closest_folder(root)}; name the folder that holds recipes/")
+        raise GalleryError(
+            f"--root {root}: {'not a folder' if root.exists() else 'no such folder'}"
+            f"{closest_folder(root)}; name the folder that holds recipes/"
+        )
     if not (root / "recipes").is_dir():
-        raise Refused(f"--root {root} holds no recipes/ folder, so it is no gallery; start one there with "
-                      f"`gallery init {root}`")
+        raise GalleryError(
+            f"--root {root} holds no recipes/ folder, so it is no gallery; start one there with `gallery init {root}`"
+        )
     return root
 
 
@@ -260,14 +268,11 @@ def closest_folder(path: Path) -> str:
 
 def selected(plan: Plan, args: argparse.Namespace) -> list:
     """The figures whose work the command does (--book / --figure); every figure without a filter."""
-    try:
-        return plan.select(getattr(args, "book", None), getattr(args, "figure", None))
-    except FilterError as exc:
-        raise Refused(str(exc)) from None
+    return plan.select(getattr(args, "book", None), getattr(args, "figure", None))
 
 
 def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bool = True) -> int:
-    from generator.runner import ModelUnavailable, generate
+    from generator.runner import generate
 
     began = time.perf_counter()
     store = project.store
@@ -279,14 +284,17 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
     required = {f.model_spec.id for f in work} if (args.book or args.figure) else set()
     shard = args.shard or Shard.from_env()
     with launch(shard), store.lock(shared=True, wait=not args.no_wait, on_wait=tell_waiting):
-        try:
-            with launch_progress(shard, store, plan.pending(store, work)):
-                stats = generate(work, store, device=device_for(shard, args.device), batch_size=args.batch_size,
-                                 required=required, shard=shard, progress=not (shard and shard.launched),
-                                 on_wait=lambda line: print(line, file=sys.stderr, flush=True))
-        except ModelUnavailable as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_MODEL_UNAVAILABLE
+        with launch_progress(shard, store, plan.pending(store, work)):
+            stats = generate(
+                work,
+                store,
+                device=device_for(shard, args.hardware.device),
+                batch_size=args.batch_size,
+                required=required,
+                shard=shard,
+                progress=not (shard and shard.launched),
+                on_wait=lambda line: print(line, file=sys.stderr, flush=True),
+            )
         barrier(shard)
         if render and (shard is None or shard.launched and shard.leader):
             render_site(project, plan)
@@ -299,12 +307,17 @@ def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bo
     for failure in stats.failures:
         print(f"error: {failure}", file=sys.stderr)
     who = f"[shard {shard.index}/{shard.count}] " if shard else ""
-    print(f"{who}figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
-          f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s"
-          + (f" (this share's work: {stats.seconds:.1f} s)" if shard else ""))
+    print(
+        f"{who}figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
+        f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s"
+        + (f" (this share's work: {stats.seconds:.1f} s)" if shard else "")
+    )
     if stats.failures:
-        print(f"{len(stats.failures)} figure(s) failed (listed above); the others were made. Fix them, or run "
-              f"with --debug to see where.", file=sys.stderr)
+        print(
+            f"{len(stats.failures)} figure(s) failed (listed above); the others were made. Fix them, or run "
+            f"with --debug to see where.",
+            file=sys.stderr,
+        )
         return EXIT_FIGURES_FAILED
     return 0
 
@@ -334,7 +347,7 @@ def check_out(out: Path) -> None:
     try:
         check_owned(Path(out).absolute())
     except (FileExistsError, NotADirectoryError) as exc:
-        raise Refused(f"--out {out}: {exc}", EXIT_ENVIRONMENT) from None
+        raise GalleryError(f"--out {out}: {exc}", EXIT_ENVIRONMENT) from None
 
 
 def render_site(project: Project, plan: Plan) -> None:
@@ -346,8 +359,10 @@ def render_site(project: Project, plan: Plan) -> None:
     check_out(project.public)
     stats = write_site(site_sources(plan, project.store), project.public, sources=sources(project, plan))
     kept = stats.pages - 1 - stats.rendered
-    print(f"site: {stats.pages} pages ({stats.rendered} rendered{f', {kept} unchanged' if kept else ''}), "
-          f"{stats.images} images → {project.public}/index.html")
+    print(
+        f"site: {stats.pages} pages ({stats.rendered} rendered{f', {kept} unchanged' if kept else ''}), "
+        f"{stats.images} images → {project.public}/index.html"
+    )
 
 
 def site_is_current(project: Project, args: argparse.Namespace) -> bool:
@@ -360,12 +375,14 @@ def site_is_current(project: Project, args: argparse.Namespace) -> bool:
         return False
     began = time.perf_counter()
     recorded = read_manifest(project.public.absolute()).sources
-    if not up_to_date(project, recorded, pending_ok=args.command == "render"):
+    if not up_to_date(project, recorded, args.command == "render", args.hardware):
         return False
     print(f"site: up to date, nothing changed since it was rendered → {project.public}/index.html")
     if args.command == "build":
-        print(f"figures: {recorded.get('figures', 0)} stored, 0 generated, 0 pending · 0 jobs run · "
-              f"{time.perf_counter() - began:.1f} s")
+        print(
+            f"figures: {recorded.get('figures', 0)} stored, 0 generated, 0 pending · 0 jobs run · "
+            f"{time.perf_counter() - began:.1f} s"
+        )
     return True
 
 
@@ -379,127 +396,73 @@ def cmd_plan(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     from generator.modes import MODES
 
     store = project.store
-    work = {id(f) for f in selected(plan, args)}
-    stored, missing_calls = store.key_set(), {}
+    work = selected(plan, args)
+    chosen = {id(f) for f in work}
+    stored = store.key_set()
     for book in plan.books:
-        figures = [f for f in plan.figures if f.figure.book == book.slug and id(f) in work]
+        figures = [f for f in plan.figures if f.figure.book == book.slug and id(f) in chosen]
         if not figures:
             continue
         print(f"{book.slug}: {book.title} (model {book.model})")
         for f in figures:
             missing = [j for j in f.jobs if j.key not in stored]
             calls = sum(MODES[j.mode].model_calls(j) for j in missing)
-            missing_calls.update((j.key, MODES[j.mode].model_calls(j)) for j in missing)
             state = "stored" if not missing else f"pending {len(missing)}/{len(f.jobs)} jobs"
             work_text = f", {calls} model evaluations ({f.model_spec.id})" if calls else ""
             print(f"  {f.figure.section + '/' + f.figure.id:44} {f.figure.mode:13} {state}{work_text}")
-    total_jobs, total_calls = len(missing_calls), sum(missing_calls.values())
-    print(f"pending: {total_jobs} jobs, {total_calls:,} model evaluations")
-    print_estimates(plan, store, [f for f in plan.figures if id(f) in work], getattr(args, "device", None))
-    if any(getattr(args, a) for a in ("device", "dtype", "memory", "memory_mode")):
-        print_hardware_plan(plan, args)
+    todo = pending_jobs(work, store)
+    print(f"pending: {len(todo)} jobs, {sum(MODES[j.mode].model_calls(j) for j, _ in todo):,} model evaluations")
+    print_estimates(plan, store, work, args.hardware.device)
+    if args.hardware.chosen:
+        print_hardware_plan(work, args.hardware)
     return 0
 
 
 def print_estimates(plan: Plan, store, work: list, device: str | None) -> None:
     """The time the pending model work would take, per model, and why a model cannot run here."""
-    for model_id, (calls, why) in pending_work(work, store, device).items():
-        seconds, how = estimate(plan, store, model_id, calls, device or "")
-        print(f"  {model_id}: {calls:,} model evaluations, about {duration(seconds)} at {how}")
-        if why:
-            print("    cannot run here: " + "\n    ".join(why.splitlines()))
+    for model_id, model in plan_work(pending_jobs(work, store), store.root, device).models.items():
+        seconds, how = estimate(plan.figures, store, model_id, model.calls, device)
+        print(f"  {model_id}: {model.calls:,} model evaluations, about {duration(seconds)} at {how}")
+        if model.why:
+            print("    cannot run here: " + "\n    ".join(model.why.splitlines()))
 
 
-def print_hardware_plan(plan: Plan, args: argparse.Namespace) -> None:
-    """Per model of the selected figures: dtype, memory mode, batches and estimated peak on --device/--memory."""
-    from generator.models.hardware import GiB, device_kind, parse_memory, total_bytes
-    from generator.runner import stages_needed
-
-    device = args.device or "auto"
-    memory = parse_memory(args.memory)
+def print_hardware_plan(work: list, hardware: Hardware) -> None:
+    """Per model of the selected figures: dtype, memory mode, batches and estimated peak on the device."""
+    device = hardware.device or "auto"
+    memory = hardware.memory
     if memory is None and device_kind(device) in ("cpu", device_kind(None)):
-        memory = total_bytes(device)                 # the device is here: its own memory
+        memory = total_bytes(device)  # the device is here: its own memory
     where = f"{device_kind(device)}" + (f", {memory / GiB:.1f} GiB" if memory else "")
     print(f"hardware ({where}):")
-    work = selected(plan, args)
     for spec in {f.model_spec.id: f.model_spec for f in work}.values():
         jobs = [j for f in work if f.model_spec.id == spec.id for j in f.jobs]
         for line in spec.plan_lines(device, memory, **stages_needed(jobs)):
             print(f"  {spec.id}: {line}")
 
 
-# ---- the plan-size guard ----
-
-def pending_evaluations(work: list, store, device: str | None, required: set[str]) -> dict[str, int]:
-    """Per model id that will run here: the model evaluations still to run for the figures of `work`."""
-    return {m: calls for m, (calls, why) in pending_work(work, store, device).items() if not why or m in required}
-
-
-def pending_work(work: list, store, device: str | None) -> dict[str, tuple[int, str]]:
-    """Per model id with work pending for the figures of `work`: (model evaluations, why it cannot run here,
-    or "")."""
-    from generator.modes import MODES
-    from generator.runner import prompts_of, stages_needed
-
-    jobs: dict[str, dict[str, object]] = {}
-    specs = {}
-    stored = store.key_set()
-    for f in work:
-        for job in f.jobs:
-            if MODES[job.mode].needs_model and job.key not in stored:
-                jobs.setdefault(f.model_spec.id, {})[job.key] = job
-                specs[f.model_spec.id] = f.model_spec
-    out = {}
-    for model_id, by_key in jobs.items():
-        todo = list(by_key.values())
-        reason = specs[model_id].unavailable(**stages_needed(todo), prompts=prompts_of(todo), store_root=store.root,
-                                             device=device)
-        out[model_id] = (sum(MODES[j.mode].model_calls(j) for j in todo), reason or "")
-    return out
-
-
-def estimate(plan: Plan, store, model_id: str, calls: int, device: str) -> tuple[float, str]:
-    """(seconds, "6.0 ms each (how that was found)") for `calls` model evaluations of `model_id`."""
-    per, how = seconds_per_evaluation(plan, store, model_id, device)
-    return calls * per, f"{per * 1000:.1f} ms each ({how})"
-
-
-def seconds_per_evaluation(plan: Plan, store, model_id: str, device: str) -> tuple[float, str]:
-    """Measured: stored results' timing over their model evaluations; else a stated rough default."""
-    from generator.modes import MODES
-
-    seconds = calls = 0.0
-    for f in (f for f in plan.figures if f.model_spec.id == model_id):
-        for job in f.jobs[:50]:
-            result = store.get(job.key) if MODES[job.mode].needs_model else None
-            if result is not None and result.meta.get("timing", {}).get("seconds"):
-                seconds += float(result.meta["timing"]["seconds"])
-                calls += MODES[job.mode].model_calls(job)
-    if calls >= 100:
-        return seconds / calls, "measured on stored results"
-    where = "cuda" if (device or "cuda").startswith("cuda") else "cpu"
-    default = ROUGH_SECONDS_PER_EVAL.get(model_id) or ROUGH_SECONDS_PER_EVAL[where]
-    return default, "rough default" + ("" if model_id in ROUGH_SECONDS_PER_EVAL else f" on a {where.upper()}"
-                                                                                       .replace("CUDA", "CUDA GPU"))
+# ---- the plan-size guard
 
 
 def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> None:
     """A plan above --max-evals model evaluations runs only with --yes (or a yes on a terminal)."""
     limit = args.max_evals if args.max_evals is not None else int(os.environ.get("GALLERY_MAX_EVALS", MAX_EVALS))
     required = {f.model_spec.id for f in work} if (args.book or args.figure) else set()
-    evaluations = pending_evaluations(work, store, args.device, required)
-    total = sum(evaluations.values())
+    device = args.hardware.device
+    running = plan_work(pending_jobs(work, store), store.root, device).running(required)
+    total = sum(model.calls for model in running.values())
     if total <= limit or args.yes:
         return
     parts, seconds = [], 0.0
-    for model_id, calls in evaluations.items():
-        took, how = estimate(plan, store, model_id, calls, args.device or "")
+    for model_id, model in running.items():
+        took, how = estimate(plan.figures, store, model_id, model.calls, device)
         seconds += took
-        parts.append(f"{model_id}: {calls:,} at {how}")
-    message = (f"this plan runs {total:,} model evaluations (limit {limit:,}), about {duration(seconds)} — "
-               f"{'; '.join(parts)}")
+        parts.append(f"{model_id}: {model.calls:,} at {how}")
+    message = (
+        f"this plan runs {total:,} model evaluations (limit {limit:,}), about {duration(seconds)} — {'; '.join(parts)}"
+    )
     if not confirm(f"{message}. Run it?"):
-        raise Refused(f"{message}; rerun with --yes to run it, or raise --max-evals / GALLERY_MAX_EVALS")
+        raise GalleryError(f"{message}; rerun with --yes to run it, or raise --max-evals / GALLERY_MAX_EVALS")
 
 
 def duration(seconds: float) -> str:
@@ -517,6 +480,7 @@ def confirm(question: str) -> bool:
 
 # ---- gc ----
 
+
 def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     """Show what would be removed; keep every result of a book the plan does not load; ask or need --yes."""
     store = project.store
@@ -526,20 +490,24 @@ def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
     orphans = Counter(store.figure_of(k).partition("/")[0] or "(unknown)" for k in store.keys() if k not in keep)
     unloaded = {book: n for book, n in sorted(orphans.items()) if book not in books}
     if unloaded:
-        print(f"keeping all {sum(unloaded.values())} result(s) of book(s) not in the recipes: "
-              f"{', '.join(unloaded)} (a missing or misnamed book.yaml?)")
+        print(
+            f"keeping all {sum(unloaded.values())} result(s) of book(s) not in the recipes: "
+            f"{', '.join(unloaded)} (a missing or misnamed book.yaml?)"
+        )
     if not doomed:
         print("nothing to remove")
         return 0
     by_figure = Counter(store.figure_of(key) or "(unknown)" for key in doomed)
-    print(f"{'would remove' if args.dry_run else 'to remove'}: {len(doomed)} unreferenced result(s) of "
-          f"{len(by_figure)} figure(s)")
+    print(
+        f"{'would remove' if args.dry_run else 'to remove'}: {len(doomed)} unreferenced result(s) of "
+        f"{len(by_figure)} figure(s)"
+    )
     for figure, n in sorted(by_figure.items()):
         print(f"  {figure}: {n}")
     if args.dry_run:
         return 0
     if not args.yes and not confirm(f"Remove these {len(doomed)} result(s)?"):
-        raise Refused(f"gc would remove {len(doomed)} result(s) (listed above); rerun with --yes to remove them")
+        raise GalleryError(f"gc would remove {len(doomed)} result(s) (listed above); rerun with --yes to remove them")
     with store.lock(shared=False, wait=not args.no_wait, on_wait=tell_waiting):
         removed = store.gc(keep, keep_books=books, only=set(doomed))
     print(f"removed {len(removed)} unreferenced result(s)")
@@ -548,16 +516,16 @@ def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
 
 # ---- init, hugo ----
 
-def cmd_init(folder: Path) -> int:
-    from generator.scaffold import ScaffoldError, init_project
 
-    try:
-        files = init_project(folder)
-    except ScaffoldError as exc:
-        raise Refused(str(exc)) from None
+def cmd_init(folder: Path) -> int:
+    from generator.scaffold import init_project
+
+    files = init_project(folder)
     books = sorted(f"{f.parent}/" for f in files if f.name == "book.yaml")
-    print(f"a new gallery in {folder}/ ({len(files)} files): recipes/site.yaml, the book {', '.join(books)} on the "
-          f"embedded digits model, .gitignore, Makefile, README.md")
+    print(
+        f"a new gallery in {folder}/ ({len(files)} files): recipes/site.yaml, the book {', '.join(books)} on the "
+        f"embedded digits model, .gitignore, Makefile, README.md"
+    )
     go = "" if folder.absolute() == Path.cwd() else f"cd {folder} && "
     print(f"next: {go}gallery build   (about a minute on a CPU), then `gallery serve` to browse it")
     return 0
@@ -570,14 +538,17 @@ def cmd_hugo(project: Project, plan: Plan, args: argparse.Namespace) -> int:
 
     out = args.dir or project.root / "hugo"
     if not out.absolute().parent.is_dir():
-        raise Refused(f"{out.absolute().parent} does not exist{closest_folder(out.absolute().parent)}; create it "
-                      f"first, or name another folder", EXIT_ENVIRONMENT)
+        raise GalleryError(
+            f"{out.absolute().parent} does not exist{closest_folder(out.absolute().parent)}; create it "
+            f"first, or name another folder",
+            EXIT_ENVIRONMENT,
+        )
     with project.store.lock(shared=True, on_wait=tell_waiting):
         site = site_view(plan, project.store)
         try:
             n = export(site, out)
         except FileExistsError as exc:
-            raise Refused(str(exc), EXIT_ENVIRONMENT) from None
+            raise GalleryError(str(exc), EXIT_ENVIRONMENT) from None
     drafts = [b.slug for b in site.books if any(f.pending for s in b.sections for f in s.figures)]
     print(f"hugo: {n} page bundle(s) → {out}/  (copy them into your Hugo site's content/ folder)")
     if drafts:
@@ -586,6 +557,7 @@ def cmd_hugo(project: Project, plan: Plan, args: argparse.Namespace) -> int:
 
 
 # ---- serve, embeddings, modes ----
+
 
 def cmd_serve(project: Project, args: argparse.Namespace) -> int:
     from generator.site.serve import serve
@@ -596,13 +568,17 @@ def cmd_serve(project: Project, args: argparse.Namespace) -> int:
 
             return serve_and_watch(project, args.port, lambda: watched_build(args), args.open)
         if not (project.public / "index.html").is_file():
-            raise Refused(f"{project.public}/index.html does not exist; render the site first (gallery build), "
-                          f"or run `gallery serve --watch`, which builds it", EXIT_ENVIRONMENT)
+            raise GalleryError(
+                f"{project.public}/index.html does not exist; render the site first (gallery build), "
+                f"or run `gallery serve --watch`, which builds it",
+                EXIT_ENVIRONMENT,
+            )
         serve(project.public, args.port, args.open)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise Refused(f"port {args.port} is already in use; stop what uses it or pick another with --port",
-                          EXIT_ENVIRONMENT) from None
+            raise GalleryError(
+                f"port {args.port} is already in use; stop what uses it or pick another with --port", EXIT_ENVIRONMENT
+            ) from None
         raise
     return 0
 
@@ -621,9 +597,9 @@ def watched_build(serve_args: argparse.Namespace) -> tuple[int, str]:
             code = dispatch(args)
         except KeyboardInterrupt:
             raise
-        except Exception as exc:            # noqa: BLE001 — the watcher goes on; the message says what happened
-            code, message = explain(exc, args)
-            print(f"error: {message}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 — the watcher goes on; the message says what happened
+            code, message = explain(exc)
+            print(message, file=sys.stderr)
     return code, err.text.getvalue()
 
 
@@ -654,14 +630,12 @@ def import_embeddings(project: Project, file: Path) -> int:
     try:
         prompts = import_prompt_embeds(file, embedding_cache(project.store_root, EMBEDDING_FAMILY))
     except (OSError, ValueError, RuntimeError) as exc:
-        print(f"error: cannot import {file}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise GalleryError(f"cannot import {file}: {exc}") from None
     print(f"imported {len(prompts)} prompt embedding(s) into {project.store_root / 'embeddings'}")
     return 0
 
 
-COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc,
-            "hugo": cmd_hugo}
+COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc, "hugo": cmd_hugo}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,11 +21,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Iterator, Sequence, TypeVar
 
+from generator.errors import GalleryError
+
+
 T = TypeVar("T")
-BARRIER_TIMEOUT = timedelta(hours=12)     # a barrier waits for the slowest share, which may be long
+BARRIER_TIMEOUT = timedelta(hours=12)  # a barrier waits for the slowest share, which may be long
 
 
-class ShardError(ValueError):
+class ShardError(GalleryError):
     """A --shard value that cannot be used; the message says the expected form."""
 
 
@@ -35,7 +38,7 @@ class Shard:
 
     index: int = 0
     count: int = 1
-    launched: bool = False     # started by a distributed launcher: barriers through torch.distributed
+    launched: bool = False  # started by a distributed launcher: barriers through torch.distributed
     local_rank: int = 0
 
     @property

@@ -30,14 +30,13 @@ from generator.diffusion.noise import draw_noise, make_rng
 from generator.diffusion.schedule import Schedule, one_step_estimate
 from generator.diffusion.views import Identity, View
 from generator.models.base import Backend
-from generator.models.hardware import CPU_BATCH, MAX_BATCH, batch_for, free_bytes
+from generator.models.hardware import CPU_BATCH, batch_for, free_bytes
+
 
 IDENTITY = Identity()
-CPU_BATCH_SIZE = CPU_BATCH
-MAX_BATCH_SIZE = MAX_BATCH
-PACKING_ATOL = 1e-3                       # |x alone − x packed| bound, in [-1, 1]: 1/8 of an 8-bit grey level
+PACKING_ATOL = 1e-3  # |x alone − x packed| bound, in [-1, 1]: 1/8 of an 8-bit grey level
 Hook = Callable[["Track", int], None]
-make_generator = make_rng                 # the older name (tests, bench and the digits evaluation use it)
+make_generator = make_rng  # the older name (tests, bench and the digits evaluation use it)
 
 
 def to_device(values: Sequence[int], device: torch.device) -> torch.Tensor:
@@ -54,8 +53,8 @@ class Term:
     restricted to one factor `component` (factorized diffusion)."""
 
     prompt: str
-    uncond: str | None = None              # the unconditional prompt (usually ""); None: no guidance
-    guidance: float = 1.0                  # γ in ε = ε_u + γ (ε_c − ε_u)
+    uncond: str | None = None  # the unconditional prompt (usually ""); None: no guidance
+    guidance: float = 1.0  # γ in ε = ε_u + γ (ε_c − ε_u)
     view: View = IDENTITY
     component: Callable[[torch.Tensor], torch.Tensor] | None = None
 
@@ -92,25 +91,25 @@ class Snapshot:
 class Track:
     """One image being denoised: its state, its model requests per tick and how it steps."""
 
-    x: torch.Tensor                                   # x_t now, (1, C, H, W), float32
-    timesteps: list[int]                              # still to run; step i goes t_i → t_{i+1} (last → −1)
+    x: torch.Tensor  # x_t now, (1, C, H, W), float32
+    timesteps: list[int]  # still to run; step i goes t_i → t_{i+1} (last → −1)
     terms: list[Term]
-    embeddings: Mapping[str, torch.Tensor]            # prompt → embedding (no batch dim)
+    embeddings: Mapping[str, torch.Tensor]  # prompt → embedding (no batch dim)
     schedule: Schedule
-    rng: torch.Generator                              # this track's noise (diffusion/noise.py)
-    thresholding: str = "none"                        # dynamic / clip / none, applied to x̂₀ each step
-    reduce: str = "mean"                              # how terms combine: "mean" (anagrams) or "sum" (factors)
-    cond: dict[str, torch.Tensor] = field(default_factory=dict)   # extra inputs; 4-D ones follow the views
-    hooks: list[Hook] = field(default_factory=list)   # called after every step as hook(track, t′)
-    keep_every: int = 0                               # > 0: snapshot every k-th step (iterative figure)
-    predict_only: bool = False                        # one model call at timesteps[0], no step (x̂₀ only)
-    then: Callable[[Track], Track | None] | None = None   # follow-up made when this track is done
+    rng: torch.Generator  # this track's noise (diffusion/noise.py)
+    thresholding: str = "none"  # dynamic / clip / none, applied to x̂₀ each step
+    reduce: str = "mean"  # how terms combine: "mean" (anagrams) or "sum" (factors)
+    cond: dict[str, torch.Tensor] = field(default_factory=dict)  # extra inputs; 4-D ones follow the views
+    hooks: list[Hook] = field(default_factory=list)  # called after every step as hook(track, t′)
+    keep_every: int = 0  # > 0: snapshot every k-th step (iterative figure)
+    predict_only: bool = False  # one model call at timesteps[0], no step (x̂₀ only)
+    then: Callable[[Track], Track | None] | None = None  # follow-up made when this track is done
     extras: dict[str, Any] = field(default_factory=dict)  # the mode's own notes, for assemble()
     index: int = 0
-    eps: torch.Tensor | None = None                   # the last combined noise estimate
-    x0_hat: torch.Tensor | None = None                # the last one-step estimate (before thresholding)
+    eps: torch.Tensor | None = None  # the last combined noise estimate
+    x0_hat: torch.Tensor | None = None  # the last one-step estimate (before thresholding)
     snapshots: list[Snapshot] = field(default_factory=list)
-    next: Track | None = None                         # the follow-up, once made
+    next: Track | None = None  # the follow-up, once made
 
     def __post_init__(self) -> None:
         if self.x.dim() != 4 or self.x.shape[0] != 1:
@@ -151,8 +150,10 @@ class Track:
         viewed: dict[View, tuple[torch.Tensor, dict[str, torch.Tensor]]] = {}
         for term in self.terms:
             if term.view not in viewed:
-                viewed[term.view] = (term.view.view(self.x), {
-                    k: term.view.view(v) if v.dim() == 4 else v for k, v in self.cond.items()})
+                viewed[term.view] = (
+                    term.view.view(self.x),
+                    {k: term.view.view(v) if v.dim() == 4 else v for k, v in self.cond.items()},
+                )
             x, cond = viewed[term.view]
             for prompt in term.prompts():
                 key = (self, term.view, prompt)
@@ -160,8 +161,9 @@ class Track:
                     seen[key] = Request(key, x, self.t, self.embeddings[prompt], cond)
         return list(seen.values())
 
-    def combine(self, outputs: Mapping[Hashable, tuple[torch.Tensor, torch.Tensor | None]]
-                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def combine(
+        self, outputs: Mapping[Hashable, tuple[torch.Tensor, torch.Tensor | None]]
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """ε = reduce_i f_i(v_i⁻¹(ε_u + γ(ε_c − ε_u))); variance: mean of v_i⁻¹(var_c) (conditional branch)."""
         eps_parts, var_parts = [], []
         for term in self.terms:
@@ -207,9 +209,15 @@ def average(parts: list[torch.Tensor]) -> torch.Tensor:
 # ---------------------------------------------------------------------------------------------- running
 
 
-def run_tracks(tracks: Sequence[Track], backend: Backend, batch_size: int | None = None, desc: str | None = None,
-               progress: bool = True, on_done: Callable[[Track], None] | None = None,
-               on_tick: Callable[[int], None] | None = None) -> Sequence[Track]:
+def run_tracks(
+    tracks: Sequence[Track],
+    backend: Backend,
+    batch_size: int | None = None,
+    desc: str | None = None,
+    progress: bool = True,
+    on_done: Callable[[Track], None] | None = None,
+    on_tick: Callable[[int], None] | None = None,
+) -> Sequence[Track]:
     """Run every track to the end, then their follow-ups (phase by phase); returns `tracks`.
 
     `on_done(track)` is called for each of `tracks` as soon as it and all its follow-ups are finished, so a
@@ -236,13 +244,19 @@ def run_tracks(tracks: Sequence[Track], backend: Backend, batch_size: int | None
                 root[id(track.next)] = root[id(track)]
                 if track.next.done and track.next.then is None:
                     finished(track.next)
-        phase, number = [t.next for t in phase if t.next is not None and (not t.next.done or t.next.then)], \
-            number + 1
+        phase, number = [t.next for t in phase if t.next is not None and (not t.next.done or t.next.then)], number + 1
     return tracks
 
 
-def run_phase(tracks: Sequence[Track], backend: Backend, batch_size: int | None, desc: str, progress: bool,
-              on_finish: Callable[[Track], None] | None = None, on_tick: Callable[[int], None] | None = None) -> None:
+def run_phase(
+    tracks: Sequence[Track],
+    backend: Backend,
+    batch_size: int | None,
+    desc: str,
+    progress: bool,
+    on_finish: Callable[[Track], None] | None = None,
+    on_tick: Callable[[int], None] | None = None,
+) -> None:
     """Tick until every track is done; one tqdm step per tick; on_finish(track) in the tick a track ends."""
     from tqdm import tqdm
 
@@ -281,12 +295,14 @@ def prepare(tracks: Sequence[Track], device: torch.device) -> None:
         prompts = {p for term in track.terms for p in term.prompts()}
         missing = sorted(p for p in prompts if p not in track.embeddings)
         if missing:
-            raise KeyError(f"no embedding for prompt(s) {missing}: encode every prompt of a track "
-                           f"(backend.encode) and pass the result as the track's `embeddings`")
+            raise KeyError(
+                f"no embedding for prompt(s) {missing}: encode every prompt of a track "
+                f"(backend.encode) and pass the result as the track's `embeddings`"
+            )
         track.embeddings = {p: on_device(track.embeddings[p]) for p in prompts}
         track.x = track.x.to(device)
         track.cond = {k: v.to(device) for k, v in track.cond.items()}
-        for term in track.terms:                  # views and factors build their device tensors now
+        for term in track.terms:  # views and factors build their device tensors now
             x = term.view.view(track.x)
             if term.component is not None:
                 term.component(x)
@@ -309,7 +325,7 @@ class Batcher:
         for group in groups.values():
             start = 0
             while start < len(group):
-                chunk = group[start:start + self.size]
+                chunk = group[start : start + self.size]
                 try:
                     eps, var = predict_chunk(self.backend, chunk)
                 except torch.cuda.OutOfMemoryError:
@@ -319,7 +335,7 @@ class Batcher:
                     torch.cuda.empty_cache()
                     continue
                 for i, r in enumerate(chunk):
-                    outputs[r.key] = (eps[i:i + 1], None if var is None else var[i:i + 1])
+                    outputs[r.key] = (eps[i : i + 1], None if var is None else var[i : i + 1])
                 start += len(chunk)
         return outputs
 
@@ -333,8 +349,8 @@ def predict_chunk(backend: Backend, chunk: Sequence[Request]) -> tuple[torch.Ten
     emb = torch.stack([r.emb for r in padded])
     cond = {k: torch.cat([r.cond[k] for r in padded]) for k in chunk[0].cond}
     eps, var = backend.predict(x, t, emb, **cond)
-    eps = eps[:len(chunk)].to(x.dtype)
-    return eps, None if var is None else var[:len(chunk)].to(x.dtype)
+    eps = eps[: len(chunk)].to(x.dtype)
+    return eps, None if var is None else var[: len(chunk)].to(x.dtype)
 
 
 def padded_size(backend: Backend, n: int) -> int:
@@ -358,5 +374,5 @@ def auto_batch_size(backend: Backend, x: torch.Tensor) -> int:
     moving = backend.ready_for(shape)
     free = free_bytes(x.device, backend.memory_limit)
     if free is None:
-        return CPU_BATCH_SIZE
+        return CPU_BATCH
     return batch_for(free - moving, backend.bytes_per_sample(shape))

@@ -31,9 +31,12 @@ import stat
 import sys
 from pathlib import Path
 
+
 HOST = re.sub(r"[^A-Za-z0-9_-]", "", socket.gethostname().split(".")[0])[:32] or "host"
-_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>[a-z]+)-(?P<pid>\d+)(?:@(?P<host>[A-Za-z0-9_-]+))?"
-                   r"(?:\.(?P<token>[0-9a-f]+))?$")
+_TEMP = re.compile(
+    r"^\.(?P<name>.+)\.(?P<kind>[a-z]+)-(?P<pid>\d+)(?:@(?P<host>[A-Za-z0-9_-]+))?"
+    r"(?:\.(?P<token>[0-9a-f]+))?$"
+)
 
 
 def temp_name(name: str, kind: str, unique: bool = False) -> str:
@@ -97,7 +100,7 @@ def fsync_dir(folder: Path) -> None:
     try:
         os.fsync(fd)
     except OSError:
-        pass                      # some file systems cannot fsync a directory; the rename is still atomic
+        pass  # some file systems cannot fsync a directory; the rename is still atomic
     finally:
         os.close(fd)
 
@@ -114,7 +117,7 @@ def fsync_tree(folder: Path) -> None:
             info = os.lstat(path)
             if stat.S_ISREG(info.st_mode) and info.st_nlink == 1:
                 files.append(path)
-    with ThreadPoolExecutor(max_workers=8) as pool:      # concurrent fsyncs share journal commits
+    with ThreadPoolExecutor(max_workers=8) as pool:  # concurrent fsyncs share journal commits
         list(pool.map(fsync_file, files))
 
 
@@ -162,7 +165,7 @@ def _exchange(a: Path, b: Path) -> bool:
         at_fdcwd, rename_exchange = -100, 2
         result = libc.renameat2(at_fdcwd, src, at_fdcwd, dst, rename_exchange)
     elif sys.platform == "darwin" and hasattr(libc, "renamex_np"):
-        result = libc.renamex_np(src, dst, 0x2)          # RENAME_SWAP
+        result = libc.renamex_np(src, dst, 0x2)  # RENAME_SWAP
     else:
         return False
     if result == 0:
@@ -197,8 +200,8 @@ def swap_dir(new: Path, current: Path) -> None:
     if not current.exists():
         os.rename(new, current)
     elif not _exchange(new, current):
-        aside = current.parent / temp_name(current.name, "old")   # no exchange here: two renames, and
-        remove(aside)                                              # recover_swap() repairs a kill between them
+        aside = current.parent / temp_name(current.name, "old")  # no exchange here: two renames, and
+        remove(aside)  # recover_swap() repairs a kill between them
         os.rename(current, aside)
         os.rename(new, current)
         os.rename(aside, new)

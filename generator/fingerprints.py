@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from generator.jobs import canonical_json, sha256_hex
+from generator.models.hardware import Hardware
+from generator.models.registry import get_spec
 
-CODE = Path(__file__).resolve().parent          # the generator package
+
+CODE = Path(__file__).resolve().parent  # the generator package
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -80,15 +83,14 @@ def inputs_print(paths: Iterable[str]) -> str:
     return digest({p: file_state(Path(p)) for p in sorted(set(paths))})
 
 
-def models_print(model_ids: Iterable[str]) -> str:
-    """Each model's spec as the plan would compute it (its revision hashes local weights; no weights loaded)."""
-    from generator.models.registry import get_spec
-
+def models_print(model_ids: Iterable[str], hardware: Hardware) -> str:
+    """Each model's spec as the plan would compute it for `hardware` (its revision hashes local weights; no
+    weights loaded)."""
     out: dict[str, Any] = {}
     for model_id in sorted(set(model_ids)):
         try:
-            spec = get_spec(model_id)
+            spec = get_spec(model_id, hardware)
             out[model_id] = [spec.key(), spec.description, spec.image_size]
-        except Exception as exc:            # noqa: BLE001 — a model that cannot be described: a changed state
+        except Exception as exc:  # noqa: BLE001 — a model that cannot be described: a changed state
             out[model_id] = f"unavailable: {type(exc).__name__}"
     return digest(out)

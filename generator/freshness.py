@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.fingerprints import code_print, digest, inputs_print, models_print, recipes_print, tree_print
+from generator.models.hardware import Hardware
 from generator.project import Plan, Project
+from generator.site import render
+
 
 FORMAT = 1
 
@@ -25,29 +28,50 @@ def sources(project: Project, plan: Plan) -> dict[str, Any]:
     """What a render of `plan` was made from: the fingerprint, the files and models to look at next time, and
     how many jobs were pending (a build with pending work always looks for what it can run)."""
     root = project.root.resolve()
-    inputs = sorted({Path(p).resolve().relative_to(root).as_posix() for s in plan.sources.values()
-                     for p in s.inputs if Path(p).resolve().is_relative_to(root)})
+    inputs = sorted(
+        {
+            Path(p).resolve().relative_to(root).as_posix()
+            for s in plan.sources.values()
+            for p in s.inputs
+            if Path(p).resolve().is_relative_to(root)
+        }
+    )
     models = sorted({m for s in plan.sources.values() for m in s.models})
     stored = project.store.key_set()
     pending = len({j.key for f in plan.figures for j in f.jobs} - stored)
-    return {"print": fingerprint(project, inputs, models, stored), "inputs": inputs, "models": models,
-            "pending": pending, "figures": len(plan.figures)}
+    return {
+        "print": fingerprint(project, inputs, models, plan.hardware, stored),
+        "inputs": inputs,
+        "models": models,
+        "pending": pending,
+        "figures": len(plan.figures),
+    }
 
 
-def fingerprint(project: Project, inputs: list[str], models: list[str], stored: set[str] | None = None) -> str:
-    from generator.site.render import TEMPLATES
-
+def fingerprint(
+    project: Project, inputs: list[str], models: list[str], hardware: Hardware, stored: set[str] | None = None
+) -> str:
     stored = project.store.key_set() if stored is None else stored
-    return digest([FORMAT, code_print(), tree_print(TEMPLATES), recipes_print(project.recipes),
-                   inputs_print(str(project.root / p) for p in inputs), models_print(models),
-                   digest(sorted(stored)), str(project.store_root.resolve())])
+    return digest(
+        [
+            FORMAT,
+            code_print(),
+            tree_print(render.TEMPLATES),
+            recipes_print(project.recipes),
+            inputs_print(str(project.root / p) for p in inputs),
+            models_print(models, hardware),
+            digest(sorted(stored)),
+            str(project.store_root.resolve()),
+        ]
+    )
 
 
-def up_to_date(project: Project, recorded: dict[str, Any], pending_ok: bool) -> bool:
-    """Whether the site's record still holds: the same fingerprint (and, unless `pending_ok`, nothing pending)."""
+def up_to_date(project: Project, recorded: dict[str, Any], pending_ok: bool, hardware: Hardware) -> bool:
+    """Whether the site's record still holds on `hardware`: the same fingerprint (and, unless `pending_ok`,
+    nothing pending)."""
     try:
         if recorded.get("pending") and not pending_ok:
             return False
-        return recorded["print"] == fingerprint(project, list(recorded["inputs"]), list(recorded["models"]))
+        return recorded["print"] == fingerprint(project, list(recorded["inputs"]), list(recorded["models"]), hardware)
     except (KeyError, TypeError, ValueError):
         return False

@@ -17,32 +17,43 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image, PngImagePlugin
 
+from generator.errors import GalleryError
 from generator.fileops import replace_file
 from generator.jobs import InputImage, sha256_hex
+
 
 if TYPE_CHECKING:
     import torch
 
 # Public-domain images bundled with scikit-image (read from its data folder, never downloaded).
 BUILTIN = {
-    "astronaut": "astronaut.png", "cat": "chelsea.png", "coffee": "coffee.png", "rocket": "rocket.jpg",
-    "camera": "camera.png", "horse": "horse.png", "moon": "moon.png", "coins": "coins.png",
-    "motorcycle": "motorcycle_left.png", "hubble": "hubble_deep_field.jpg", "page": "page.png",
+    "astronaut": "astronaut.png",
+    "cat": "chelsea.png",
+    "coffee": "coffee.png",
+    "rocket": "rocket.jpg",
+    "camera": "camera.png",
+    "horse": "horse.png",
+    "moon": "moon.png",
+    "coins": "coins.png",
+    "motorcycle": "motorcycle_left.png",
+    "hubble": "hubble_deep_field.jpg",
+    "page": "page.png",
     "retina": "retina.jpg",
 }
 
 
-MAX_INPUT_BYTES = 50 * 1024 * 1024     # an input image, record or download
-MAX_PIXELS = 50_000_000                 # an input image's width × height (decompression bombs)
-DOWNLOAD_SECONDS = 120                  # a download's whole duration
+MAX_INPUT_BYTES = 50 * 1024 * 1024  # an input image, record or download
+MAX_PIXELS = 50_000_000  # an input image's width × height (decompression bombs)
+DOWNLOAD_SECONDS = 120  # a download's whole duration
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-INPUT_FORMS = ("a path relative to the recipe, {path: …, alt: …}, {builtin: NAME} or "
-               "{url: https://…, sha256: 64 hex digits}")
+INPUT_FORMS = (
+    "a path relative to the recipe, {path: …, alt: …}, {builtin: NAME} or {url: https://…, sha256: 64 hex digits}"
+)
 # The forms of a mapping input; each may add `alt`: what the picture shows, in words (alt text; not in the key).
 INPUT_KEYS = ({"path"}, {"builtin"}, {"url", "sha256"})
 
 
-class InputError(ValueError):
+class InputError(GalleryError, ValueError):
     """An input image that cannot be used; the message says what and what to do."""
 
 
@@ -62,14 +73,20 @@ def input_spec_problems(spec: Any) -> list[tuple[tuple[str, ...], str]]:
     if "builtin" in spec:
         name = spec["builtin"]
         if not (isinstance(name, str) and name in BUILTIN):
-            problems.append((("builtin",), f"unknown built-in image {name!r}; choose one of: "
-                                           f"{', '.join(sorted(BUILTIN))}"))
+            problems.append(
+                (("builtin",), f"unknown built-in image {name!r}; choose one of: {', '.join(sorted(BUILTIN))}")
+            )
         return problems
     if not isinstance(spec["url"], str) or not spec["url"].startswith(("https://", "file://")):
         problems.append((("url",), f"expected an https:// URL, got {spec['url']!r}"))
     if not isinstance(spec["sha256"], str) or not SHA256.match(spec["sha256"]):
-        problems.append((("sha256",), f"expected the file's sha256 as 64 hex digits, got {spec['sha256']!r} "
-                                      f"(compute it with `sha256sum FILE`)"))
+        problems.append(
+            (
+                ("sha256",),
+                f"expected the file's sha256 as 64 hex digits, got {spec['sha256']!r} "
+                f"(compute it with `sha256sum FILE`)",
+            )
+        )
     return problems
 
 
@@ -107,12 +124,14 @@ def confined_path(relative: str, recipe_dir: Path, project_root: Path) -> Path:
     """`relative` from the recipe's folder, symlinks resolved; refused unless it stays inside the project."""
     try:
         path = (recipe_dir / relative).resolve()
-    except (OSError, RuntimeError, ValueError) as exc:           # a loop of symlinks, a NUL byte
+    except (OSError, RuntimeError, ValueError) as exc:  # a loop of symlinks, a NUL byte
         raise InputError(f"cannot resolve {relative!r}: {exc}") from None
     root = project_root.resolve()
     if not path.is_relative_to(root):
-        raise InputError(f"{relative!r} resolves to {path}, outside the project ({root}); "
-                         f"copy the file into the project (e.g. recipes/images/) and point there")
+        raise InputError(
+            f"{relative!r} resolves to {path}, outside the project ({root}); "
+            f"copy the file into the project (e.g. recipes/images/) and point there"
+        )
     return path
 
 
@@ -133,8 +152,9 @@ def read_image_bytes(path: Path) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_PIXELS:
-                raise InputError(f"{path} is {img.width}×{img.height} pixels, more than {MAX_PIXELS:,}; "
-                                 f"use a smaller image")
+                raise InputError(
+                    f"{path} is {img.width}×{img.height} pixels, more than {MAX_PIXELS:,}; use a smaller image"
+                )
             img.load()
     except InputError:
         raise
@@ -154,10 +174,12 @@ def fetch_pinned(url: str, sha256: str, downloads: Path, project_root: Path) -> 
     data = read_url(url, project_root)
     actual = sha256_hex(data)
     if actual != sha256:
-        raise InputError(f"{url} has sha256 {actual}, but the recipe pins {sha256}; "
-                         f"check the URL, or update the pin if the new image is intended")
+        raise InputError(
+            f"{url} has sha256 {actual}, but the recipe pins {sha256}; "
+            f"check the URL, or update the pin if the new image is intended"
+        )
     try:
-        replace_file(target, data)             # replaces a stored copy that no longer matched
+        replace_file(target, data)  # replaces a stored copy that no longer matched
     except OSError as exc:
         raise InputError(f"cannot store the download of {url} as {target}: {exc}") from None
     return target
@@ -179,8 +201,10 @@ def read_url(url: str, project_root: Path) -> bytes:
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > MAX_INPUT_BYTES or time.monotonic() > deadline:
-                    raise InputError(f"{url} is larger than {MAX_INPUT_BYTES:,} bytes or took longer than "
-                                     f"{DOWNLOAD_SECONDS} s; use a smaller image or a faster host")
+                    raise InputError(
+                        f"{url} is larger than {MAX_INPUT_BYTES:,} bytes or took longer than "
+                        f"{DOWNLOAD_SECONDS} s; use a smaller image or a faster host"
+                    )
     except OSError as exc:
         raise InputError(f"cannot download {url}: {exc}") from None
     return b"".join(chunks)

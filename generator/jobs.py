@@ -10,9 +10,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Mapping, TypeVar
+
+
+if TYPE_CHECKING:
+    from generator.params import ModeParams
 
 KEY_FORMAT = 1
+P = TypeVar("P", bound="ModeParams", covariant=True)
 
 
 def canonical_json(value: Any) -> str:
@@ -28,28 +33,29 @@ def sha256_hex(data: bytes | str) -> str:
 class InputImage:
     """A resolved input image: where it came from (for messages) and the sha256 of its bytes."""
 
-    name: str          # the recipe's name for it, e.g. "image" or "mask"
-    source: str        # "builtin:astronaut", "recipes/sketches/house.png", "https://…"
-    sha256: str        # of the source file's bytes; part of the job key
-    path: str          # local file holding those bytes
-    alt: str = ""      # what the picture shows, in words, as the recipe says (alt text; not part of the key)
+    name: str  # the recipe's name for it, e.g. "image" or "mask"
+    source: str  # "builtin:astronaut", "recipes/sketches/house.png", "https://…"
+    sha256: str  # of the source file's bytes; part of the job key
+    path: str  # local file holding those bytes
+    alt: str = ""  # what the picture shows, in words, as the recipe says (alt text; not part of the key)
 
 
 @dataclass(frozen=True)
-class Job:
-    """One image-producing unit: a figure with every sweep value and one seed fixed."""
+class Job(Generic[P]):
+    """One image-producing unit: a figure with every sweep value and one seed fixed. `params` is its mode's
+    typed parameters (generator/params.py), fully resolved; the key hashes their serialised form."""
 
-    book: str                         # e.g. "deepfloyd" or "digits"
-    section: str                      # section slug (the recipe file's stem)
-    figure: str                       # figure id, unique within the book
+    book: str  # e.g. "deepfloyd" or "digits"
+    section: str  # section slug (the recipe file's stem)
+    figure: str  # figure id, unique within the book
     mode: str
-    algorithm: int                    # the mode's algorithm version
-    params: Mapping[str, Any]         # fully resolved: defaults merged, sweep values filled in
+    algorithm: int  # the mode's algorithm version
+    params: P  # fully resolved: defaults merged, sweep values filled in, pinned
     prompts: tuple[str, ...]
     seed: int
-    model: Mapping[str, str] | None   # {"id": …, "revision": …}; None for model-free modes
+    model: Mapping[str, str] | None  # {"id": …, "revision": …}; None for model-free modes
     inputs: tuple[InputImage, ...] = ()
-    sweep: Mapping[str, Any] = field(default_factory=dict)   # the swept values, for labels
+    sweep: Mapping[str, Any] = field(default_factory=dict)  # the swept values, for labels
 
     def key_payload(self) -> dict[str, Any]:
         """Everything that determines the pixels — and nothing else (not ids, captions or prose)."""
@@ -57,7 +63,7 @@ class Job:
             "key_format": KEY_FORMAT,
             "mode": self.mode,
             "algorithm": self.algorithm,
-            "params": dict(self.params),
+            "params": self.params.key(),
             "prompts": list(self.prompts),
             "seed": self.seed,
             "model": dict(self.model) if self.model else None,

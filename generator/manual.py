@@ -26,15 +26,24 @@ class Group:
 
 
 GROUPS = (
-    Group("sampling", ("steps", "thresholding"),
-          "How stage I walks from noise to an image: the timesteps it visits and what each step does to its "
-          "estimate of x₀."),
-    Group("guidance", ("guidance", "uncond"),
-          "Classifier-free guidance at stage I (Ho & Salimans 2022): ε = ε_u + γ (ε_c − ε_u)."),
-    Group("stage II", ("upsample", "upsample_steps", "upsample_guidance", "noise_level"),
-          "Super-resolution after stage I, where the model has a stage II (DeepFloyd IF: 64² → 256², and with "
-          "`upsample: 1024` Stable Diffusion's ×4 upscaler to 1024²). The digits model has none: a recipe that "
-          "asks it for one is refused."),
+    Group(
+        "sampling",
+        ("steps", "thresholding"),
+        "How stage I walks from noise to an image: the timesteps it visits and what each step does to its "
+        "estimate of x₀.",
+    ),
+    Group(
+        "guidance",
+        ("guidance", "uncond"),
+        "Classifier-free guidance at stage I (Ho & Salimans 2022): ε = ε_u + γ (ε_c − ε_u).",
+    ),
+    Group(
+        "stage II",
+        ("upsample", "upsample_steps", "upsample_guidance", "noise_level"),
+        "Super-resolution after stage I, where the model has a stage II (DeepFloyd IF: 64² → 256², and with "
+        "`upsample: 1024` Stable Diffusion's ×4 upscaler to 1024²). The digits model has none: a recipe that "
+        "asks it for one is refused.",
+    ),
 )
 
 # What each mode makes, in a line (a new mode adds its line here; tests/test_readme.py checks every mode has one).
@@ -45,7 +54,7 @@ WHAT = {
     "epoch_samples": "a training record's sample sheets, one per epoch",
     "evaluation": "a model's evaluation numbers (`eval.json`) as a table",
     "factorized": "factorized diffusion: prompt *i* drives component *i* of a hybrid, color, motion or scale "
-                  "factorization (Geng, Park & Owens 2024)",
+    "factorization (Geng, Park & Owens 2024)",
     "forward": "the input noised to timestep t: x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε",
     "hybrid": "a hybrid image: one prompt seen from afar (its low frequencies), the other up close",
     "illusion_atlas": "the digits model's illusion atlas (`make atlas`) as heatmaps",
@@ -54,7 +63,7 @@ WHAT = {
     "loss_curve": "a training record's loss curve (SVG)",
     "one_step": "the noisy input denoised in one model call: x̂₀ = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t",
     "reference": "factorized diffusion with one component from a reference image: colourise, sharpen, or a "
-                 "hybrid whose far view is a given picture",
+    "hybrid whose far view is a given picture",
     "sample": "samples from pure noise, without guidance",
     "sdedit": "the input noised part of the way and denoised again with guidance (SDEdit, Meng et al. 2022)",
     "text_img2img": "SDEdit toward another prompt: the input's layout, the prompt's content",
@@ -104,9 +113,16 @@ def mode_row(name: str, mode: Any) -> str:
 def group_table(group: Group, modes: dict[str, Any]) -> list[str]:
     """The group's parameters, once; a parameter some modes declare differently gets a row per variant."""
     users = sorted(n for n, m in modes.items() if group in groups_of(m))
-    out = [f"### {group.title}", "", group.about, "",
-           f"Modes: {', '.join(f'`{n}`' for n in users)}.", "",
-           "| parameter | type, range, default | meaning | modes |", "|---|---|---|---|"]
+    out = [
+        f"### {group.title}",
+        "",
+        group.about,
+        "",
+        f"Modes: {', '.join(f'`{n}`' for n in users)}.",
+        "",
+        "| parameter | type, range, default | meaning | modes |",
+        "|---|---|---|---|",
+    ]
     for name in group.names:
         variants: dict[tuple[str, str], list[str]] = {}
         for user in users:

@@ -21,30 +21,32 @@ from pathlib import Path
 
 from generator.fileops import replace_file
 from generator.fingerprints import code_print, digest, folder_print, inputs_print, models_print
+from generator.models.hardware import Hardware
 from generator.recipes.declared import Book
 from generator.recipes.expand import FigureJobs
 
+
 FORMAT = 1
-KEEP_PROJECTS = 32                      # project folders kept in the cache (the least recently used go first)
+KEEP_PROJECTS = 32  # project folders kept in the cache (the least recently used go first)
 
 
 @dataclass(frozen=True)
 class BookSources:
     """What a book's plan was made from, and their fingerprint (`state`)."""
 
-    inputs: tuple[str, ...]             # every input file its jobs read
-    models: tuple[str, ...]             # the model ids its figures use
+    inputs: tuple[str, ...]  # every input file its jobs read
+    models: tuple[str, ...]  # the model ids its figures use
     state: str
 
     @staticmethod
-    def of(folder: Path, figures: list[FigureJobs]) -> BookSources:
+    def of(folder: Path, figures: list[FigureJobs], hardware: Hardware) -> BookSources:
         inputs = tuple(sorted({i.path for f in figures for j in f.jobs for i in j.inputs}))
         models = tuple(sorted({f.model_spec.id for f in figures}))
-        return BookSources(inputs, models, state(folder, inputs, models))
+        return BookSources(inputs, models, state(folder, inputs, models, hardware))
 
 
-def state(folder: Path, inputs: tuple[str, ...], models: tuple[str, ...]) -> str:
-    return digest([FORMAT, code_print(), folder_print(folder), inputs_print(inputs), models_print(models)])
+def state(folder: Path, inputs: tuple[str, ...], models: tuple[str, ...], hardware: Hardware) -> str:
+    return digest([FORMAT, code_print(), folder_print(folder), inputs_print(inputs), models_print(models, hardware)])
 
 
 @dataclass
@@ -64,25 +66,25 @@ def cache_home() -> Path:
 class BookPlans:
     """The cached plans of one project's books (its recipes and store folders name it)."""
 
-    def __init__(self, recipes: Path, store_root: Path, home: Path | None = None):
-        self.home = home or cache_home()
+    def __init__(self, recipes: Path, store_root: Path, hardware: Hardware, home: Path | None = None):
+        self.home, self.hardware = home or cache_home(), hardware
         self.folder = self.home / digest([str(Path(recipes).resolve()), str(Path(store_root).resolve())])[:16]
 
     def kept(self, folder: Path) -> BookPlan | None:
         """The book in `folder` as last loaded, if nothing it was made from has changed since; else None."""
         try:
             saved, inputs, models, payload = pickle.loads((self.folder / f"{folder.name}.pickle").read_bytes())
-            if saved != state(folder, inputs, models):
+            if saved != state(folder, inputs, models, self.hardware):
                 return None
             book, figures = pickle.loads(payload)
-        except Exception:                   # noqa: BLE001 — missing, torn, or from other code: load it afresh
+        except Exception:  # noqa: BLE001 — missing, torn, or from other code: load it afresh
             return None
         return BookPlan(book, figures, BookSources(inputs, models, saved))
 
     def keep(self, folder: Path, plan: BookPlan) -> None:
         """Remember a freshly loaded book (best effort)."""
         s = plan.sources
-        for figure in plan.figures:                 # computed now, so that they are kept with the jobs
+        for figure in plan.figures:  # computed now, so that they are kept with the jobs
             for job in figure.jobs:
                 job.key  # noqa: B018
         try:

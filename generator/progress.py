@@ -12,7 +12,8 @@ import sys
 import time
 from typing import TextIO
 
-MIN_SHARE = 0.02            # the time left is said once this share of the work is done (the first job loads the model)
+
+MIN_SHARE = 0.02  # the time left is said once this share of the work is done (the first job loads the model)
 
 
 def clock(seconds: float) -> str:
@@ -28,8 +29,15 @@ def clock(seconds: float) -> str:
 class Progress:
     """Counts jobs and images toward a total; `advance` after each stored job, `spend` as model work is done."""
 
-    def __init__(self, jobs: int, cost: int, label: str = "jobs", stream: TextIO | None = None,
-                 every: float = 10.0, interactive: bool | None = None):
+    def __init__(
+        self,
+        jobs: int,
+        cost: int,
+        label: str = "jobs",
+        stream: TextIO | None = None,
+        every: float = 10.0,
+        interactive: bool | None = None,
+    ):
         self.total_jobs, self.total_cost, self.label = jobs, max(cost, 1), label
         self.stream = stream or sys.stderr
         self.interactive = self.stream.isatty() if interactive is None else interactive
@@ -53,9 +61,17 @@ class Progress:
         spent = time.perf_counter() - self.began
         share = self.cost / self.total_cost
         left = f"about {clock(spent / share * (1 - share))} left" if MIN_SHARE <= share < 1 and spent > 1 else ""
-        return " · ".join(filter(None, [
-            f"{self.label} {self.jobs:,}/{self.total_jobs:,} ({100 * self.jobs // max(self.total_jobs, 1)}%)",
-            f"{self.images:,} image{'s' if self.images != 1 else ''}", f"{clock(spent)} spent", left]))
+        return " · ".join(
+            filter(
+                None,
+                [
+                    f"{self.label} {self.jobs:,}/{self.total_jobs:,} ({100 * self.jobs // max(self.total_jobs, 1)}%)",
+                    f"{self.images:,} image{'s' if self.images != 1 else ''}",
+                    f"{clock(spent)} spent",
+                    left,
+                ],
+            )
+        )
 
     def show(self) -> None:
         text = self.line()

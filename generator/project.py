@@ -7,20 +7,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import generator.modes  # noqa: F401  (registers the modes)
+from generator.errors import EXIT_MODEL_UNAVAILABLE, EXIT_RECIPE_ERRORS, GalleryError
 from generator.models.base import ModelSpec
+from generator.models.hardware import Hardware
+from generator.models.registry import MODEL_IDS, get_spec
 from generator.recipes import Book, RecipeError
 from generator.recipes.book import book_folders, load_book, load_site, once, sort_books
 from generator.recipes.expand import FigureJobs, expand_all
 from generator.store import Store
 
+
 if TYPE_CHECKING:
     from generator.plan_cache import BookSources
 
 
-MARKER = Path("recipes") / "site.yaml"      # what makes a folder a gallery project (`gallery init` writes it)
+MARKER = Path("recipes") / "site.yaml"  # what makes a folder a gallery project (`gallery init` writes it)
 
 
-class NoProject(LookupError):
+class NoProject(GalleryError):
     """No folder from the starting one upward is a project; str() says how to start one."""
 
 
@@ -31,10 +36,15 @@ def find_root(start: Path) -> Path:
         if (folder / MARKER).is_file():
             return folder
     bare = next((f for f in (start, *start.parents) if (f / "recipes").is_dir()), None)
-    hint = (f" ({bare / 'recipes'} has no site.yaml: add one with a `title:` line to make {bare} a gallery)"
-            if bare else "")
-    raise NoProject(f"no gallery here: neither {start} nor a folder above it holds {MARKER}{hint}; start one "
-                    f"with `gallery init DIR`, then `cd DIR && gallery build`, or name a project with --root")
+    hint = (
+        f" ({bare / 'recipes'} has no site.yaml: add one with a `title:` line to make {bare} a gallery)"
+        if bare
+        else ""
+    )
+    raise NoProject(
+        f"no gallery here: neither {start} nor a folder above it holds {MARKER}{hint}; start one "
+        f"with `gallery init DIR`, then `cd DIR && gallery build`, or name a project with --root"
+    )
 
 
 @dataclass
@@ -60,8 +70,9 @@ class Plan:
     intro: str
     books: list[Book]
     figures: list[FigureJobs]
-    url: str = ""                # where the site is published (site.yaml `url`), for Open Graph links
-    sources: dict[str, BookSources] = field(default_factory=dict)   # book → what its plan was made from
+    url: str = ""  # where the site is published (site.yaml `url`), for Open Graph links
+    sources: dict[str, BookSources] = field(default_factory=dict)  # book → what its plan was made from
+    hardware: Hardware = Hardware()  # what its specs (and keys) are made for
 
     def pending(self, store: Store, figures: list[FigureJobs] | None = None) -> list[FigureJobs]:
         """The figures (of `figures`, default all) with a job the store lacks."""
@@ -80,15 +91,18 @@ class Plan:
         for name in figures or []:
             if name not in ids:
                 raise FilterError("figure", name, ids, f" in book(s) {', '.join(books)}" if books else "")
-        return [f for f in chosen if not figures or f.figure.id in figures
-                or f"{f.figure.book}/{f.figure.id}" in figures]
+        return [
+            f for f in chosen if not figures or f.figure.id in figures or f"{f.figure.book}/{f.figure.id}" in figures
+        ]
 
 
-class ModelMissing(RuntimeError):
+class ModelMissing(GalleryError):
     """A model a book names cannot even be described here (e.g. its files are missing)."""
 
+    exit_code = EXIT_MODEL_UNAVAILABLE
 
-class FilterError(ValueError):
+
+class FilterError(GalleryError):
     """A `--book` or `--figure` that names nothing in the recipes."""
 
     def __init__(self, kind: str, name: str, known: list[str], scope: str = ""):
@@ -97,25 +111,28 @@ class FilterError(ValueError):
         super().__init__(f"--{kind} {name!r} matches no {kind}{scope}; {hint}")
 
 
-class RecipeErrors(Exception):
+class RecipeErrors(GalleryError):
     """All problems found in the recipes; str() lists them one per line."""
+
+    exit_code = EXIT_RECIPE_ERRORS
 
     def __init__(self, errors: list[RecipeError | str]):
         self.errors = errors
         super().__init__("\n".join(map(str, errors)))
 
+    def report(self) -> str:
+        return f"{self}\n\n{len(self.errors)} problem(s) in the recipes; nothing was generated or written."
 
-def load_plan(project: Project, cache: bool = True) -> Plan:
-    """Load, validate and expand every recipe of every book (the site always shows them all; filters only
-    select work, with Plan.select); raises RecipeErrors with every problem in every file. A book whose YAML,
-    inputs and models are unchanged since it was last loaded comes from the plan cache (plan_cache.py)."""
-    from generator.models.registry import MODEL_IDS
+
+def load_plan(project: Project, hardware: Hardware = Hardware(), cache: bool = True) -> Plan:
+    """Load, validate and expand every recipe of every book for `hardware` (the site always shows them all;
+    filters only select work, with Plan.select); raises RecipeErrors with every problem in every file. A book
+    whose YAML, inputs and models are unchanged since it was last loaded comes from the plan cache."""
     from generator.plan_cache import BookPlan, BookPlans, BookSources
-    import generator.modes  # noqa: F401  (registers the modes)
 
     data, errors = load_site(project.recipes)
     folders, found = book_folders(project.recipes)
-    plans = BookPlans(project.recipes, project.store_root) if cache else None
+    plans = BookPlans(project.recipes, project.store_root, hardware) if cache else None
     kept: dict[Path, BookPlan | None] = {f: plans.kept(f) if plans else None for f in folders}
     fresh: dict[Path, Book] = {}
     errors += found
@@ -127,30 +144,34 @@ def load_plan(project: Project, cache: bool = True) -> Plan:
     if errors:
         raise RecipeErrors(once(errors))
     wanted = [f for b in fresh.values() for f in b.figures()]
-    expanded, input_errors = expand_all(wanted, model_specs(wanted), project.root, project.store.downloads)
+    expanded, input_errors = expand_all(wanted, model_specs(wanted, hardware), project.root, project.store.downloads)
     if input_errors:
         raise RecipeErrors(input_errors)
     for folder, book in fresh.items():
         figures = [f for f in expanded if f.figure.book == book.slug]
-        kept[folder] = BookPlan(book, figures, BookSources.of(folder, figures))
+        kept[folder] = BookPlan(book, figures, BookSources.of(folder, figures, hardware))
         if plans:
             plans.keep(folder, kept[folder])
     by_slug = {p.book.slug: p for p in kept.values() if p is not None}
     books = sort_books([p.book for p in by_slug.values()])
-    return Plan(str(data.get("title", "diffusion-gallery")), str(data.get("intro", "")), books,
-                [f for b in books for f in by_slug[b.slug].figures], str(data.get("url", "")),
-                {slug: p.sources for slug, p in by_slug.items()})
+    return Plan(
+        str(data.get("title", "diffusion-gallery")),
+        str(data.get("intro", "")),
+        books,
+        [f for b in books for f in by_slug[b.slug].figures],
+        str(data.get("url", "")),
+        {slug: p.sources for slug, p in by_slug.items()},
+        hardware,
+    )
 
 
-def model_specs(figures: list) -> dict[str, ModelSpec]:
+def model_specs(figures: list, hardware: Hardware) -> dict[str, ModelSpec]:
     """The spec of every model the figures name; ModelMissing when one cannot even be described here."""
-    from generator.models.registry import get_spec
-
     specs: dict[str, ModelSpec] = {}
     for figure in figures:
         if figure.model not in specs:
             try:
-                specs[figure.model] = get_spec(figure.model)
-            except (RuntimeError, ValueError, OSError) as exc:   # e.g. the digits weights are missing
+                specs[figure.model] = get_spec(figure.model, hardware)
+            except (GalleryError, RuntimeError, ValueError, OSError) as exc:  # e.g. a local copy is incomplete
                 raise ModelMissing(f"model {figure.model!r} (book {figure.book!r}): {exc}") from None
     return specs

@@ -15,38 +15,45 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from generator.distributed import barrier
+from generator.errors import GalleryError, environment_error
 from generator.jobs import Job
+from generator.lock import Holder
 from generator.models.base import Backend, ModelSpec, ModelUnavailable
 from generator.models.embeddings import CorruptCache
-from generator.modes.base import MODES
+from generator.models.hardware import CPU_BATCH, MAX_BATCH, device_kind
+from generator.modes.base import MODES, ModelFreeMode, ModelMode
+from generator.modes.runtime import engine
+from generator.planner import Work, pending_jobs, plan_work, prompts_of
 from generator.progress import Progress
 from generator.recipes.expand import FigureJobs
-from generator.store import Holder, Store
+from generator.store import Store
+
 
 if TYPE_CHECKING:
     from generator.distributed import Shard
 
-CHUNK_BATCHES = 2            # jobs in flight: about this many model batches' worth
+CHUNK_BATCHES = 2  # jobs in flight: about this many model batches' worth
 
 
 @dataclass
 class RunContext:
-    """What a mode sees while it builds tracks and assembles results."""
+    """What a model mode sees while it builds tracks and assembles results (modes/base.py's ModelContext)."""
 
-    spec: ModelSpec | None
-    model: Backend | None = None
+    spec: ModelSpec
+    model: Backend
     device: Any = "cpu"
     store_root: Path | None = None
-    embeddings: dict[str, Any] = field(default_factory=dict)   # prompt → embedding, encoded up front
+    embeddings: dict[str, Any] = field(default_factory=dict)  # prompt → embedding, encoded up front
 
 
 @dataclass(frozen=True)
 class Failure:
     """A figure with a job that failed at run time."""
 
-    figure: str                  # "book/figure-id"
-    where: str                   # "recipes/book/10-x.yaml:12"
-    reason: str                  # one line
+    figure: str  # "book/figure-id"
+    where: str  # "recipes/book/10-x.yaml:12"
+    reason: str  # one line
 
     def __str__(self) -> str:
         return f"{self.where}: figure {self.figure!r} failed: {self.reason}"
@@ -56,17 +63,18 @@ class Failure:
 class RunStats:
     generated: int = 0
     seconds: float = 0.0
-    skipped: dict[str, str] = field(default_factory=dict)   # model id → why its jobs were not run
+    skipped: dict[str, str] = field(default_factory=dict)  # model id → why its jobs were not run
     failures: list[Failure] = field(default_factory=list)
-    waited: int = 0              # jobs another live builder computed while this one waited
+    waited: int = 0  # jobs another live builder computed while this one waited
 
 
-class StoreWriteError(Exception):
+class StoreWriteError(GalleryError):
     """Writing a result failed (disk full, permissions): an operational error that stops the run."""
 
     def __init__(self, cause: OSError):
         self.cause = cause
-        super().__init__(str(cause))
+        reported = environment_error(cause)
+        super().__init__(str(reported), reported.exit_code)
 
 
 def package_versions() -> dict[str, str]:
@@ -77,28 +85,6 @@ def package_versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[name] = "absent"
     return out
-
-
-def pending_jobs(figures: list[FigureJobs], store: Store) -> list[tuple[Job, ModelSpec]]:
-    """Jobs not in the store, each once (two figures may ask for the very same pixels)."""
-    seen: dict[str, tuple[Job, ModelSpec]] = {}
-    stored = store.key_set()
-    for f in figures:
-        for job in f.jobs:
-            if job.key not in seen and job.key not in stored:
-                seen[job.key] = (job, f.model_spec)
-    return list(seen.values())
-
-
-def prompts_of(jobs: list[Job]) -> list[str]:
-    """Every prompt the jobs' tracks read (their own, their unconditional one, and ""), once each."""
-    return sorted({p for job in jobs for p in MODES[job.mode].embedding_prompts(job)})
-
-
-def stages_needed(jobs: list[Job]) -> dict[str, bool]:
-    """What `spec.unavailable` must check beyond stage I: stage II for upsampling jobs, III for `upsample: 1024`."""
-    return {"needs_stage2": any(j.params.get("upsample") for j in jobs),
-            "needs_stage3": any("upscaler3" in j.params for j in jobs)}
 
 
 def one_line(exc: BaseException) -> str:
@@ -118,7 +104,7 @@ class Runner:
             for job in f.jobs:
                 self.owners.setdefault(job.key, []).append(f)
         self.attempted: set[str] = set()
-        self.held: set[str] = set()             # claims this process holds now
+        self.held: set[str] = set()  # claims this process holds now
 
     def release(self, key: str) -> None:
         self.store.release(key)
@@ -144,14 +130,14 @@ class Runner:
         self.release(job.key)
         self.stats.generated += 1
         if self.progress is not None:
-            self.progress.advance(images=len(images), cost=1)     # + the model evaluations spent in its ticks
+            self.progress.advance(images=len(images), cost=1)  # + the model evaluations spent in its ticks
 
     def claim(self, job: Job) -> bool:
         """Claim a job nobody has stored yet; False when it is stored or a live process computes it."""
         if self.store.has(job.key) or not self.store.claim(job.key):
             return False
         self.held.add(job.key)
-        if self.store.has(job.key):                 # finished by another builder just before our claim
+        if self.store.has(job.key):  # finished by another builder just before our claim
             self.release(job.key)
             return False
         self.attempted.add(job.key)
@@ -159,28 +145,28 @@ class Runner:
 
     # ---------------------------------------------------------------------------------------- model-free
 
-    def run_model_free(self, jobs: list[Job], spec_of: dict[str, ModelSpec]) -> None:
+    def run_model_free(self, jobs: list[Job]) -> None:
         for job in jobs:
             if not self.claim(job):
                 continue
             start = time.perf_counter()
+            mode = MODES[job.mode]
+            assert isinstance(mode, ModelFreeMode)
             try:
-                result = MODES[job.mode].assemble(job, [], RunContext(spec_of[job.key], store_root=self.store.root))
-            except Exception as exc:                # noqa: BLE001 — one bad figure never stops the others
+                result = mode.make(job)
+            except Exception as exc:  # noqa: BLE001 — one bad figure never stops the others
                 self.fail(job, exc)
                 continue
             self.save(job, result.images, result.info, {"seconds": round(time.perf_counter() - start, 3)})
 
     # ------------------------------------------------------------------------------------------- models
 
-    def run_model_jobs(self, jobs: list[Job], spec: ModelSpec, device: str | None, batch_size: int | None,
-                       required: bool) -> None:
+    def run_model_jobs(
+        self, jobs: list[Job], spec: ModelSpec, device: str | None, batch_size: int | None, required: bool
+    ) -> None:
         """Claim chunks of about CHUNK_BATCHES batches of jobs and run each through the engine."""
-        from generator.engine import CPU_BATCH_SIZE, MAX_BATCH_SIZE
-        from generator.models.hardware import device_kind
-
         queue, backend, ctx, done = list(jobs), None, None, 0
-        chunk = CHUNK_BATCHES * (batch_size or (CPU_BATCH_SIZE if device_kind(device) == "cpu" else MAX_BATCH_SIZE))
+        chunk = CHUNK_BATCHES * (batch_size or (CPU_BATCH if device_kind(device) == "cpu" else MAX_BATCH))
         while queue:
             part = []
             while queue and len(part) < chunk:
@@ -192,8 +178,9 @@ class Runner:
             if backend is None:
                 try:
                     backend = spec.load(device, store_root=self.store.root)
-                    ctx = RunContext(backend.spec, backend, backend.device, self.store.root,
-                                     backend.encode(prompts_of(jobs)))
+                    ctx = RunContext(
+                        backend.spec, backend, backend.device, self.store.root, backend.encode(prompts_of(jobs))
+                    )
                 except ModelUnavailable as exc:
                     for job in part:
                         self.release(job.key)
@@ -202,8 +189,8 @@ class Runner:
                     self.stats.skipped[spec.id] = f"{len(jobs)} jobs pending — {exc}"
                     return
                 except CorruptCache:
-                    raise                             # an operational error, not a figure's
-                except Exception as exc:              # noqa: BLE001 — a model that fails to load fails its figures
+                    raise  # an operational error, not a figure's
+                except Exception as exc:  # noqa: BLE001 — a model that fails to load fails its figures
                     for job in part + queue:
                         self.fail(job, exc)
                     return
@@ -211,17 +198,14 @@ class Runner:
             self.run_chunk(part, backend, ctx, batch_size, desc)
             done += len(part)
 
-    def run_chunk(self, part: list[Job], backend: Backend, ctx: RunContext, batch_size: int | None,
-                  desc: str) -> None:
+    def run_chunk(self, part: list[Job], backend: Backend, ctx: RunContext, batch_size: int | None, desc: str) -> None:
         """Run the chunk's tracks packed together; each job is stored the moment its tracks are done."""
-        from generator.engine import run_tracks
-
         began = time.perf_counter()
         tracks: dict[str, list] = {}
         for job in part:
             try:
-                tracks[job.key] = MODES[job.mode].tracks(job, ctx)
-            except Exception as exc:                # noqa: BLE001
+                tracks[job.key] = model_mode(job).tracks(job, ctx)
+            except Exception as exc:  # noqa: BLE001
                 self.fail(job, exc)
         jobs = {job.key: job for job in part if job.key in tracks}
         owner = {id(t): key for key, ts in tracks.items() for t in ts}
@@ -233,17 +217,23 @@ class Runner:
             key = owner[id(track)]
             left[key] -= 1
             if left[key] == 0:
-                self.finish(jobs[key], tracks[key], ctx,
-                            (time.perf_counter() - began) * calls[key] / total_calls)
+                self.finish(jobs[key], tracks[key], ctx, (time.perf_counter() - began) * calls[key] / total_calls)
 
-        for key in [k for k, n in left.items() if n == 0]:    # nothing to denoise: assemble at once
+        for key in [k for k, n in left.items() if n == 0]:  # nothing to denoise: assemble at once
             self.finish(jobs[key], tracks[key], ctx, 0.0)
         try:
-            run_tracks([t for ts in tracks.values() for t in ts], backend, batch_size=batch_size, desc=desc,
-                       progress=False, on_done=on_done, on_tick=self.progress and self.progress.spend)
+            engine.run_tracks(
+                [t for ts in tracks.values() for t in ts],
+                backend,
+                batch_size=batch_size,
+                desc=desc,
+                progress=False,
+                on_done=on_done,
+                on_tick=self.progress and self.progress.spend,
+            )
         except (StoreWriteError, KeyboardInterrupt, MemoryError):
             raise
-        except Exception as exc:                    # noqa: BLE001 — find the culprit: rerun the rest alone
+        except Exception as exc:  # noqa: BLE001 — find the culprit: rerun the rest alone
             unfinished = [jobs[k] for k, n in left.items() if n > 0]
             if len(part) == 1 or len(unfinished) == 1:
                 for job in unfinished:
@@ -255,8 +245,8 @@ class Runner:
     def finish(self, job: Job, tracks: list, ctx: RunContext, seconds: float) -> None:
         """Assemble and store one job whose tracks are all done."""
         try:
-            result = MODES[job.mode].assemble(job, tracks, ctx)
-        except Exception as exc:                    # noqa: BLE001
+            result = model_mode(job).assemble(job, tracks, ctx)
+        except Exception as exc:  # noqa: BLE001
             self.fail(job, exc)
             return
         self.save(job, result.images, result.info, {"seconds": round(seconds, 3)})
@@ -282,9 +272,23 @@ class Runner:
             time.sleep(poll)
 
 
-def generate(figures: list[FigureJobs], store: Store, *, device: str | None = None,
-             batch_size: int | None = None, required: set[str] = frozenset(), progress: bool = True,
-             on_wait: Callable[[str], None] | None = None, shard: Shard | None = None) -> RunStats:
+def model_mode(job: Job) -> ModelMode:
+    mode = MODES[job.mode]
+    assert isinstance(mode, ModelMode)
+    return mode
+
+
+def generate(
+    figures: list[FigureJobs],
+    store: Store,
+    *,
+    device: str | None = None,
+    batch_size: int | None = None,
+    required: set[str] = frozenset(),
+    progress: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+    shard: Shard | None = None,
+) -> RunStats:
     """Run every pending job (or this shard's share of them). A model that cannot run here is skipped (with
     the reason) unless required; a job that fails is reported in stats.failures and the others still run.
     With `progress`, jobs and images done and the time left are shown on stderr (generator/progress.py)."""
@@ -295,8 +299,9 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
     if shard is not None:
         todo = share_of(figures, todo, shard, store, device)
     spec_of = {job.key: spec for job, spec in todo}
-    by_model = runnable_models(todo, store, device, required, stats)
-    runnable = [j for j, _ in todo if not MODES[j.mode].needs_model] + [j for js in by_model.values() for j in js]
+    work = plan_work(todo, store.root, device)
+    by_model = runnable_models(work, required, stats)
+    runnable = work.model_free + [j for js in by_model.values() for j in js]
     shown = Progress(len(runnable), sum(map(job_cost, runnable))) if progress and runnable else None
     runner = Runner(figures, store, stats, shown)
     try:
@@ -304,7 +309,7 @@ def generate(figures: list[FigureJobs], store: Store, *, device: str | None = No
     finally:
         if shown is not None:
             shown.close()
-        for key in list(runner.held):             # interrupted: hand back what this process claimed
+        for key in list(runner.held):  # interrupted: hand back what this process claimed
             runner.release(key)
     stats.seconds = time.perf_counter() - began
     return stats
@@ -315,13 +320,12 @@ def job_cost(job: Job) -> int:
     return MODES[job.mode].model_calls(job) + 1
 
 
-def share_of(figures: list[FigureJobs], todo: list[tuple[Job, ModelSpec]], shard: Shard, store: Store,
-             device: str | None) -> list[tuple[Job, ModelSpec]]:
+def share_of(
+    figures: list[FigureJobs], todo: list[tuple[Job, ModelSpec]], shard: Shard, store: Store, device: str | None
+) -> list[tuple[Job, ModelSpec]]:
     """This process's share of the pending jobs. The split is of every job of the plan, stored or not, so
     shards started at different times (a job array) agree; it is balanced by cost. Under a launcher the
     leader first encodes every pending prompt (T5 runs once, into the on-disk cache) while the others wait."""
-    from generator.distributed import barrier
-
     if shard.launched:
         if shard.leader:
             encode_prompts(todo, store, device)
@@ -333,49 +337,49 @@ def share_of(figures: list[FigureJobs], todo: list[tuple[Job, ModelSpec]], shard
 
 def encode_prompts(todo: list[tuple[Job, ModelSpec]], store: Store, device: str | None) -> None:
     """Encode the prompts of every model job that can run here (a backend caches costly encodings)."""
-    by_model: dict[str, tuple[ModelSpec, list[Job]]] = {}
-    for job, spec in todo:
-        if MODES[job.mode].needs_model:
-            by_model.setdefault(spec.id, (spec, []))[1].append(job)
-    for spec, jobs in by_model.values():
-        prompts = prompts_of(jobs)
-        if spec.unavailable(**stages_needed(jobs), prompts=prompts, store_root=store.root, device=device) is None:
-            spec.load(device, store_root=store.root).encode(prompts)
+    for work in plan_work(todo, store.root, device).running().values():
+        work.spec.load(device, store_root=store.root).encode(prompts_of(work.jobs))
 
 
-def runnable_models(todo: list[tuple[Job, ModelSpec]], store: Store, device: str | None, required: set[str],
-                    stats: RunStats) -> dict[str, list[Job]]:
+def runnable_models(work: Work, required: set[str], stats: RunStats) -> dict[str, list[Job]]:
     """Model id → its pending jobs, for the models that can run here; the others go to stats.skipped
     (a required one raises ModelUnavailable, before any work)."""
     by_model: dict[str, list[Job]] = {}
-    for job, spec in todo:
-        if MODES[job.mode].needs_model:
-            by_model.setdefault(spec.id, []).append(job)
-    specs = {spec.id: spec for _, spec in todo}
-    for model_id, jobs in list(by_model.items()):
-        reason = specs[model_id].unavailable(**stages_needed(jobs), prompts=prompts_of(jobs), store_root=store.root,
-                                             device=device)
-        if reason:
-            if model_id in required:
-                raise ModelUnavailable(f"model {model_id!r}: {reason}")
-            stats.skipped[model_id] = f"{len(jobs)} jobs pending — {reason}"
-            del by_model[model_id]
+    for model_id, model in work.models.items():
+        if not model.why:
+            by_model[model_id] = model.jobs
+        elif model_id in required:
+            raise ModelUnavailable(f"model {model_id!r}: {model.why}")
+        else:
+            stats.skipped[model_id] = f"{len(model.jobs)} jobs pending — {model.why}"
     return by_model
 
 
-def run_rounds(runner: Runner, runnable: list[Job], by_model: dict[str, list[Job]], spec_of: dict[str, ModelSpec],
-               device: str | None, batch_size: int | None, required: set[str],
-               on_wait: Callable[[str], None] | None) -> None:
+def run_rounds(
+    runner: Runner,
+    runnable: list[Job],
+    by_model: dict[str, list[Job]],
+    spec_of: dict[str, ModelSpec],
+    device: str | None,
+    batch_size: int | None,
+    required: set[str],
+    on_wait: Callable[[str], None] | None,
+) -> None:
     """Run what can be claimed; wait for jobs other builders hold; take over those they left unfinished."""
     store, stats = runner.store, runner.stats
     while runnable:
-        runner.run_model_free([j for j in runnable if not MODES[j.mode].needs_model], spec_of)
+        runner.run_model_free([j for j in runnable if not MODES[j.mode].needs_model])
         for model_id in by_model:
             jobs = [j for j in runnable if MODES[j.mode].needs_model and spec_of[j.key].id == model_id]
             if jobs and model_id not in stats.skipped:
                 runner.run_model_jobs(jobs, spec_of[jobs[0].key], device, batch_size, model_id in required)
-        others = [j for j in runnable if not store.has(j.key) and j.key not in runner.attempted
-                  and not (MODES[j.mode].needs_model and spec_of[j.key].id in stats.skipped)]
+        others = [
+            j
+            for j in runnable
+            if not store.has(j.key)
+            and j.key not in runner.attempted
+            and not (MODES[j.mode].needs_model and spec_of[j.key].id in stats.skipped)
+        ]
         runner.wait_for_others(others, on_wait)
         stats.waited += sum(1 for j in others if store.has(j.key))
-        runnable = [j for j in others if not store.has(j.key)]      # released unfinished: try them here
+        runnable = [j for j in others if not store.has(j.key)]  # released unfinished: try them here

@@ -12,19 +12,24 @@ import tempfile
 from pathlib import Path
 
 from generator import PACKAGE
+from generator.errors import GalleryError
+
 
 STARTER = PACKAGE / "starter"
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(GalleryError):
     """The gallery cannot be written where asked; str() says why and what to do."""
 
 
 def starter_files() -> list[Path]:
     """The starter's files, relative to it, in order: its top-level files and recipes/ (never a store/ or public/
     that a build run inside the source tree's starter would leave)."""
-    return sorted(p.relative_to(STARTER) for p in STARTER.rglob("*")
-                  if p.is_file() and (p.parent == STARTER or p.relative_to(STARTER).parts[0] == "recipes"))
+    return sorted(
+        p.relative_to(STARTER)
+        for p in STARTER.rglob("*")
+        if p.is_file() and (p.parent == STARTER or p.relative_to(STARTER).parts[0] == "recipes")
+    )
 
 
 def init_project(dest: Path) -> list[Path]:
@@ -42,8 +47,10 @@ def init_project(dest: Path) -> list[Path]:
         return files
     there = [str(f) for f in files if (dest / f).exists() or (dest / f).is_symlink()]
     if there:
-        raise ScaffoldError(f"{dest} already has {', '.join(there[:4])}{' …' if len(there) > 4 else ''}; "
-                            f"`gallery init` never overwrites: choose a new folder")
+        raise ScaffoldError(
+            f"{dest} already has {', '.join(there[:4])}{' …' if len(there) > 4 else ''}; "
+            f"`gallery init` never overwrites: choose a new folder"
+        )
     copy(files, dest)
     return files
 

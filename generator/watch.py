@@ -21,7 +21,8 @@ from generator.project import Project
 from generator.site.render import TEMPLATES, read_manifest
 from generator.site.serve import LiveReload, make_server
 
-Rebuild = Callable[[], tuple[int, str]]         # one build: (exit code, what it printed on stderr)
+
+Rebuild = Callable[[], tuple[int, str]]  # one build: (exit code, what it printed on stderr)
 
 
 def page_prints(out_dir: Path) -> dict[str, str]:
@@ -62,8 +63,11 @@ def serve_and_watch(project: Project, port: int, rebuild: Rebuild, open_browser:
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     folders = watched(project)
-    print(f"Serving {project.public} at {url}  (Ctrl-C stops)\nwatching {', '.join(map(str, folders))}; "
-          f"a change rebuilds what it touches and reloads the page", flush=True)
+    print(
+        f"Serving {project.public} at {url}  (Ctrl-C stops)\nwatching {', '.join(map(str, folders))}; "
+        f"a change rebuilds what it touches and reloads the page",
+        flush=True,
+    )
     if open_browser:
         webbrowser.open(url)
     try:
@@ -72,7 +76,7 @@ def serve_and_watch(project: Project, port: int, rebuild: Rebuild, open_browser:
                 names = sorted({Path(p).name for _, p in changes if Path(p).exists()}) or ["a file removed"]
                 print(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}; rebuilding", flush=True)
                 rebuilt(project, rebuild, live)
-                if watched(project) != folders:          # an input in a new folder: watch it too
+                if watched(project) != folders:  # an input in a new folder: watch it too
                     folders = watched(project)
                     break
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 import importlib.util
 from pathlib import Path
 
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -12,6 +13,7 @@ def test_the_readme_card_table_is_what_the_script_prints():
     spec.loader.exec_module(table)
     rows = table.rows()
     assert rows[0].startswith("| card | settings | est. peak | est. time for the book |")
-    assert len([r for r in rows if r.startswith("| ")]) == 1 + len(table.CARDS)          # the header, a row a card
+    assert len([r for r in rows if r.startswith("| ")]) == 1 + len(table.CARDS)  # the header, a row a card
     assert "\n".join(rows) in (ROOT / "docs" / "deepfloyd.md").read_text(), (
-        "docs/deepfloyd.md's card table is stale: paste the output of `python bench/card_table.py`")
+        "docs/deepfloyd.md's card table is stale: paste the output of `python bench/card_table.py`"
+    )

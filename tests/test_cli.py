@@ -8,6 +8,7 @@ import pytest
 
 from generator.cli import main
 
+
 BOOK = """\
 title: Test book
 model: deepfloyd-if
@@ -90,7 +91,7 @@ def test_plan_lists_every_figure_and_gc_drops_the_unreferenced(project, capsys):
     capsys.readouterr()
     assert gallery(project, "gc", "--dry-run") == 0
     assert "would remove: 1 unreferenced result(s) of 1 figure(s)\n  book/fwd: 1" in capsys.readouterr().out
-    assert gallery(project, "gc") == 2                      # not a terminal, no --yes: nothing removed
+    assert gallery(project, "gc") == 2  # not a terminal, no --yes: nothing removed
     assert "rerun with --yes" in capsys.readouterr().err
     assert len(list(project.glob("store/results/*/*"))) == 3
     assert gallery(project, "gc", "--yes") == 0
@@ -123,12 +124,19 @@ def test_course_prompt_embeddings_can_be_imported(project, tmp_path, capsys):
     assert "entry 'bad' is (3,); expected a [1, 77, D] tensor" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("figure, message", [
-    ("  - id: cat\n    mode: cfg\n    prompts: ['a cat']\n",
-     "5:5: figures[0].prompts: the digits model does not understand the prompt 'a cat'; it understands a digit"),
-    ("  - id: views\n    mode: anagram\n    views: [identity, flip, rotate_cw]\n    prompts: ['6', '9']\n",
-     "6:5: figures[0].prompts: figure 'views' (anagram): expected 3 prompt(s), one per view (identity, flip, rotate_cw)"),
-])
+@pytest.mark.parametrize(
+    "figure, message",
+    [
+        (
+            "  - id: cat\n    mode: cfg\n    prompts: ['a cat']\n",
+            "5:5: figures[0].prompts: the digits model does not understand the prompt 'a cat'; it understands a digit",
+        ),
+        (
+            "  - id: views\n    mode: anagram\n    views: [identity, flip, rotate_cw]\n    prompts: ['6', '9']\n",
+            "6:5: figures[0].prompts: figure 'views' (anagram): expected 3 prompt(s), one per view (identity, flip, rotate_cw)",
+        ),
+    ],
+)
 def test_prompts_a_model_or_mode_cannot_take_are_refused_before_any_work(project, capsys, figure, message):
     book = project / "recipes" / "digits"
     book.mkdir()
@@ -142,20 +150,24 @@ def test_prompts_a_model_or_mode_cannot_take_are_refused_before_any_work(project
 
 # ---- filters select work, never the site ----
 
+
 def test_a_figure_filter_runs_only_that_figure_and_the_site_keeps_every_figure(project, capsys):
     assert gallery(project, "build", "--figure", "blur") == 0
     assert "figures: 0 stored, 1 generated, 0 pending · 1 jobs run" in capsys.readouterr().out
     page = (project / "public" / "book" / "index.html").read_text()
-    assert 'id="fig-blur"' in page and 'id="fig-fwd"' in page          # fwd is shown, as pending
+    assert 'id="fig-blur"' in page and 'id="fig-fwd"' in page  # fwd is shown, as pending
     assert gallery(project, "build", "--book", "book") == 0
     assert "2 jobs run" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--figure", "blr"], "--figure 'blr' matches no figure; closest: blur"),
-    (["--book", "bok"], "--book 'bok' matches no book; closest: book"),
-    (["--book", "book", "--figure", "nothing-like-it"], "matches no figure in book(s) book; there are"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--figure", "blr"], "--figure 'blr' matches no figure; closest: blur"),
+        (["--book", "bok"], "--book 'bok' matches no book; closest: book"),
+        (["--book", "book", "--figure", "nothing-like-it"], "matches no figure in book(s) book; there are"),
+    ],
+)
 def test_a_filter_that_matches_nothing_exits_2_with_the_closest_ids(project, capsys, args, message):
     assert gallery(project, "build", *args) == 2
     assert message in capsys.readouterr().err
@@ -170,6 +182,7 @@ def test_render_takes_no_filter(project):
 
 # ---- gc never removes what the plan does not know ----
 
+
 def test_gc_keeps_every_result_of_a_book_missing_from_the_recipes(project, capsys):
     other = project / "recipes" / "other"
     other.mkdir()
@@ -177,10 +190,10 @@ def test_gc_keeps_every_result_of_a_book_missing_from_the_recipes(project, capsy
     (other / "10-forward.yaml").write_text(SECTION)
     assert gallery(project, "build") == 0
     stored = len(list(project.glob("store/results/*/*")))
-    assert stored == 3                                     # both books ask for the very same 3 jobs
+    assert stored == 3  # both books ask for the very same 3 jobs
     (other / "10-forward.yaml").write_text(SECTION.replace("t: 300", "t: 301"))
     assert gallery(project, "build") == 0
-    shutil.rmtree(project / "recipes" / "book")            # book.yaml gone: its results must survive
+    shutil.rmtree(project / "recipes" / "book")  # book.yaml gone: its results must survive
     capsys.readouterr()
     assert gallery(project, "gc", "--yes") == 0
     out = capsys.readouterr().out
@@ -190,20 +203,21 @@ def test_gc_keeps_every_result_of_a_book_missing_from_the_recipes(project, capsy
 
 # ---- failures: one bad figure, operational errors ----
 
+
 def test_a_figure_failing_at_run_time_does_not_stop_the_others(project, capsys, monkeypatch):
     from generator.modes import MODES
 
     def boom(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(MODES["blur_denoise"], "assemble", boom)
+    monkeypatch.setattr(MODES["blur_denoise"], "make", boom)
     assert gallery(project, "build") == 4
     captured = capsys.readouterr()
     assert "recipes/book/10-forward.yaml:7: figure 'book/blur' failed: RuntimeError: boom" in captured.err
     assert "second line" not in captured.err and "Traceback" not in captured.err
     assert "0 stored, 1 generated, 1 pending · 2 jobs run" in captured.out
     assert (project / "public" / "book" / "index.html").is_file()
-    assert not any((project / "store" / "claims").iterdir())           # the failed job's claim is released
+    assert not any((project / "store" / "claims").iterdir())  # the failed job's claim is released
 
 
 def test_out_on_a_file_or_a_foreign_folder_is_refused_before_any_work(project, capsys):
@@ -231,11 +245,14 @@ def test_disk_full_is_one_line_and_exit_6(project, capsys, monkeypatch):
     assert "error: disk full writing" in err and "free some space and rerun" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("exc, code, message", [
-    (KeyboardInterrupt(), 130, "interrupted; every finished result is stored"),
-    (OSError(errno.EACCES, "Permission denied", "/x/store"), 6, "Permission denied: /x/store"),
-    (ValueError("unexpected"), 1, "internal error (ValueError: unexpected); rerun with --debug"),
-])
+@pytest.mark.parametrize(
+    "exc, code, message",
+    [
+        (KeyboardInterrupt(), 130, "interrupted; every finished result is stored"),
+        (OSError(errno.EACCES, "Permission denied", "/x/store"), 6, "Permission denied: /x/store"),
+        (ValueError("unexpected"), 1, "internal error (ValueError: unexpected); rerun with --debug"),
+    ],
+)
 def test_the_top_level_handler_turns_failures_into_one_line(project, capsys, monkeypatch, exc, code, message):
     import generator.cli as cli
 
@@ -280,8 +297,9 @@ def test_serve_refuses_a_busy_or_invalid_port(project, capsys):
 # ---- the plan-size guard, the store lock ----
 
 DIGITS = "title: Digits\nmodel: digits\n"
-TWO_SAMPLES = "title: A\nfigures:\n  - id: two\n    mode: cfg\n    prompts: ['3']\n    steps: strided-250\n" \
-              "    seeds: [1, 2]\n"
+TWO_SAMPLES = (
+    "title: A\nfigures:\n  - id: two\n    mode: cfg\n    prompts: ['3']\n    steps: strided-250\n    seeds: [1, 2]\n"
+)
 
 
 def test_a_plan_above_max_evals_needs_yes_and_says_how_long(project, capsys, monkeypatch):
@@ -291,16 +309,20 @@ def test_a_plan_above_max_evals_needs_yes_and_says_how_long(project, capsys, mon
     (book / "10-a.yaml").write_text(TWO_SAMPLES)
     assert gallery(project, "run", "--book", "digits", "--max-evals", "10") == 2
     err = capsys.readouterr().err
-    assert "this plan runs 16 model evaluations (limit 10), about 0 s — digits: 16 at 6.0 ms each " \
-           "(rough default); rerun with --yes" in err
+    assert (
+        "this plan runs 16 model evaluations (limit 10), about 0 s — digits: 16 at 6.0 ms each "
+        "(rough default); rerun with --yes" in err
+    )
     monkeypatch.setenv("GALLERY_MAX_EVALS", "15")
     assert gallery(project, "run", "--book", "digits") == 2
     assert gallery(project, "run", "--book", "digits", "--yes") == 0
     assert "2 jobs run" in capsys.readouterr().out
 
 
-HOLD = "import sys, time; from pathlib import Path; from generator.store import Store\n" \
-       "with Store(Path(sys.argv[1])).lock(shared=True):\n    print('held', flush=True); time.sleep(60)\n"
+HOLD = (
+    "import sys, time; from pathlib import Path; from generator.store import Store\n"
+    "with Store(Path(sys.argv[1])).lock(shared=True):\n    print('held', flush=True); time.sleep(60)\n"
+)
 
 
 def test_gc_beside_a_build_waits_or_fails_fast_naming_the_holder(project, capsys):
@@ -309,8 +331,12 @@ def test_gc_beside_a_build_waits_or_fails_fast_naming_the_holder(project, capsys
 
     assert gallery(project, "build") == 0
     (project / "recipes" / "book" / "10-forward.yaml").write_text(SECTION.replace("t: 300", "t: 301"))
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(project / "store")], stdout=subprocess.PIPE,
-                              text=True, cwd=Path(__file__).parent.parent)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(project / "store")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
     try:
         assert holder.stdout.readline() == "held\n"
         capsys.readouterr()
@@ -337,15 +363,17 @@ def test_a_job_that_breaks_the_engine_fails_alone_and_its_chunk_mates_are_stored
     def seed_2_has_no_embedding(job, ctx):
         tracks = real(job, ctx)
         if job.seed == 2:
-            tracks[0].embeddings = {}                              # the engine raises for the whole batch
+            tracks[0].embeddings = {}  # the engine raises for the whole batch
         return tracks
 
     monkeypatch.setattr(MODES["cfg"], "tracks", seed_2_has_no_embedding)
     assert gallery(project, "run", "--book", "digits") == 4
     captured = capsys.readouterr()
-    assert "recipes/digits/10-a.yaml:3: figure 'digits/two' failed: KeyError: \"no embedding for prompt(s)" \
+    assert (
+        "recipes/digits/10-a.yaml:3: figure 'digits/two' failed: KeyError: \"no embedding for prompt(s)"
         in captured.err
-    assert "2 jobs run" in captured.out                            # seeds 1 and 3, packed with seed 2 at first
+    )
+    assert "2 jobs run" in captured.out  # seeds 1 and 3, packed with seed 2 at first
 
 
 def test_a_model_that_fails_to_load_fails_its_figures_and_the_rest_is_made(project, capsys, monkeypatch):
@@ -362,4 +390,4 @@ def test_a_model_that_fails_to_load_fails_its_figures_and_the_rest_is_made(proje
     assert gallery(project, "build") == 4
     captured = capsys.readouterr()
     assert "figure 'digits/two' failed: RuntimeError: weights file is truncated" in captured.err
-    assert "3 jobs run" in captured.out                             # the test book's model-free figures
+    assert "3 jobs run" in captured.out  # the test book's model-free figures

@@ -11,12 +11,13 @@ import sys
 import pytest
 import torch
 from diffusers import DDPMScheduler, IFPipeline, IFSuperResolutionPipeline, UNet2DConditionModel
-from tests.tiny_if import T5_DIM, tiny_if_dir
 
 from generator.models.deepfloyd import NOISING_SCHEDULER, STAGE_I_SCHEDULER, ModelUnavailable, model_spec, preflight
-from generator.models.deepfloyd_backend import DeepFloydBackend
 from generator.models.deepfloyd_arch import IF_I_XL_UNET, IF_II_L_UNET
+from generator.models.deepfloyd_backend import DeepFloydBackend
 from generator.models.weights import fingerprint, local_variant
+from tests.tiny_if import T5_DIM, tiny_if_dir
+
 
 STRIDED_30 = list(range(990, -1, -30))
 
@@ -64,9 +65,14 @@ def public(config) -> dict:
 def test_static_scheduler_config_is_deepfloyds():
     """The written-out config gives the scheduler that diffusers' IF conversion script builds."""
     ours = DDPMScheduler.from_config(STAGE_I_SCHEDULER)
-    theirs = DDPMScheduler(variance_type="learned_range", beta_schedule="squaredcos_cap_v2",
-                           prediction_type="epsilon", thresholding=True, dynamic_thresholding_ratio=0.95,
-                           sample_max_value=1.5)
+    theirs = DDPMScheduler(
+        variance_type="learned_range",
+        beta_schedule="squaredcos_cap_v2",
+        prediction_type="epsilon",
+        thresholding=True,
+        dynamic_thresholding_ratio=0.95,
+        sample_max_value=1.5,
+    )
     assert public(ours.config) == public(theirs.config)
     assert torch.equal(ours.alphas_cumprod, theirs.alphas_cumprod)
     stage2 = DDPMScheduler.from_config(model_spec("if-i-l").upscale_scheduler_config)
@@ -85,16 +91,18 @@ def test_full_size_configs_have_the_published_parameter_counts():
 
 def test_specs_and_preflight_do_not_import_torch():
     """Rendering and planning look specs up; only loading a model may pay for torch."""
-    code = ("import sys, generator.models.deepfloyd as d; s = d.model_spec('if-i-l'); "
-            "s.missing_prompts(['a'], 'nowhere'); s.upscale_key(); assert 'torch' not in sys.modules")
+    code = (
+        "import sys, generator.models.deepfloyd as d; s = d.model_spec('if-i-l'); "
+        "s.missing_prompts(['a'], 'nowhere'); s.upscale_key(); assert 'torch' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_local_spec_reads_sizes_and_fingerprints_weights(spec, tmp_path):
     assert spec.revision.startswith("local-") and spec.id == "if-i-l"
-    assert (spec.image_size, spec.upscale_size) == (16, 64)          # from the tiny UNets' configs
+    assert (spec.image_size, spec.upscale_size) == (16, 64)  # from the tiny UNets' configs
     assert spec.upscale_key()["revision"].startswith("local-")
-    assert model_spec("if-i-l", path=spec.path).revision == spec.revision      # stable
+    assert model_spec("if-i-l", path=spec.path).revision == spec.revision  # stable
     (tmp_path / "unet").mkdir()
     (tmp_path / "unet" / "config.json").write_text("{}")
     (tmp_path / "unet" / "diffusion_pytorch_model.safetensors").write_bytes(b"a" * 100)
@@ -137,8 +145,8 @@ def test_predict_per_sample_timesteps_match_single_calls(backend):
     x_t, t, e = torch.randn(2, 3, 16, 16), torch.tensor([900, 30]), emb(2, 2)
     eps, _ = backend.predict(x_t, t, e)
     for i in range(2):
-        eps_i, _ = backend.predict(x_t[i:i + 1], t[i:i + 1], e[i:i + 1])
-        torch.testing.assert_close(eps[i:i + 1], eps_i, atol=1e-5, rtol=1e-5)
+        eps_i, _ = backend.predict(x_t[i : i + 1], t[i : i + 1], e[i : i + 1])
+        torch.testing.assert_close(eps[i : i + 1], eps_i, atol=1e-5, rtol=1e-5)
 
 
 def test_stage2_predict_takes_the_condition_and_noise_level(backend):
@@ -158,9 +166,16 @@ def test_stage2_predict_takes_the_condition_and_noise_level(backend):
 
 def pipeline_stage1(backend: DeepFloydBackend, root) -> IFPipeline:
     scheduler = DDPMScheduler.from_pretrained(root / "stage1", subfolder="scheduler")
-    return IFPipeline(tokenizer=None, text_encoder=None, unet=backend.unet, scheduler=scheduler,
-                      safety_checker=None, feature_extractor=None, watermarker=None,
-                      requires_safety_checker=False)
+    return IFPipeline(
+        tokenizer=None,
+        text_encoder=None,
+        unet=backend.unet,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        watermarker=None,
+        requires_safety_checker=False,
+    )
 
 
 def reference_cfg_loop(backend, scheduler, timesteps, x, cond, uncond, guidance, generator, **stage2):
@@ -182,8 +197,14 @@ def test_backend_reproduces_ifpipeline(backend):
     cond, uncond = emb(1, 10), emb(1, 11)
     pipe = pipeline_stage1(backend, root)
     pipe.set_progress_bar_config(disable=True)
-    expected = pipe(prompt_embeds=cond, negative_prompt_embeds=uncond, timesteps=STRIDED_30, guidance_scale=7.0,
-                    generator=torch.Generator().manual_seed(180), output_type="pt").images
+    expected = pipe(
+        prompt_embeds=cond,
+        negative_prompt_embeds=uncond,
+        timesteps=STRIDED_30,
+        guidance_scale=7.0,
+        generator=torch.Generator().manual_seed(180),
+        output_type="pt",
+    ).images
     g = torch.Generator().manual_seed(180)
     x = torch.randn(1, 3, 16, 16, generator=g)
     scheduler = DDPMScheduler.from_config(backend.spec.scheduler_config)
@@ -198,21 +219,35 @@ def test_backend_reproduces_ifsuperresolutionpipeline(backend):
     cond, uncond = emb(1, 20), emb(1, 21)
     image = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(5)) * 2 - 1
     pipe = IFSuperResolutionPipeline(
-        tokenizer=None, text_encoder=None, unet=backend.unet2,
+        tokenizer=None,
+        text_encoder=None,
+        unet=backend.unet2,
         scheduler=DDPMScheduler.from_pretrained(root / "stage2", subfolder="scheduler"),
         image_noising_scheduler=DDPMScheduler.from_pretrained(root / "stage2", subfolder="image_noising_scheduler"),
-        safety_checker=None, feature_extractor=None, watermarker=None, requires_safety_checker=False)
+        safety_checker=None,
+        feature_extractor=None,
+        watermarker=None,
+        requires_safety_checker=False,
+    )
     pipe.set_progress_bar_config(disable=True)
-    expected = pipe(image=image, prompt_embeds=cond, negative_prompt_embeds=uncond, timesteps=timesteps,
-                    guidance_scale=4.0, noise_level=250, generator=torch.Generator().manual_seed(7),
-                    output_type="pt").images
+    expected = pipe(
+        image=image,
+        prompt_embeds=cond,
+        negative_prompt_embeds=uncond,
+        timesteps=timesteps,
+        guidance_scale=4.0,
+        noise_level=250,
+        generator=torch.Generator().manual_seed(7),
+        output_type="pt",
+    ).images
     g = torch.Generator().manual_seed(7)
-    x = torch.randn(1, 3, 64, 64, generator=g)                    # x_T first, then the condition's noise
+    x = torch.randn(1, 3, 64, 64, generator=g)  # x_T first, then the condition's noise
     level = torch.tensor([250])
     condition = backend.upscale_condition(image, level, torch.randn(1, 3, 64, 64, generator=g))
     scheduler = DDPMScheduler.from_config(backend.spec.upscale_scheduler_config)
-    got = reference_cfg_loop(backend, scheduler, timesteps, x, cond, uncond, 4.0, g, image=condition,
-                             noise_level=level)
+    got = reference_cfg_loop(
+        backend, scheduler, timesteps, x, cond, uncond, 4.0, g, image=condition, noise_level=level
+    )
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
 
 
@@ -235,9 +270,9 @@ def test_compile_wraps_the_unets_and_sets_batch_buckets():
     backend = DeepFloydBackend(spec, torch.device("cpu"), unet=unet)
     backend.compile(buckets=(32, 2, 8))
     assert backend.batch_buckets == (2, 8, 32)
-    assert backend.unet is not unet and backend.unet._orig_mod is unet       # torch.compile's wrapper
+    assert backend.unet is not unet and backend.unet._orig_mod is unet  # torch.compile's wrapper
     backend.compile()
-    assert backend.unet._orig_mod is unet                                     # not wrapped twice
+    assert backend.unet._orig_mod is unet  # not wrapped twice
 
 
 def test_local_copy_with_fp16_variant_and_shards_loads(tmp_path):

@@ -24,7 +24,9 @@ from generator.diffusion.schedule import Schedule
 from generator.engine import PACKING_ATOL, Term, Track, draw_noise, make_generator, run_tracks
 from generator.models.deepfloyd import key_dtype, model_spec
 from generator.models.digits import digits_spec
+from generator.models.hardware import Hardware
 from tests.tiny_if import tiny_if_dir
+
 
 PROMPTS = ["a rocket ship", "an oil painting of a snowy mountain village"]
 STAGE1_STEPS = list(range(990, -1, -30))
@@ -41,31 +43,55 @@ def cascade(dtype: str, store: str, inputs: dict[str, torch.Tensor] | None = Non
     """Each prompt through stage I (CFG γ = 7), stage II (γ = 4) and stage III, with `dtype` weights; stages II
     and III start from `inputs` (fp32's results) when given, so that each stage's own error is measured."""
     root = tiny_if_dir()
-    spec = model_spec("if-i-l", path=root / "stage1", stage2_path=root / "stage2", stage3_path=root / "stage3",
-                      dtype=dtype)
+    spec = model_spec(
+        "if-i-l", path=root / "stage1", stage2_path=root / "stage2", stage3_path=root / "stage3", dtype=dtype
+    )
     backend = spec.load("cpu", store_root=store)
     emb = backend.encode(PROMPTS + [""])
     tracks = []
     for seed, prompt in enumerate(PROMPTS):
         rng = make_generator(seed)
-        tracks.append(Track(x=draw_noise(rng, (1, 3, 16, 16), "cpu"), timesteps=STAGE1_STEPS,
-                            terms=[Term(prompt, uncond="", guidance=7.0)], embeddings=emb, rng=rng,
-                            schedule=Schedule.from_config(spec.scheduler_config), thresholding="dynamic"))
+        tracks.append(
+            Track(
+                x=draw_noise(rng, (1, 3, 16, 16), "cpu"),
+                timesteps=STAGE1_STEPS,
+                terms=[Term(prompt, uncond="", guidance=7.0)],
+                embeddings=emb,
+                rng=rng,
+                schedule=Schedule.from_config(spec.scheduler_config),
+                thresholding="dynamic",
+            )
+        )
     run_tracks(tracks, backend, progress=False)
     level = torch.tensor([250])
     stage2 = []
     for i, (track, prompt) in enumerate(zip(tracks, PROMPTS)):
-        x0 = inputs["stage I"][i:i + 1] if inputs else track.x
+        x0 = inputs["stage I"][i : i + 1] if inputs else track.x
         x_T = draw_noise(track.rng, (1, 3, 64, 64), "cpu")
         cond = backend.upscale_condition(x0, level, draw_noise(track.rng, (1, 3, 64, 64), "cpu"))
-        stage2.append(Track(x=x_T, timesteps=STAGE2_STEPS, terms=[Term(prompt, uncond="", guidance=4.0)],
-                            embeddings=emb, rng=track.rng, schedule=Schedule.from_config(spec.upscale_scheduler_config),
-                            thresholding="dynamic", cond={"image": cond, "noise_level": level}))
+        stage2.append(
+            Track(
+                x=x_T,
+                timesteps=STAGE2_STEPS,
+                terms=[Term(prompt, uncond="", guidance=4.0)],
+                embeddings=emb,
+                rng=track.rng,
+                schedule=Schedule.from_config(spec.upscale_scheduler_config),
+                thresholding="dynamic",
+                cond={"image": cond, "noise_level": level},
+            )
+        )
     run_tracks(stage2, backend, progress=False)
-    stage3 = [backend.upscale_x4(inputs["stage II"][i:i + 1] if inputs else t.x, p, t.rng, **STAGE3)
-              for i, (t, p) in enumerate(zip(stage2, PROMPTS))]
-    return {"stage I": torch.cat([t.x for t in tracks]), "stage II": torch.cat([t.x for t in stage2]),
-            "stage II ε̂": stage2_estimates(backend, emb), "stage III": torch.cat(stage3)}
+    stage3 = [
+        backend.upscale_x4(inputs["stage II"][i : i + 1] if inputs else t.x, p, t.rng, **STAGE3)
+        for i, (t, p) in enumerate(zip(stage2, PROMPTS))
+    ]
+    return {
+        "stage I": torch.cat([t.x for t in tracks]),
+        "stage II": torch.cat([t.x for t in stage2]),
+        "stage II ε̂": stage2_estimates(backend, emb),
+        "stage III": torch.cat(stage3),
+    }
 
 
 def stage2_estimates(backend, emb: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -73,9 +99,12 @@ def stage2_estimates(backend, emb: dict[str, torch.Tensor]) -> torch.Tensor:
     g = torch.Generator().manual_seed(0)
     x, cond = torch.randn(2, 3, 64, 64, generator=g), torch.randn(2, 3, 64, 64, generator=g)
     e = torch.stack([emb[PROMPTS[0]], emb[""]])
-    return torch.stack([torch.cat(backend.predict(x, torch.tensor([t, t]), e, image=cond,
-                                                  noise_level=torch.tensor([250, 250])))
-                        for t in (990, 330, 0)])
+    return torch.stack(
+        [
+            torch.cat(backend.predict(x, torch.tensor([t, t]), e, image=cond, noise_level=torch.tensor([250, 250])))
+            for t in (990, 330, 0)
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +123,12 @@ def fp32(store) -> dict[str, torch.Tensor]:
 def test_every_stage_runs_in_reduced_precision_within_tolerance_of_fp32(dtype, fp32, store):
     try:
         out = cascade(dtype, store, inputs=fp32)
-    except RuntimeError as exc:                     # a CPU build without these kernels
+    except RuntimeError as exc:  # a CPU build without these kernels
         if "not implemented for" in str(exc):
             pytest.skip(f"{dtype} kernels missing on this CPU: {exc}")
         raise
     for stage, (max_tol, mean_tol) in TOLERANCES[dtype].items():
-        assert out[stage].shape == fp32[stage].shape and out[stage].dtype == torch.float32     # the engine's
+        assert out[stage].shape == fp32[stage].shape and out[stage].dtype == torch.float32  # the engine's
         assert torch.isfinite(out[stage]).all()
         diff = (out[stage] - fp32[stage]).abs()
         assert diff.max() <= max_tol and diff.mean() <= mean_tol, (stage, diff.max().item(), diff.mean().item())
@@ -115,9 +144,14 @@ def test_the_digits_model_runs_in_every_dtype_and_bf16_moves_its_pixels():
         spec = digits_spec(dtype=dtype)
         backend = spec.load("cpu")
         rng = make_generator(7)
-        track = Track(x=draw_noise(rng, (1, 1, 32, 32), "cpu"), timesteps=list(range(990, -1, -30)),
-                      terms=[Term("7", uncond="", guidance=4.0)], embeddings=backend.encode(["7", ""]),
-                      schedule=Schedule.from_config(spec.scheduler_config), rng=rng)
+        track = Track(
+            x=draw_noise(rng, (1, 1, 32, 32), "cpu"),
+            timesteps=list(range(990, -1, -30)),
+            terms=[Term("7", uncond="", guidance=4.0)],
+            embeddings=backend.encode(["7", ""]),
+            schedule=Schedule.from_config(spec.scheduler_config),
+            rng=rng,
+        )
         run_tracks([track], backend, progress=False)
         out[dtype] = track.x
     for dtype in ("bf16", "fp16"):
@@ -132,20 +166,22 @@ def test_the_digits_model_runs_in_every_dtype_and_bf16_moves_its_pixels():
 def test_the_key_names_the_dtype_unless_it_is_the_models_reference():
     root = tiny_if_dir()
     keys = {d: model_spec("if-i-l", path=root / "stage1", dtype=d).key() for d in ("fp16", "bf16", "fp32")}
-    assert "dtype" not in keys["fp16"]                              # the Hub's dtype: keys made before stay
+    assert "dtype" not in keys["fp16"]  # the Hub's dtype: keys made before stay
     assert keys["bf16"]["dtype"] == "bf16" and keys["fp32"]["dtype"] == "fp32"
     assert len({str(k) for k in keys.values()}) == 3
     assert "dtype" not in digits_spec().key() and digits_spec(dtype="bf16").key()["dtype"] == "bf16"
 
 
 def test_auto_dtype_follows_the_device_but_a_machine_that_cannot_run_the_model_keys_the_gpus(monkeypatch):
-    monkeypatch.delenv("GALLERY_ALLOW_CPU", raising=False)
-    assert key_dtype("auto", "cuda") == key_dtype("auto", "mps") == key_dtype(None, None) == "fp16"
-    assert key_dtype("auto", "cpu") == "bf16"                       # --device cpu: runs, and is keyed, in bf16
-    assert key_dtype("fp32", None) == "fp32"
+    assert (
+        key_dtype("auto", "cuda", False) == key_dtype("auto", "mps", False) == key_dtype(None, None, False) == "fp16"
+    )
+    assert key_dtype("auto", "cpu", False) == "bf16"  # --device cpu: runs, and is keyed, in bf16
+    assert key_dtype("fp32", None, False) == "fp32"
     monkeypatch.setattr("generator.models.hardware.cuda_available", lambda: False)
     monkeypatch.setattr("generator.models.hardware.mps_available", lambda: False)
-    monkeypatch.setenv("GALLERY_ALLOW_CPU", "1")                    # no GPU, but the CPU may run it: bf16
-    assert key_dtype(None, None) == "bf16"
+    assert key_dtype(None, None, True) == "bf16"  # no GPU, but the CPU may run it: bf16
+    monkeypatch.setenv("GALLERY_ALLOW_CPU", "1")  # as the user says it (the CLI reads it)
+    assert model_spec("if-i-l", hardware=Hardware.from_env()).dtype == "bf16"
     with pytest.raises(ValueError, match="dtype 'fp8' is not one of auto, fp16, bf16, fp32"):
-        key_dtype("fp8", "cuda")
+        key_dtype("fp8", "cuda", False)

@@ -10,7 +10,9 @@ from huggingface_hub.errors import GatedRepoError
 
 from generator.models import weights
 from generator.models.deepfloyd import ModelUnavailable, model_spec, preflight
+from generator.models.hardware import Hardware
 from tests.tiny_if import tiny_if_dir
+
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -18,6 +20,7 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch, tmp_path):
     """Every test starts online-looking but with the Hub unreachable, a GPU absent and an empty Hub cache."""
+
     def unreachable(*args, **kwargs):
         raise AssertionError("preflight contacted the Hub in a test")
 
@@ -49,9 +52,13 @@ def test_no_gpu_is_refused_unless_allowed(monkeypatch):
     with pytest.raises(ModelUnavailable, match="no CUDA GPU is available.*takes hours.*GALLERY_ALLOW_CPU=1"):
         preflight(tiny_spec(), needs_stage2=True, prompts_missing=True)
     preflight(tiny_spec(), needs_stage2=True, prompts_missing=True, allow_cpu=True)
-    monkeypatch.setenv("GALLERY_ALLOW_CPU", "1")
-    preflight(tiny_spec(), needs_stage2=True, prompts_missing=True)
-    assert tiny_spec().unavailable(needs_stage2=True, prompts=["a dog"]) is None
+    assert "no CUDA GPU" in tiny_spec().unavailable(needs_stage2=True, device="cpu")
+    monkeypatch.setenv("GALLERY_ALLOW_CPU", "1")  # the user's way to say it, read by the CLI
+    spec = model_spec(
+        "if-i-l", path=tiny_spec().path, stage2_path=tiny_spec().stage2_path, hardware=Hardware.from_env()
+    )
+    assert spec.allow_cpu and spec.unavailable(needs_stage2=True, device="cpu") is None
+    assert spec.unavailable(needs_stage2=True, prompts=["a dog"]) is None
 
 
 def test_wrong_local_path_names_the_directory(tmp_path):
@@ -66,7 +73,7 @@ def test_local_path_missing_text_encoder_names_the_missing_files(tmp_path):
     stage1.mkdir()
     (stage1 / "unet").symlink_to(tiny_if_dir() / "stage1" / "unet")
     spec = model_spec("if-i-l", path=stage1)
-    preflight(spec, needs_stage2=False, prompts_missing=False, allow_cpu=True)       # T5 not needed: fine
+    preflight(spec, needs_stage2=False, prompts_missing=False, allow_cpu=True)  # T5 not needed: fine
     with pytest.raises(ModelUnavailable) as err:
         preflight(spec, needs_stage2=False, prompts_missing=["a dog"], allow_cpu=True)
     message = str(err.value)
@@ -87,13 +94,16 @@ def test_offline_without_cached_weights_says_what_to_do(monkeypatch, tmp_path):
     assert "DeepFloyd/IF-II-L-v1.0/unet/ is not in the local Hub cache" in message
     assert "DeepFloyd/IF-I-L-v1.0/text_encoder/ is not in the local Hub cache" in message
     assert "HF_HUB_OFFLINE is set: download DeepFloyd/IF-I-L-v1.0 once while online" in message
-    assert not (tmp_path / "hub").exists()                               # preflight wrote nothing
+    assert not (tmp_path / "hub").exists()  # preflight wrote nothing
 
 
 def test_offline_with_cached_weights_passes(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    fake_hub_cache(tmp_path / "hub", "DeepFloyd/IF-I-L-v1.0", [
-        "unet/config.json", "unet/diffusion_pytorch_model.fp16.safetensors"])
+    fake_hub_cache(
+        tmp_path / "hub",
+        "DeepFloyd/IF-I-L-v1.0",
+        ["unet/config.json", "unet/diffusion_pytorch_model.fp16.safetensors"],
+    )
     preflight(model_spec("if-i-l"), needs_stage2=False, prompts_missing=False, allow_cpu=True)
     with pytest.raises(ModelUnavailable, match="IF-II-L-v1.0/unet/ is not in the local Hub cache"):
         preflight(model_spec("if-i-l"), needs_stage2=True, prompts_missing=False, allow_cpu=True)
@@ -101,13 +111,20 @@ def test_offline_with_cached_weights_passes(monkeypatch, tmp_path):
 
 def test_offline_sharded_text_encoder_needs_every_shard(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    files = ["unet/config.json", "unet/diffusion_pytorch_model.fp16.safetensors", "text_encoder/config.json",
-             "text_encoder/model.safetensors.index.fp16.json", "text_encoder/model.fp16-00001-of-00002.safetensors",
-             "tokenizer/tokenizer_config.json", "tokenizer/spiece.model"]
+    files = [
+        "unet/config.json",
+        "unet/diffusion_pytorch_model.fp16.safetensors",
+        "text_encoder/config.json",
+        "text_encoder/model.safetensors.index.fp16.json",
+        "text_encoder/model.fp16-00001-of-00002.safetensors",
+        "tokenizer/tokenizer_config.json",
+        "tokenizer/spiece.model",
+    ]
     fake_hub_cache(tmp_path / "hub", "DeepFloyd/IF-I-XL-v1.0", files)
     index = tmp_path / "hub" / "models--DeepFloyd--IF-I-XL-v1.0" / "snapshots" / COMMIT / files[3]
-    index.write_text('{"weight_map": {"a": "model.fp16-00001-of-00002.safetensors", '
-                     '"b": "model.fp16-00002-of-00002.safetensors"}}')
+    index.write_text(
+        '{"weight_map": {"a": "model.fp16-00001-of-00002.safetensors", "b": "model.fp16-00002-of-00002.safetensors"}}'
+    )
     with pytest.raises(ModelUnavailable, match="shard model.fp16-00002-of-00002.safetensors named in .* is missing"):
         preflight(model_spec("deepfloyd-if"), needs_stage2=False, prompts_missing=True, allow_cpu=True)
 
@@ -162,4 +179,4 @@ def test_hub_tokenizer_needs_sentencepiece_and_protobuf(monkeypatch):
     message = model_spec("if-i-l").unavailable(prompts=["a dog"], device="cuda")
     assert "T5 tokenizer (spiece.model) needs the protobuf package: pip install protobuf" in message
     assert model_spec("if-i-l").unavailable(prompts=[], device="cuda") is None
-    preflight(tiny_spec(), needs_stage2=False, prompts_missing=True, allow_cpu=True)   # has tokenizer.json
+    preflight(tiny_spec(), needs_stage2=False, prompts_missing=True, allow_cpu=True)  # has tokenizer.json

@@ -7,9 +7,9 @@ import torch
 from diffusers import DDPMScheduler
 
 from generator.diffusion.ddpm import ddpm_step, dynamic_threshold, guide
-from generator.diffusion.schedule import (Schedule, add_noise, alphas_cumprod, one_step_estimate,
-                                          parse_timesteps)
+from generator.diffusion.schedule import Schedule, add_noise, alphas_cumprod, one_step_estimate, parse_timesteps
 from tests.tiny_backend import FIXED_SCHEDULER, IF_LIKE_SCHEDULER
+
 
 STRIDED = list(range(990, -1, -30))
 
@@ -28,10 +28,16 @@ def test_strided_timesteps_are_the_course_ones():
     assert len(parse_timesteps("smart50")) == 50
 
 
-@pytest.mark.parametrize("steps, message", [
-    ("strided-0", "stride"), ("every-30", "not understood"), ([10, 20], "decreasing"),
-    ([1000, 0], r"\[0, 1000\)"), ([], "empty"),
-])
+@pytest.mark.parametrize(
+    "steps, message",
+    [
+        ("strided-0", "stride"),
+        ("every-30", "not understood"),
+        ([10, 20], "decreasing"),
+        ([1000, 0], r"\[0, 1000\)"),
+        ([], "empty"),
+    ],
+)
 def test_bad_timesteps_say_what_is_wrong(steps, message):
     with pytest.raises(ValueError, match=message):
         parse_timesteps(steps)
@@ -65,7 +71,7 @@ def diffusers_step(config, thresholding, t, prev, model_output, x_t, seed):
 
 @pytest.mark.parametrize("thresholding", ["dynamic", "clip", "none"])
 @pytest.mark.parametrize("learned", [True, False], ids=["learned_range", "fixed_small"])
-@pytest.mark.parametrize("index", [0, 10, 32, 33])          # 990→960, 690→660, 30→0, 0→−1 (no noise)
+@pytest.mark.parametrize("index", [0, 10, 32, 33])  # 990→960, 690→660, 30→0, 0→−1 (no noise)
 def test_step_equals_diffusers_ddpm_scheduler(thresholding, learned, index):
     config = {**IF_LIKE_SCHEDULER, "variance_type": "learned_range" if learned else "fixed_small"}
     t = STRIDED[index]
@@ -78,8 +84,9 @@ def test_step_equals_diffusers_ddpm_scheduler(thresholding, learned, index):
     expected = diffusers_step(config, thresholding, t, prev, model_output, x_t, seed=5)
 
     noise = torch.randn(1, 3, 16, 16, generator=torch.Generator().manual_seed(5)) if t > 0 else None
-    x_prev, x0_raw = ddpm_step(Schedule.from_config(config), x_t, eps, var if learned else None, t, prev, noise,
-                               thresholding)
+    x_prev, x0_raw = ddpm_step(
+        Schedule.from_config(config), x_t, eps, var if learned else None, t, prev, noise, thresholding
+    )
     assert torch.equal(x_prev, expected.prev_sample)
     assert torch.equal(x0_raw, (x_t - (1 - alphas_cumprod(config)[t]) ** 0.5 * eps) / alphas_cumprod(config)[t] ** 0.5)
 

@@ -23,15 +23,21 @@ def test_train_and_test_are_disjoint_and_cover_all_digits():
     # No test image appears in training (compare pixel bytes, not just indices).
     train_rows = {row.numpy().tobytes() for row in train.images.flatten(1)}
     assert not any(row.numpy().tobytes() in train_rows for row in test.images.flatten(1))
-    assert len(train_rows) + len(test.labels) >= len(X) - 5   # a handful of duplicate digits at most
+    assert len(train_rows) + len(test.labels) >= len(X) - 5  # a handful of duplicate digits at most
 
 
 def test_images_are_padded_with_the_background_and_scaled_to_unit_range():
     split = load_split("test")
     assert split.images.shape == (1000, 1, 32, 32) and split.images.dtype == torch.float32
     assert split.images.min() == -1 and split.images.max() == 1
-    border = torch.cat([split.images[..., :2, :].flatten(), split.images[..., -2:, :].flatten(),
-                        split.images[..., :, :2].flatten(), split.images[..., :, -2:].flatten()])
+    border = torch.cat(
+        [
+            split.images[..., :2, :].flatten(),
+            split.images[..., -2:, :].flatten(),
+            split.images[..., :, :2].flatten(),
+            split.images[..., :, -2:].flatten(),
+        ]
+    )
     assert (border == -1).all()
     pixel = np.zeros((1, 784))
     pixel[0, 28 * 5 + 6] = 255

@@ -14,8 +14,10 @@ from generator.digits.classifier import build_classifier, classify
 from generator.digits.train import TrainConfig, build_scheduler, build_unet, train
 from generator.models.digits import DigitsUnavailable, digits_spec
 
-TINY = TrainConfig(block_out_channels=(8, 16, 16), attention=(False, False, True), norm_groups=4, batch_size=8,
-                   preview_per_digit=1)
+
+TINY = TrainConfig(
+    block_out_channels=(8, 16, 16), attention=(False, False, True), norm_groups=4, batch_size=8, preview_per_digit=1
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +66,9 @@ def test_spec_module_imports_without_torch():
 
 
 def test_training_is_deterministic_and_writes_a_loadable_model(tmp_path):
-    records = [train(tmp_path / name, seed=3, epochs=1, config=TINY, max_steps=2, previews=name == "a")
-               for name in ("a", "b")]
+    records = [
+        train(tmp_path / name, seed=3, epochs=1, config=TINY, max_steps=2, previews=name == "a") for name in ("a", "b")
+    ]
     weights = [(tmp_path / n / "unet" / "diffusion_pytorch_model.safetensors").read_bytes() for n in "ab"]
     assert weights[0] == weights[1]
     assert records[0]["step_loss"] == records[1]["step_loss"] and len(records[0]["step_loss"]) == 2

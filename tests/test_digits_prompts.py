@@ -5,11 +5,23 @@ import pytest
 from generator.models.digits_prompts import PROMPT_HELP, UNCONDITIONAL, class_of
 
 
-@pytest.mark.parametrize("prompt, digit", [
-    ("7", 7), ("seven", 7), ("a 7", 7), ("the digit seven", 7), ("a handwritten 7", 7),
-    ("a handwritten seven", 7), ("  A  Handwritten   SEVEN ", 7), ("0", 0), ("zero", 0), ("Nine", 9),
-    ("the digit 3", 3), ("a\tfour", 4),
-])
+@pytest.mark.parametrize(
+    "prompt, digit",
+    [
+        ("7", 7),
+        ("seven", 7),
+        ("a 7", 7),
+        ("the digit seven", 7),
+        ("a handwritten 7", 7),
+        ("a handwritten seven", 7),
+        ("  A  Handwritten   SEVEN ", 7),
+        ("0", 0),
+        ("zero", 0),
+        ("Nine", 9),
+        ("the digit 3", 3),
+        ("a\tfour", 4),
+    ],
+)
 def test_digit_prompts_map_to_their_class(prompt, digit):
     assert class_of(prompt) == digit
 

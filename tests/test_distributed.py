@@ -40,7 +40,7 @@ def test_shares_are_balanced_by_cost_not_by_count():
     items = [("big", 1000)] + [(f"s{i}", 10) for i in range(100)]
     shares = split(items, cost, key, 2)
     assert balance(shares, cost) == pytest.approx(1.0)
-    assert sorted(len(s) for s in shares) == [1, 100]           # one big job balances a hundred small ones
+    assert sorted(len(s) for s in shares) == [1, 100]  # one big job balances a hundred small ones
     assert balance(split(jobs(300), cost, key, 4), cost) <= 1.02
 
 

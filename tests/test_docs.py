@@ -14,8 +14,11 @@ from PIL import Image
 from generator import cli
 from generator.manual import slug
 
+
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = {p.relative_to(ROOT).as_posix(): p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
+DOCS = {
+    p.relative_to(ROOT).as_posix(): p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+}
 FENCE = re.compile(r"^```.*?^```", re.M | re.S)
 
 
@@ -33,7 +36,7 @@ def table(text: str, header: str) -> list[list[str]]:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(header))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append([c.strip() for c in line.strip().strip("|").split(" | ")])
@@ -46,7 +49,7 @@ def tables(text: str, header: str) -> list[list[list[str]]]:
     while header in rest:
         at = rest.index(header)
         found.append(table(rest[at:], header))
-        rest = rest[at + len(header):]
+        rest = rest[at + len(header) :]
     return found
 
 
@@ -55,6 +58,7 @@ def code_names(cell: str) -> set[str]:
 
 
 # ---- links ----
+
 
 def anchors(text: str) -> set[str]:
     return {slug(re.sub(r"[`*]", "", h)) for h in re.findall(r"^#+ (.+)$", prose(text), re.M)}
@@ -79,6 +83,7 @@ def test_every_doc_is_reachable_from_the_readme():
 
 
 # ---- the CLI ----
+
 
 def usage(*argv: str) -> str:
     """The usage lines `gallery … --help` prints."""
@@ -138,11 +143,13 @@ def test_the_make_targets_and_variables_are_the_makefiles():
 
 # ---- recipes ----
 
+
 def test_the_recipe_key_tables_are_the_schemas():
     from generator.recipes.schema import BOOK_KEYS, COMMON, SECTION_KEYS, SITE_KEYS
 
-    site, book, section, figure = (set().union(*(code_names(r[0]) for r in t))
-                                   for t in tables(doc("recipes.md"), "| key | meaning |"))
+    site, book, section, figure = (
+        set().union(*(code_names(r[0]) for r in t)) for t in tables(doc("recipes.md"), "| key | meaning |")
+    )
     assert site == set(SITE_KEYS) and book == set(BOOK_KEYS) and section == set(SECTION_KEYS)
     inputs = {i for m in cli_modes().values() for i in (*m.inputs, *m.optional_inputs)}
     assert set(COMMON) <= figure and figure - set(COMMON) == inputs
@@ -162,11 +169,17 @@ def test_the_stated_limits_are_the_codes():
     from tests.hostile.cases import CASES
 
     recipes = doc("recipes.md")
-    for said in (f"at most {MAX_FILE_BYTES // 1024} KiB", f"nesting at most {MAX_DEPTH} levels",
-                 f"{MAX_NODES:,} values", f"at most {MAX_SEEDS:,} seeds and {MAX_JOBS:,} jobs",
-                 f"at most {MAX_SEEDS:,} per figure", f"{MAX_INPUT_BYTES // 2**20} MB and {MAX_PIXELS // 10**6} M pixels",
-                 f"capped at {MAX_INPUT_BYTES // 2**20} MB and {DOWNLOAD_SECONDS} s", f"holds {len(CASES)} malformed",
-                 " and ".join(f"`{s}`" for s in RESERVED_SLUGS) + " are reserved"):
+    for said in (
+        f"at most {MAX_FILE_BYTES // 1024} KiB",
+        f"nesting at most {MAX_DEPTH} levels",
+        f"{MAX_NODES:,} values",
+        f"at most {MAX_SEEDS:,} seeds and {MAX_JOBS:,} jobs",
+        f"at most {MAX_SEEDS:,} per figure",
+        f"{MAX_INPUT_BYTES // 2**20} MB and {MAX_PIXELS // 10**6} M pixels",
+        f"capped at {MAX_INPUT_BYTES // 2**20} MB and {DOWNLOAD_SECONDS} s",
+        f"holds {len(CASES)} malformed",
+        " and ".join(f"`{s}`" for s in RESERVED_SLUGS) + " are reserved",
+    ):
         assert said in recipes, said
     builtins = re.search(r"`\{builtin: NAME\}`.*?never downloaded: (.*?);", recipes, re.S)[1]
     assert re.split(r",\s*", builtins) == sorted(BUILTIN)
@@ -195,7 +208,7 @@ def test_every_yaml_example_is_an_excerpt_of_its_file(name, path, body):
     file = next((f for f in (ROOT / path, ROOT / "generator" / "starter" / path) if f.is_file()), None)
     assert file, f"{name}: the example's file {path} does not exist"
     lines, real = meaningful(body), iter(meaningful(file.read_text()))
-    missing = [line for line in lines if not any(line == r for r in real)]       # in order: a subsequence
+    missing = [line for line in lines if not any(line == r for r in real)]  # in order: a subsequence
     assert not missing, f"{name}: not in {path} (or out of order): {missing}"
 
 
@@ -211,17 +224,23 @@ def named_paths(text: str) -> set[str]:
     for span in re.findall(r"`([^`\n]+)`", prose(text)):
         for word in span.split():
             word = word.strip("(),;:").rstrip(".")
-            if (re.fullmatch(r"[\w.\-/]+", word) and "/" in word and word.split("/")[0] in TOP
-                    and not word.startswith(MADE_AT_RUN_TIME)):
+            if (
+                re.fullmatch(r"[\w.\-/]+", word)
+                and "/" in word
+                and word.split("/")[0] in TOP
+                and not word.startswith(MADE_AT_RUN_TIME)
+            ):
                 found.add(word.replace("generator/_shipped/", ""))
     return found
 
 
-# extending.md is moved verbatim and is being rewritten on another branch (it still names diffusion/views.py).
-@pytest.mark.parametrize("name", sorted(set(DOCS) - {"docs/extending.md"}))
+@pytest.mark.parametrize("name", sorted(DOCS))
 def test_every_path_the_docs_name_exists(name):
-    missing = [p for p in sorted(named_paths(DOCS[name]))
-               if not (ROOT / p).exists() and not (ROOT / "generator" / "starter" / p).exists()]
+    missing = [
+        p
+        for p in sorted(named_paths(DOCS[name]))
+        if not (ROOT / p).exists() and not (ROOT / "generator" / "starter" / p).exists()
+    ]
     assert not missing, f"{name} names paths that do not exist: {missing}"
 
 
@@ -239,7 +258,8 @@ def test_the_folder_map_names_every_part_of_the_package():
             continue
         name = entry.name + ("/" if entry.is_dir() else "")
         assert f"`{entry.name}`" in text or f"`generator/{name}`" in text or f"`generator/{entry.name}`" in text, (
-            f"docs/architecture.md's folder map does not name generator/{name}")
+            f"docs/architecture.md's folder map does not name generator/{name}"
+        )
 
 
 def test_the_screenshots_are_used_small_and_at_laptop_and_phone_widths():

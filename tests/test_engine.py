@@ -12,13 +12,9 @@ from generator.diffusion.views import get_view
 from generator.engine import PACKING_ATOL, Term, Track, draw_noise, make_generator, run_tracks
 from tests.tiny_backend import TinyBackend
 
-STEPS = parse_timesteps("strided-100")            # 900, 800, …, 100, 0 — ten steps keep the tests quick
+
+STEPS = parse_timesteps("strided-100")  # 900, 800, …, 100, 0 — ten steps keep the tests quick
 SHAPE = (1, 3, 16, 16)
-
-
-@pytest.fixture(scope="module")
-def backend() -> TinyBackend:
-    return TinyBackend()
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +24,16 @@ def embeddings(backend) -> dict[str, torch.Tensor]:
 
 def track(backend, embeddings, seed: int, terms: list[Term], i_start: int = 0, **kwargs) -> Track:
     g = make_generator(seed)
-    return Track(x=draw_noise(g, SHAPE, "cpu"), timesteps=STEPS[i_start:], terms=terms, embeddings=embeddings,
-                 schedule=Schedule.from_config(backend.spec.scheduler_config), rng=g,
-                 thresholding="dynamic", **kwargs)
+    return Track(
+        x=draw_noise(g, SHAPE, "cpu"),
+        timesteps=STEPS[i_start:],
+        terms=terms,
+        embeddings=embeddings,
+        schedule=Schedule.from_config(backend.spec.scheduler_config),
+        rng=g,
+        thresholding="dynamic",
+        **kwargs,
+    )
 
 
 def assorted_tracks(backend, embeddings) -> list[Track]:
@@ -45,8 +48,7 @@ def assorted_tracks(backend, embeddings) -> list[Track]:
 
 def run_alone_and_packed(backend, embeddings, batch_size: int) -> tuple[list[Track], list[Track]]:
     alone = [run_tracks([t], backend, progress=False)[0] for t in assorted_tracks(backend, embeddings)]
-    packed = list(run_tracks(assorted_tracks(backend, embeddings), backend, batch_size=batch_size,
-                             progress=False))
+    packed = list(run_tracks(assorted_tracks(backend, embeddings), backend, batch_size=batch_size, progress=False))
     return alone, packed
 
 
@@ -68,7 +70,7 @@ def test_a_track_agrees_alone_or_packed_within_the_tolerance(backend, embeddings
         torch.testing.assert_close(p.x, a.x, atol=PACKING_ATOL, rtol=0)
         grey = [((x.x.clamp(-1, 1) + 1) * 127.5).round() for x in (a, p)]
         assert (grey[0] - grey[1]).abs().max() <= 1
-    assert (alone[0].x - alone[1].x).abs().max() > 100 * PACKING_ATOL   # the tolerance is far below a change
+    assert (alone[0].x - alone[1].x).abs().max() > 100 * PACKING_ATOL  # the tolerance is far below a change
 
 
 def test_the_same_packing_is_reproducible(backend, embeddings):
@@ -87,9 +89,15 @@ def test_one_track_equals_the_diffusers_scheduler_loop(learned, guidance):
     config = backend.spec.scheduler_config
     timesteps = parse_timesteps("strided-30")
     g = make_generator(11)
-    ours = Track(x=draw_noise(g, SHAPE, "cpu"), timesteps=timesteps, embeddings=emb, rng=g,
-                 terms=[Term("a cat", uncond="" if guidance else None, guidance=guidance or 1.0)],
-                 schedule=Schedule.from_config(config), thresholding=Schedule.from_config(config).thresholding)
+    ours = Track(
+        x=draw_noise(g, SHAPE, "cpu"),
+        timesteps=timesteps,
+        embeddings=emb,
+        rng=g,
+        terms=[Term("a cat", uncond="" if guidance else None, guidance=guidance or 1.0)],
+        schedule=Schedule.from_config(config),
+        thresholding=Schedule.from_config(config).thresholding,
+    )
     run_tracks([ours], backend, progress=False)
 
     scheduler = DDPMScheduler.from_config(config)
@@ -112,7 +120,7 @@ def test_requests_share_calls_and_a_lone_sample_is_padded(backend, embeddings):
     backend.calls.clear()
     tracks = [track(backend, embeddings, s, [Term("a cat", "", 7.0)]) for s in range(5)]
     run_tracks(tracks, backend, batch_size=4, progress=False)
-    assert backend.calls == [4, 4, 2] * len(STEPS)            # 10 requests per tick: uncond + cond × 5
+    assert backend.calls == [4, 4, 2] * len(STEPS)  # 10 requests per tick: uncond + cond × 5
     backend.calls.clear()
     run_tracks([track(backend, embeddings, 0, [Term("a cat")])], backend, progress=False)
     assert backend.calls == [2] * len(STEPS)
@@ -131,8 +139,15 @@ def test_predict_only_gives_the_one_step_estimate(embeddings):
     x0 = torch.rand(SHAPE, generator=torch.Generator().manual_seed(0)) * 2 - 1
     eps = torch.randn(SHAPE, generator=torch.Generator().manual_seed(1))
     backend.predict = lambda x_t, t, emb: (eps.expand(len(x_t), -1, -1, -1), None)
-    t = Track(x=add_noise(x0, eps, schedule.alpha_bar(500)), timesteps=[500], terms=[Term("a cat")],
-              embeddings=embeddings, schedule=schedule, rng=make_generator(0), predict_only=True)
+    t = Track(
+        x=add_noise(x0, eps, schedule.alpha_bar(500)),
+        timesteps=[500],
+        terms=[Term("a cat")],
+        embeddings=embeddings,
+        schedule=schedule,
+        rng=make_generator(0),
+        predict_only=True,
+    )
     run_tracks([t], backend, progress=False)
     torch.testing.assert_close(t.x0_hat, x0, atol=1e-5, rtol=0)
     assert t.done and t.index == 1
@@ -161,8 +176,15 @@ def test_follow_ups_start_after_the_whole_phase(backend, embeddings):
         x_T = draw_noise(g, (1, 3, 32, 32), "cpu")
         level = torch.tensor([250])
         image = backend.upscale_condition(done.x, level, draw_noise(g, (1, 3, 32, 32), "cpu"))
-        return Track(x=x_T, timesteps=[900, 500, 100], terms=[Term("a cat", "", 4.0)], embeddings=embeddings,
-                     schedule=done.schedule, rng=g, cond={"image": image, "noise_level": level})
+        return Track(
+            x=x_T,
+            timesteps=[900, 500, 100],
+            terms=[Term("a cat", "", 4.0)],
+            embeddings=embeddings,
+            schedule=done.schedule,
+            rng=g,
+            cond={"image": image, "noise_level": level},
+        )
 
     tracks = [track(backend, embeddings, s, [Term("a cat", "", 7.0)], i_start=s, then=stage2) for s in (0, 5)]
     backend.predict = spy
@@ -172,7 +194,7 @@ def test_follow_ups_start_after_the_whole_phase(backend, embeddings):
         backend.predict = predict
     sizes = [size for size, _ in seen]
     assert sizes == [16] * len(STEPS) + [32] * 3
-    assert seen[-1] == (32, 4)                                 # both stage-II tracks in one call
+    assert seen[-1] == (32, 4)  # both stage-II tracks in one call
     assert all(t.next is not None and t.next.done and t.next.x.shape == (1, 3, 32, 32) for t in tracks)
 
 
@@ -186,11 +208,24 @@ def test_bad_tracks_are_refused(backend, embeddings):
     g = make_generator(0)
     schedule = Schedule.from_config(backend.spec.scheduler_config)
     with pytest.raises(ValueError, match=r"\(1, C, H, W\)"):
-        Track(x=torch.zeros(2, 3, 16, 16), timesteps=STEPS, terms=[Term("a cat")], embeddings=embeddings,
-              schedule=schedule, rng=g)
+        Track(
+            x=torch.zeros(2, 3, 16, 16),
+            timesteps=STEPS,
+            terms=[Term("a cat")],
+            embeddings=embeddings,
+            schedule=schedule,
+            rng=g,
+        )
     with pytest.raises(ValueError, match="'mean' or 'sum'"):
-        Track(x=torch.zeros(SHAPE), timesteps=STEPS, terms=[Term("a cat")], embeddings=embeddings,
-              schedule=schedule, rng=g, reduce="max")
+        Track(
+            x=torch.zeros(SHAPE),
+            timesteps=STEPS,
+            terms=[Term("a cat")],
+            embeddings=embeddings,
+            schedule=schedule,
+            rng=g,
+            reduce="max",
+        )
 
 
 def test_noise_comes_from_the_track_generator_on_any_device():
@@ -202,10 +237,12 @@ def test_calls_are_padded_to_compiled_batch_buckets(embeddings):
     backend = TinyBackend()
     backend.batch_buckets = (2, 4, 8)
     tracks = [track(backend, embeddings, s, [Term("a cat", "", 7.0)], i_start=8) for s in range(5)]
-    run_tracks(tracks, backend, batch_size=6, progress=False)      # 6 is no bucket: 10 requests as 4 + 4 + 2
+    run_tracks(tracks, backend, batch_size=6, progress=False)  # 6 is no bucket: 10 requests as 4 + 4 + 2
     assert backend.calls == [4, 4, 2] * 2
     backend.calls.clear()
-    pair = [track(backend, embeddings, 8, [Term("a cat", "", 7.0)], i_start=9),
-            track(backend, embeddings, 9, [Term("a dog")], i_start=9)]
+    pair = [
+        track(backend, embeddings, 8, [Term("a cat", "", 7.0)], i_start=9),
+        track(backend, embeddings, 9, [Term("a dog")], i_start=9),
+    ]
     run_tracks(pair, backend, progress=False)
-    assert backend.calls == [4]                                    # 3 requests, padded up to the bucket of 4
+    assert backend.calls == [4]  # 3 requests, padded up to the bucket of 4

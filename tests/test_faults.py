@@ -19,8 +19,9 @@ from PIL import Image
 from generator.fileops import sweep_stale
 from generator.store import Store
 
+
 ROOT = Path(__file__).parent.parent
-SEEDS = 20                                 # model jobs; 4 steps each; --batch-size 2 → 4 jobs in flight
+SEEDS = 20  # model jobs; 4 steps each; --batch-size 2 → 4 jobs in flight
 IN_FLIGHT = 4
 SECTION = """\
 title: Guidance
@@ -47,8 +48,14 @@ def make_project(root: Path, seeds: list[int]) -> Path:
 
 def gallery(project: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "generator.cli", "--root", str(project), *args], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "--root", str(project), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
@@ -109,18 +116,18 @@ def kill_at(proc: subprocess.Popen, store: Store, delay: float, total: int) -> t
 def test_kill_9_at_random_moments_loses_only_jobs_in_flight_and_the_site_stays(tmp_path):
     project = make_project(tmp_path, list(range(SEEDS)))
     store = Store(project / "store")
-    assert finish(gallery(project, "render"))[0] == 0            # every figure pending, but a site
+    assert finish(gallery(project, "render"))[0] == 0  # every figure pending, but a site
     rng, kills, mid_build, batch = random.Random(12), 0, 0, 0
     with SiteWatch(project / "public") as site:
-        for _ in range(12):                                        # builds, killed anywhere
+        for _ in range(12):  # builds, killed anywhere
             total = (batch + 1) * SEEDS + 2
-            if complete_results(store) == total:                   # all done: new seeds, new work
+            if complete_results(store) == total:  # all done: new seeds, new work
                 batch, total = batch + 1, total + SEEDS
                 make_project(tmp_path, list(range(batch * SEEDS, (batch + 1) * SEEDS)))
             seen, struck = kill_at(gallery(project, "build", "--batch-size", "2"), store, rng.uniform(0.3, 5), total)
             kills, mid_build = kills + 1, mid_build + struck
-            assert complete_results(store) >= seen                # nothing stored is ever lost
-        for _ in range(8):                                         # renders, killed anywhere (the swap too)
+            assert complete_results(store) >= seen  # nothing stored is ever lost
+        for _ in range(8):  # renders, killed anywhere (the swap too)
             kill_at(gallery(project, "render"), store, rng.uniform(0.2, 2.5), 0)
             kills += 1
         assert kills >= 20 and mid_build >= 6
@@ -149,7 +156,7 @@ def test_four_concurrent_builds_do_the_work_once(tmp_path):
     results = [finish(p) for p in procs]
     assert [code for code, _, _ in results] == [0] * 4, [err[-1500:] for _, _, err in results]
     ran = [int(re.search(r"(\d+) jobs run", out)[1]) for _, out, _ in results]
-    assert sum(ran) == 6 + 2, ran                                  # every job computed exactly once
+    assert sum(ran) == 6 + 2, ran  # every job computed exactly once
     assert complete_results(Store(project / "store")) == 8
 
 
@@ -157,7 +164,7 @@ def test_four_concurrent_builds_do_the_work_once(tmp_path):
 def test_gc_beside_builds_never_crashes(tmp_path):
     project = make_project(tmp_path, [0, 1])
     assert finish(gallery(project, "run", "--batch-size", "2"))[0] == 0
-    make_project(tmp_path, [3, 4, 5, 6])                           # the old seeds are now unreferenced
+    make_project(tmp_path, [3, 4, 5, 6])  # the old seeds are now unreferenced
     builds = [gallery(project, "build", "--batch-size", "2") for _ in range(2)]
     collections = []
     while any(b.poll() is None for b in builds) or len(collections) < 2:
@@ -166,7 +173,7 @@ def test_gc_beside_builds_never_crashes(tmp_path):
     assert [c[0] for c in collections] == [0] * len(collections), [c[2][-1500:] for c in collections]
     assert [b[0] for b in built] == [0, 0], [b[2][-1500:] for b in built]
     store = Store(project / "store")
-    assert complete_results(store) == 4 + 2                       # the new jobs, none of the old
+    assert complete_results(store) == 4 + 2  # the new jobs, none of the old
     assert sum(int(re.search(r"(\d+) jobs run", out)[1]) for _, out, _ in built) == 4
 
 
@@ -192,7 +199,7 @@ def test_fileops_writes_killed_mid_flight_leave_old_or_new_never_a_part(tmp_path
     rng = random.Random(3)
     for _ in range(6):
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE)
-        proc.stdout.readline()                                     # at least one whole round
+        proc.stdout.readline()  # at least one whole round
         with SiteWatch(tmp_path / "site") as site:
             time.sleep(rng.uniform(0.05, 0.5))
             proc.send_signal(signal.SIGKILL)
@@ -218,7 +225,7 @@ def test_without_an_atomic_exchange_a_swap_killed_between_its_renames_is_repaire
     def dies_after_the_first_rename(a, b):
         calls.append((a, b))
         if len(calls) == 2:
-            raise KeyboardInterrupt("killed")                    # the process dies here
+            raise KeyboardInterrupt("killed")  # the process dies here
         real(a, b)
 
     monkeypatch.setattr(fileops, "_exchange", lambda a, b: False)
@@ -226,9 +233,9 @@ def test_without_an_atomic_exchange_a_swap_killed_between_its_renames_is_repaire
     with pytest.raises(KeyboardInterrupt):
         fileops.swap_dir(new, site)
     monkeypatch.setattr(fileops.os, "rename", real)
-    assert not site.exists()                                       # the moment the exchange exists to avoid
+    assert not site.exists()  # the moment the exchange exists to avoid
     aside = calls[0][1]
-    os.rename(aside, tmp_path / Path(aside).name.replace(f"-{os.getpid()}@", "-999999999@"))   # its pid dies
+    os.rename(aside, tmp_path / Path(aside).name.replace(f"-{os.getpid()}@", "-999999999@"))  # its pid dies
     fileops.recover_swap(site)
     assert (site / "index.html").read_text() == "old"
 
@@ -262,9 +269,15 @@ def test_the_engine_reports_each_track_the_tick_it_ends_and_after_its_follow_up(
 
     def track(seed: int, steps: list[int], then=None) -> Track:
         g = make_generator(seed)
-        return Track(x=draw_noise(g, (1, 3, 16, 16), "cpu"), timesteps=steps, terms=[Term("a cat", "", 4.0)],
-                     embeddings=embeddings, schedule=Schedule.from_config(backend.spec.scheduler_config),
-                     rng=g, then=then)
+        return Track(
+            x=draw_noise(g, (1, 3, 16, 16), "cpu"),
+            timesteps=steps,
+            terms=[Term("a cat", "", 4.0)],
+            embeddings=embeddings,
+            schedule=Schedule.from_config(backend.spec.scheduler_config),
+            rng=g,
+            then=then,
+        )
 
     def stage2(done: Track) -> Track:
         return track(9, [300, 0])
@@ -272,8 +285,9 @@ def test_the_engine_reports_each_track_the_tick_it_ends_and_after_its_follow_up(
     short, long, chained = track(1, [500, 0]), track(2, [900, 600, 300, 0]), track(3, [400, 0], then=stage2)
     done_at: dict[int, int] = {}
     backend.predict = counting
-    run_tracks([short, long, chained], backend, progress=False,
-               on_done=lambda t: done_at.setdefault(id(t), len(ticks)))
-    assert done_at[id(short)] == 2 and done_at[id(long)] == 4      # the short track, the tick it ended
-    assert done_at[id(chained)] == 6 and len(done_at) == 3          # only after its follow-up (2 more ticks)
+    run_tracks(
+        [short, long, chained], backend, progress=False, on_done=lambda t: done_at.setdefault(id(t), len(ticks))
+    )
+    assert done_at[id(short)] == 2 and done_at[id(long)] == 4  # the short track, the tick it ended
+    assert done_at[id(chained)] == 6 and len(done_at) == 3  # only after its follow-up (2 more ticks)
     assert torch.isfinite(chained.next.x).all()

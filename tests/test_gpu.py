@@ -6,6 +6,7 @@ import torch
 
 from tests.tiny_backend import TinyBackend, make_job, run_job
 
+
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
@@ -14,8 +15,8 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 def test_the_step_loop_never_waits_for_the_gpu():
     backend = TinyBackend(device="cuda")
     jobs = [make_job("cfg", ["a photo"], seed=s) for s in range(4)]
-    run_job(jobs[0], backend)                       # warm-up: allocations and kernels outside the check
-    torch.cuda.set_sync_debug_mode("error")         # any .item(), nonzero() or blocking copy now raises
+    run_job(jobs[0], backend)  # warm-up: allocations and kernels outside the check
+    torch.cuda.set_sync_debug_mode("error")  # any .item(), nonzero() or blocking copy now raises
     try:
         for job in jobs:
             run_job(job, backend)

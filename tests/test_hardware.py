@@ -46,15 +46,22 @@ def if_stages(**needs):
     return model_spec("deepfloyd-if").stages(**needs)
 
 
-@pytest.mark.parametrize("card_gib, mode, fits", [(80, "resident", True), (24, "resident", True),
-                                                  (16, "sequential", True), (12, "sequential", True),
-                                                  (8, "sequential", False)])
+@pytest.mark.parametrize(
+    "card_gib, mode, fits",
+    [
+        (80, "resident", True),
+        (24, "resident", True),
+        (16, "sequential", True),
+        (12, "sequential", True),
+        (8, "sequential", False),
+    ],
+)
 def test_the_plan_for_each_card_size(card_gib, mode, fits):
     plan = plan_memory(card_gib * GiB, if_stages(needs_stage2=True))
     assert (plan.mode, plan.fits) == (mode, fits)
     assert plan.peak <= card_gib * GiB or not fits
     held = {"stage I": 4.305e9 * 2, "stage II": 1.243e9 * 2}
-    for name, batch in plan.batches.items():               # sized with the weights already resident
+    for name, batch in plan.batches.items():  # sized with the weights already resident
         weights = sum(held.values()) if mode == "resident" else held[name]
         per_sample = BYTES_PER_SAMPLE_64 * (1 if name == "stage I" else 4)
         assert batch == batch_for(card_gib * GiB - CONTEXT_BYTES - weights, per_sample)
@@ -69,7 +76,7 @@ def test_a_plan_sizes_batches_after_the_weights_and_stage_three_adds_its_own():
     assert offload.host == pytest.approx(2 * (4.305e9 + 1.243e9)) and offload.mode == "offload"
     assert "host RAM" in offload.lines()[0]
     fp32 = plan_memory(24 * GiB, if_stages(needs_stage2=True), dtype="fp32")
-    assert fp32.mode == "sequential"                        # 22 GB of fp32 UNets do not sit together on 24 GB
+    assert fp32.mode == "sequential"  # 22 GB of fp32 UNets do not sit together on 24 GB
 
 
 def test_a_made_up_stage_gets_exactly_its_share():
@@ -79,15 +86,18 @@ def test_a_made_up_stage_gets_exactly_its_share():
     assert plan.peak == pytest.approx(CONTEXT_BYTES + 2e9 + plan.batches["s"] * GiB)
 
 
-@pytest.mark.parametrize("device, memory, bf16, unet, expected", [
-    ("cuda", 24 * GiB, True, "fp16", ("cuda", "bf16")),      # Ampere or later
-    ("cuda", 16 * GiB, False, "fp16", ("cuda", "fp16")),     # a T4: fp16 with fp32 `wo`
-    ("cuda", 12 * GiB, False, "fp16", ("cpu", "bf16")),      # too small for fp16 + fp32 wo
-    ("cuda", 8 * GiB, True, "fp16", ("cpu", "bf16")),
-    ("cpu", 24 * GiB, True, "bf16", ("cpu", "bf16")),
-    ("cpu", 24 * GiB, True, "fp32", ("cpu", "fp32")),        # an fp32 run is fp32 throughout
-    ("mps", 32 * GiB, False, "fp16", ("mps", "fp16")),
-])
+@pytest.mark.parametrize(
+    "device, memory, bf16, unet, expected",
+    [
+        ("cuda", 24 * GiB, True, "fp16", ("cuda", "bf16")),  # Ampere or later
+        ("cuda", 16 * GiB, False, "fp16", ("cuda", "fp16")),  # a T4: fp16 with fp32 `wo`
+        ("cuda", 12 * GiB, False, "fp16", ("cpu", "bf16")),  # too small for fp16 + fp32 wo
+        ("cuda", 8 * GiB, True, "fp16", ("cpu", "bf16")),
+        ("cpu", 24 * GiB, True, "bf16", ("cpu", "bf16")),
+        ("cpu", 24 * GiB, True, "fp32", ("cpu", "fp32")),  # an fp32 run is fp32 throughout
+        ("mps", 32 * GiB, False, "fp16", ("mps", "fp16")),
+    ],
+)
 def test_where_t5_encodes(device, memory, bf16, unet, expected):
     assert encoder_placement(device, memory, bf16, unet, T5_XXL_PARAMS, T5_XXL_WO_PARAMS) == expected
 
@@ -120,9 +130,9 @@ def test_the_batch_is_sized_after_the_weights_are_resident(monkeypatch):
 
     def free_bytes(device, limit=None):
         events.append("measure")
-        return (6 if "load" in events else 16) * GiB        # 16 GiB free before the load, 6 after
+        return (6 if "load" in events else 16) * GiB  # 16 GiB free before the load, 6 after
 
     monkeypatch.setattr(engine, "free_bytes", free_bytes)
     size = engine.auto_batch_size(LoadingBackend(events), torch.zeros(1, 1, 8, 8))
     assert events == ["load", "measure"]
-    assert size == batch_for(6 * GiB - GiB, GiB / 4) == 14   # not the 44 the pre-load 16 GiB would give
+    assert size == batch_for(6 * GiB - GiB, GiB / 4) == 14  # not the 44 the pre-load 16 GiB would give

@@ -17,14 +17,19 @@ import yaml
 from generator.diffusion.filters import hybrid_kernel, hybrid_sigmas
 from generator.digits.stats import wilson
 
+
 ROOT = Path(__file__).resolve().parents[1]
 ATLAS = json.loads((ROOT / "models" / "digits" / "atlas.json").read_text())
 EVAL = json.loads((ROOT / "models" / "digits" / "eval.json").read_text())
 BOOK = yaml.safe_load((ROOT / "recipes" / "digits" / "book.yaml").read_text())
 SECTIONS = [ROOT / "recipes" / "digits" / name for name in ("50-anagrams.yaml", "60-hybrids.yaml")]
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
-WORDS = {"every seed": lambda r: r == 1.0, "all seeds": lambda r: r == 1.0, "no seed": lambda r: r == 0.0,
-         "most seeds": lambda r: r > 0.5}
+WORDS = {
+    "every seed": lambda r: r == 1.0,
+    "all seeds": lambda r: r == 1.0,
+    "no seed": lambda r: r == 0.0,
+    "most seeds": lambda r: r > 0.5,
+}
 HELD_OUT = {(c["table"], tuple(c["pair"])): c for c in ATLAS["held_out"]}
 
 
@@ -73,8 +78,9 @@ def test_held_out_cells_are_fresh_seeds_and_their_intervals_are_wilsons():
 
 def test_the_book_shows_held_out_cells_beyond_six_nine():
     cells = {(c["table"], tuple(c["pair"])) for c in (atlas_cell(p) for _, p, _ in CELLS)}
-    assert {pair for table, pair in cells if table.startswith("anagram:")} - {("6", "9"), ("9", "6")}, \
+    assert {pair for table, pair in cells if table.startswith("anagram:")} - {("6", "9"), ("9", "6")}, (
         "the digits book shows no measured anagram pair beyond 6/9"
+    )
     assert any(table.startswith("hybrid:") for table, _ in cells), "no measured hybrid figure"
 
 

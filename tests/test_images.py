@@ -53,7 +53,7 @@ def test_a_pinned_url_is_fetched_once_and_a_wrong_pin_is_refused(project, tmp_pa
     pin = hashlib.sha256(source.read_bytes()).hexdigest()
     image = resolve(project, {"url": source.as_uri(), "sha256": pin})
     assert image.sha256 == pin and Path(image.path).parent == project / "store" / "downloads"
-    source.unlink()                              # a second resolve must not need the network
+    source.unlink()  # a second resolve must not need the network
     assert resolve(project, {"url": source.as_uri(), "sha256": pin}).sha256 == pin
     Image.new("RGB", (8, 8)).save(source)
     with pytest.raises(InputError, match="but the recipe pins"):
@@ -72,7 +72,7 @@ def test_a_stored_download_that_no_longer_matches_its_pin_is_fetched_again(proje
     source = project / "recipes" / "b" / "red.png"
     pin = hashlib.sha256(source.read_bytes()).hexdigest()
     image = resolve(project, {"url": source.as_uri(), "sha256": pin})
-    Path(image.path).write_bytes(b"tampered")                 # the cached copy is hashed before every use
+    Path(image.path).write_bytes(b"tampered")  # the cached copy is hashed before every use
     again = resolve(project, {"url": source.as_uri(), "sha256": pin})
     assert again.sha256 == pin and Path(again.path).read_bytes() == source.read_bytes()
 
@@ -84,13 +84,16 @@ def test_a_refused_download_stores_nothing(project):
     assert not (project / "store").exists()
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"url": "http://example.com/x.png", "sha256": "a" * 64}, "expected an https:// URL"),
-    ({"url": "file:///etc/hostname", "sha256": "a" * 64}, "outside the project"),
-    ({"url": "https://example.com/x.png", "sha256": "../../x.png"}, "64 hex digits"),
-    ({"url": "https://example.com/x.png", "sha256": "a" * 63}, "64 hex digits"),
-    ({"builtin": ["cat"]}, "unknown built-in image"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"url": "http://example.com/x.png", "sha256": "a" * 64}, "expected an https:// URL"),
+        ({"url": "file:///etc/hostname", "sha256": "a" * 64}, "outside the project"),
+        ({"url": "https://example.com/x.png", "sha256": "../../x.png"}, "64 hex digits"),
+        ({"url": "https://example.com/x.png", "sha256": "a" * 63}, "64 hex digits"),
+        ({"builtin": ["cat"]}, "unknown built-in image"),
+    ],
+)
 def test_urls_are_https_and_pins_are_sha256_digests(project, spec, message):
     with pytest.raises(InputError, match=message):
         resolve(project, spec)

@@ -16,6 +16,7 @@ from generator.project import Project, load_plan
 from generator.site import render
 from generator.site.render import MARKER, read_manifest
 
+
 BOOK = "title: Book {n}\nmodel: digits\norder: {n}\nsummary: Book {n}.\ndefaults: {{image: ../images/dot.png}}\n"
 SECTION = """\
 title: Forward
@@ -90,7 +91,7 @@ def test_every_kind_of_change_is_seen(project, capsys, monkeypatch, tmp_path_fac
     code = gallery(project, "build")
     out, err = capsys.readouterr()
     assert "up to date" not in out
-    if change == "new book folder":                       # a folder of YAML without book.yaml is an error
+    if change == "new book folder":  # a folder of YAML without book.yaml is an error
         assert code == 2 and "no book.yaml" in err
         return
     assert code == 0
@@ -112,8 +113,8 @@ def test_an_edit_renders_only_its_book_and_links_the_rest(project, capsys):
     assert gallery(project, "build") == 0
     assert "site: 3 pages (1 rendered, 1 unchanged)" in capsys.readouterr().out
     after = inodes(site)
-    book1 = [f for f in read_manifest(site).pages["book1"]["files"]]
-    assert book1 and all(after[f] == before[f] for f in book1)          # the same files, linked
+    book1 = list(read_manifest(site).pages["book1"]["files"])
+    assert book1 and all(after[f] == before[f] for f in book1)  # the same files, linked
     assert after["book2/index.html"] != before["book2/index.html"]
     assert "book two." in (site / "book2" / "index.html").read_text()
     assert (site / "book1" / "index.html").read_text().count("book 1.") == 1
@@ -171,7 +172,9 @@ def test_the_plan_cache_gives_what_a_fresh_load_gives(project, monkeypatch):
     monkeypatch.setattr(project_module, "load_book", lambda *_: pytest.fail("a cached book was parsed again"))
     cached = load_plan(Project(root=project))
     keys = [[j.key for j in f.jobs] for f in fresh.figures]
-    assert keys == [[j.key for j in f.jobs] for f in first.figures] == [[j.key for j in f.jobs] for f in cached.figures]
+    assert (
+        keys == [[j.key for j in f.jobs] for f in first.figures] == [[j.key for j in f.jobs] for f in cached.figures]
+    )
     assert [f.figure.caption for f in cached.figures] == [f.figure.caption for f in fresh.figures]
     assert cached.sources == first.sources
 
@@ -186,10 +189,11 @@ def test_the_plan_cache_sees_a_changed_input(project):
 
 
 def test_a_torn_cache_entry_is_ignored(project):
+    from generator.models.hardware import Hardware
     from generator.plan_cache import BookPlans
 
     plan = load_plan(Project(root=project))
-    cache = BookPlans(project / "recipes", project / "store")
+    cache = BookPlans(project / "recipes", project / "store", Hardware())
     for entry in cache.folder.glob("*.pickle"):
         entry.write_bytes(entry.read_bytes()[:20])
     again = load_plan(Project(root=project))

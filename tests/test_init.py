@@ -13,6 +13,7 @@ from generator.cli import main
 from generator.project import NoProject, Project, find_root, load_plan
 from generator.scaffold import starter_files
 
+
 SECTION = """\
 title: Forward
 figures:
@@ -42,7 +43,7 @@ def test_init_writes_a_gallery_whose_recipes_load(tmp_path, monkeypatch, capsys)
     assert [b.slug for b in plan.books] == ["first-book"] and {b.model for b in plan.books} == {"digits"}
     modes = {f.figure.mode for f in plan.figures}
     assert {"cfg", "forward", "sdedit", "anagram", "hybrid"} <= modes
-    assert sum(len(f.jobs) for f in plan.figures) < 100          # a first build of about a minute on a CPU
+    assert sum(len(f.jobs) for f in plan.figures) < 100  # a first build of about a minute on a CPU
     assert "/public/" in (gallery / ".gitignore").read_text().splitlines()
 
 
@@ -59,12 +60,13 @@ def test_init_fills_an_existing_folder_and_refuses_a_missing_parent(tmp_path, ca
     (tmp_path / "repo" / "notes.txt").write_text("keep")
     assert main(["init", str(tmp_path / "repo")]) == 0
     assert (tmp_path / "repo" / "notes.txt").read_text() == "keep"
-    assert sorted(p.relative_to(tmp_path / "repo") for p in (tmp_path / "repo").rglob("*") if p.is_file()) == \
-        sorted([Path("notes.txt"), *starter_files()])
+    assert sorted(p.relative_to(tmp_path / "repo") for p in (tmp_path / "repo").rglob("*") if p.is_file()) == sorted(
+        [Path("notes.txt"), *starter_files()]
+    )
     capsys.readouterr()
     assert main(["init", str(tmp_path / "typo" / "mygallery")]) == 2
     assert "does not exist" in capsys.readouterr().err and not (tmp_path / "typo").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]    # no staging folder left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]  # no staging folder left behind
 
 
 def test_the_project_is_found_from_a_subfolder(gallery, monkeypatch, capsys):
@@ -89,7 +91,7 @@ def test_a_recipes_folder_without_site_yaml_is_named(tmp_path):
 
 
 def test_root_overrides_discovery_and_a_typo_is_caught(gallery, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)                                   # not inside the gallery
+    monkeypatch.chdir(tmp_path)  # not inside the gallery
     assert main(["--root", "mygallery", "plan"]) == 0
     capsys.readouterr()
     assert main(["--root", "mygalery", "plan"]) == 2
@@ -113,7 +115,7 @@ def test_hugo_exports_into_the_project_and_refuses_what_it_did_not_write(tmp_pat
     (tmp_path / "recipes" / "book" / "book.yaml").write_text("title: B\nmodel: digits\nsummary: S\n")
     (tmp_path / "recipes" / "book" / "10-forward.yaml").write_text(SECTION)
     monkeypatch.chdir(tmp_path / "recipes")
-    assert main(["hugo"]) == 0                                    # nothing generated yet: a draft
+    assert main(["hugo"]) == 0  # nothing generated yet: a draft
     out = capsys.readouterr().out
     assert f"→ {tmp_path.resolve() / 'hugo'}/" in out and "draft: book" in out
     assert "draft = true" in (tmp_path / "hugo" / "book" / "index.md").read_text()

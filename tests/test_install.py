@@ -14,23 +14,32 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 from PIL import Image
 
 from generator.scaffold import STARTER, starter_files
+
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def clone(dest: Path) -> None:
     """The working tree as a clone has it: tracked and new files, nothing ignored (no .venv, store/tmp, build/)."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         if (ROOT / name).is_file():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
@@ -63,14 +72,15 @@ def test_a_wheel_install_starts_and_builds_a_gallery_anywhere():
         subprocess.run([sys.executable, "-m", "venv", str(tmp / "venv")], check=True)
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
         env["PATH"] = f"{tmp / 'venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-        pip = run([str(tmp / "venv/bin/python"), "-m", "pip", "install", "--no-input", torch_pin, str(tmp / "src")],
-                  tmp, env)
+        pip = run(
+            [str(tmp / "venv/bin/python"), "-m", "pip", "install", "--no-input", torch_pin, str(tmp / "src")], tmp, env
+        )
         assert pip.returncode == 0, pip.stderr[-3000:]
-        shutil.rmtree(tmp / "src")                          # the package must not need the tree it came from
-        env["XDG_CACHE_HOME"] = str(tmp / "cache")          # the site's animation frames (pip's cache is done)
+        shutil.rmtree(tmp / "src")  # the package must not need the tree it came from
+        env["XDG_CACHE_HOME"] = str(tmp / "cache")  # the site's animation frames (pip's cache is done)
 
         where = run(["python", "-c", "import generator; print(generator.__file__)"], tmp, env)
-        assert where.stdout.startswith(str(tmp / "venv" / "lib")), where.stdout + where.stderr   # not editable
+        assert where.stdout.startswith(str(tmp / "venv" / "lib")), where.stdout + where.stderr  # not editable
         expected = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
         assert run(["gallery", "--version"], tmp, env).stdout == f"gallery {expected}\n"
 
@@ -85,7 +95,7 @@ def test_a_wheel_install_starts_and_builds_a_gallery_anywhere():
         page = (gallery / "public" / "first-book" / "index.html").read_text("utf-8")
         pictures = re.findall(r'<img[^>]*src="\.\./(img/[0-9a-f]{16}\.png)"', page)
         assert len(set(pictures)) >= 40 and all((gallery / "public" / p).is_file() for p in pictures)
-        assert "is-pending" not in page                     # every figure made
+        assert "is-pending" not in page  # every figure made
         with Image.open(gallery / "public" / pictures[0]) as first:  # a CFG sample of "0": a digit, not a blank
             assert first.size == (32, 32) and np.asarray(first, dtype=float).std() > 30
 

@@ -13,6 +13,7 @@ from generator.digits.classifier import classify
 from generator.digits.data import load_split
 from generator.digits.judge import FAR_SIDE, READINGS, Judge, far_away
 
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "digits"
 
@@ -29,13 +30,13 @@ def test_far_away_is_the_mean_of_each_block_shown_at_full_size():
     means = x.reshape(2, 1, FAR_SIDE, block, FAR_SIDE, block).mean((3, 5))
     assert seen.shape == x.shape
     torch.testing.assert_close(seen[..., ::block, ::block], means)
-    torch.testing.assert_close(far_away(seen), seen)                      # seeing it from afar twice: the same
+    torch.testing.assert_close(far_away(seen), seen)  # seeing it from afar twice: the same
 
 
 def test_each_reading_reads_held_out_digits_seen_its_way_as_recorded(judge):
     measured = judge.held_out_accuracy()
     recorded = json.loads((MODEL / "eval.json").read_text())["judge"]
-    assert measured == recorded                                             # the record is of these weights
+    assert measured == recorded  # the record is of these weights
     assert all(r["accuracy"] >= 0.9 for r in measured.values())
     assert set(measured) == set(READINGS) == {"near", "far"}
 

@@ -1,4 +1,4 @@
-"""Typed mode parameters (modes/base.ModeParams): the recipe schema and the dataclass are one declaration."""
+"""Typed mode parameters (generator/params.py): the recipe schema and the dataclass are one declaration."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import typing
 import pytest
 
 from generator.modes import MODES
-from generator.modes.common import GuidedParams, SamplingParams, sampling
+from generator.modes.common import GuidedParams, SamplingParams
 from tests.tiny_backend import make_job
 
-TYPED = sorted(name for name, mode in MODES.items() if mode.Params is not None)
+
+TYPED = sorted(name for name, mode in MODES.items() if mode.params)
 
 
 def base_types(hint: typing.Any) -> set[type]:
@@ -37,7 +38,7 @@ def test_each_parameter_has_one_name_type_and_default(name):
     for key, spec in mode.params.items():
         kinds = set(spec.kind if isinstance(spec.kind, tuple) else (spec.kind,))
         assert base_types(hints[key]) - {type(None)} == kinds, key
-    defaults = mode.Params.from_params({})
+    defaults = mode.Params()
     assert {k: getattr(defaults, k) for k in mode.params} == {k: p.default for k, p in mode.params.items()}
 
 
@@ -49,15 +50,16 @@ def test_a_list_default_is_not_shared_between_instances():
 def test_cfg_is_on_exactly_for_modes_with_a_guidance_parameter():
     """No `"guidance" in params` switch: SamplingParams.guidance is None unless the mode declares guidance."""
     assert "guidance" not in SamplingParams.schema() and "guidance" in GuidedParams.schema()
-    assert sampling(make_job("sample", ["a"], 0)).guidance is None
-    assert sampling(make_job("cfg", ["a"], 0, guidance=3.5)).guidance == 3.5
+    assert make_job("sample", ["a"], 0).params.guidance is None
+    assert make_job("cfg", ["a"], 0, guidance=3.5).params.guidance == 3.5
 
 
-def test_params_are_read_from_the_job_and_are_frozen():
-    p = MODES["hybrid"].Params.from_job(make_job("hybrid", ["a", "b"], 0, kernel_size=9, sigma=1.5))
+def test_a_job_carries_its_modes_typed_parameters_and_they_are_frozen():
+    p = make_job("hybrid", ["a", "b"], 0, kernel_size=9, sigma=1.5).params
+    assert isinstance(p, MODES["hybrid"].Params)
     assert (p.kernel_size, p.sigma, p.guidance) == (9, 1.5, 7.0)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        p.sigma = 2.0                                       # type: ignore[misc]
+        p.sigma = 2.0  # type: ignore[misc]
 
 
 def test_the_schema_lists_a_modes_own_parameters_first_and_an_override_in_its_inherited_place():

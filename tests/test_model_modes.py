@@ -10,20 +10,11 @@ import torch
 from PIL import Image
 
 from generator.modes import MODES
-from tests.tiny_backend import TinyBackend, make_job, run_job, tiny_spec, write_test_image
+from tests.tiny_backend import TinyBackend, make_job, run_job, tiny_spec
 
-FEW = {"steps": "strided-100"}                  # 10 steps
+
+FEW = {"steps": "strided-100"}  # 10 steps
 STAGE2 = {"upsample": True, "upsample_steps": [900, 500, 100]}
-
-
-@pytest.fixture(scope="module")
-def backend() -> TinyBackend:
-    return TinyBackend()
-
-
-@pytest.fixture(scope="module")
-def image(tmp_path_factory) -> str:
-    return write_test_image(tmp_path_factory.mktemp("inputs") / "pattern.png")
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +25,26 @@ def mask(tmp_path_factory) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("mode, prompts, uses_image, params, names", [
-    ("one_step", ["a"], True, {"t": 500}, ["original", "noisy", "estimate"]),
-    ("iterative", ["a"], True, {"i_start": 2, "show_every": 4, **FEW},
-     ["original", "t=700", "t=300", "one-step", "blurred", "iterative"]),
-    ("sample", ["a"], False, {**FEW, **STAGE2}, ["sample", "sample-32"]),
-    ("cfg", ["a"], False, FEW, ["sample"]),
-    ("sdedit", ["a"], True, {"i_start": 3, **FEW}, ["original", "edit"]),
-    ("text_img2img", ["b"], True, {"i_start": 3, **FEW, **STAGE2}, ["original", "edit", "edit-32"]),
-    ("inpaint", ["a"], True, {"rect": [2, 4, 8, 12], **FEW}, ["image", "mask", "hole", "result"]),
-    ("anagram", ["a", "b"], False, {"views": ["identity", "rotate_cw"], **FEW}, ["identity", "rotate_cw"]),
-    ("hybrid", ["a", "b"], False, {"kernel_size": 9, "sigma": 1.0, **FEW}, ["far", "small", "hybrid"]),
-])
+@pytest.mark.parametrize(
+    "mode, prompts, uses_image, params, names",
+    [
+        ("one_step", ["a"], True, {"t": 500}, ["original", "noisy", "estimate"]),
+        (
+            "iterative",
+            ["a"],
+            True,
+            {"i_start": 2, "show_every": 4, **FEW},
+            ["original", "t=700", "t=300", "one-step", "blurred", "iterative"],
+        ),
+        ("sample", ["a"], False, {**FEW, **STAGE2}, ["sample", "sample-32"]),
+        ("cfg", ["a"], False, FEW, ["sample"]),
+        ("sdedit", ["a"], True, {"i_start": 3, **FEW}, ["original", "edit"]),
+        ("text_img2img", ["b"], True, {"i_start": 3, **FEW, **STAGE2}, ["original", "edit", "edit-32"]),
+        ("inpaint", ["a"], True, {"rect": [2, 4, 8, 12], **FEW}, ["image", "mask", "hole", "result"]),
+        ("anagram", ["a", "b"], False, {"views": ["identity", "rotate_cw"], **FEW}, ["identity", "rotate_cw"]),
+        ("hybrid", ["a", "b"], False, {"kernel_size": 9, "sigma": 1.0, **FEW}, ["far", "small", "hybrid"]),
+    ],
+)
 def test_modes_make_their_images(backend, image, mode, prompts, uses_image, params, names):
     job = make_job(mode, prompts, 7, {"image": image} if uses_image else None, **params)
     result, _ = run_job(job, backend)
@@ -53,7 +52,7 @@ def test_modes_make_their_images(backend, image, mode, prompts, uses_image, para
     for name, x in result.images.items():
         assert x.dim() == 3 and x.shape[0] in (1, 3) and x.abs().max() <= 1, name
     final = list(result.images.values())[-1]
-    assert final.std() > 0.05                                   # a picture, not a constant
+    assert final.std() > 0.05  # a picture, not a constant
     assert MODES[mode].model_calls(job) > 0
 
 
@@ -62,7 +61,7 @@ def test_one_step_uses_the_forward_modes_noise_and_inverts_the_true_noise(image)
     from generator.diffusion.schedule import Schedule
 
     job = make_job("one_step", ["a"], 3, {"image": image}, t=400)
-    forward = MODES["forward"].assemble(make_job("forward", [], 3, {"image": image}, t=400), [], None)
+    forward = MODES["forward"].make(make_job("forward", [], 3, {"image": image}, t=400))
     oracle = TinyBackend()
     alpha_bar = Schedule.from_config(oracle.spec.scheduler_config).alpha_bar(400)
     x0 = forward.images["original"]
@@ -82,7 +81,7 @@ def test_iterative_one_step_panel_is_the_one_step_mode(backend, image):
 def test_sdedit_from_the_last_index_returns_its_input(backend, image):
     past_end, _ = run_job(make_job("sdedit", ["a"], 1, {"image": image}, i_start=34), backend)
     assert torch.equal(past_end.images["edit"], past_end.images["original"])
-    last, _ = run_job(make_job("sdedit", ["a"], 1, {"image": image}, i_start=33), backend)   # t = 0 → −1
+    last, _ = run_job(make_job("sdedit", ["a"], 1, {"image": image}, i_start=33), backend)  # t = 0 → −1
     difference = (last.images["edit"] - last.images["original"]).abs()
     assert difference.max() < 0.1 and difference.mean() < 0.02
 
@@ -128,8 +127,9 @@ def test_anagram_with_swapped_prompts_is_the_upside_down_image(backend, monkeypa
 
 
 def test_anagram_upsampling_applies_the_views_to_stage_two(backend):
-    result, tracks = run_job(make_job("anagram", ["a", "b"], 1, views=["identity", "patch_permute"], **FEW,
-                                      **STAGE2), backend)
+    result, tracks = run_job(
+        make_job("anagram", ["a", "b"], 1, views=["identity", "patch_permute"], **FEW, **STAGE2), backend
+    )
     assert list(result.images) == ["identity", "patch_permute", "identity-32", "patch_permute-32"]
     view = tracks[0].next.terms[1].view
     assert torch.equal(result.images["patch_permute-32"], view.view(result.images["identity-32"]))
@@ -155,13 +155,13 @@ def test_mistakes_are_reported(backend, image, mask):
 
 def test_jobs_pin_what_decides_their_pixels():
     job = make_job("cfg", ["a"], uncond="a blurry photo", upsample=True)
-    assert job.params["thresholding"] == "dynamic"              # "auto" resolved from the scheduler config
-    assert job.params["upscaler"] == {"id": "tiny-stage2", "revision": "0"}
+    assert job.params.thresholding == "dynamic"  # "auto" resolved from the scheduler config
+    assert job.params.upscaler == {"id": "tiny-stage2", "revision": "0"}
     assert MODES["cfg"].embedding_prompts(job) == ["a", "a blurry photo", ""]
     assert MODES["cfg"].model_calls(job) == 2 * 34 + 2 * 50
     assert MODES["sample"].model_calls(make_job("sample", ["a"])) == 34
     assert MODES["anagram"].model_calls(make_job("anagram", ["a", "b"])) == 4 * 34
-    assert MODES["hybrid"].model_calls(make_job("hybrid", ["a", "b"])) == 3 * 34      # one shared ε_u
+    assert MODES["hybrid"].model_calls(make_job("hybrid", ["a", "b"])) == 3 * 34  # one shared ε_u
     assert MODES["sdedit"].model_calls(make_job("sdedit", ["a"], i_start=30)) == 2 * 4
 
 
@@ -170,12 +170,14 @@ def test_resolving_jobs_does_not_load_torch():
     import subprocess
     import sys
 
-    code = ("import sys\n"
-            "from generator.modes import MODES\n"
-            "from generator.models.base import ModelSpec\n"
-            "spec = ModelSpec('m', '0', 64, 3, {'thresholding': True}, 256)\n"
-            "for name in ('one_step', 'iterative', 'sample', 'cfg', 'sdedit', 'inpaint', 'anagram', 'hybrid'):\n"
-            "    mode = MODES[name]\n"
-            "    mode.resolve({k: p.default for k, p in mode.params.items()} | {'t': 10, 'size': 64}, spec)\n"
-            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    code = (
+        "import sys\n"
+        "from generator.modes import MODES\n"
+        "from generator.models.base import ModelSpec\n"
+        "spec = ModelSpec('m', '0', 64, 3, {'thresholding': True}, 256)\n"
+        "for name in ('one_step', 'iterative', 'sample', 'cfg', 'sdedit', 'inpaint', 'anagram', 'hybrid'):\n"
+        "    mode = MODES[name]\n"
+        "    mode.resolve(mode.Params(**({'t': 10} if 't' in mode.params else {}), size=64, channels=3), spec)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -12,7 +12,7 @@ from generator.models.base import BYTES_PER_SAMPLE_64, Backend, ModelSpec
 from generator.models.digits import digits_spec
 from generator.models.registry import get_spec
 from generator.modes.base import ParamError
-from generator.modes.common import ModelMode
+from generator.modes.common import SamplingMode, SamplingParams
 from tests.tiny_backend import TinyBackend, tiny_spec
 
 
@@ -35,9 +35,9 @@ def test_a_backend_that_states_nothing_more_gets_the_plainest_capabilities():
     assert backend.batch_buckets is None
     assert (padded_size(backend, 1), padded_size(backend, 5), fit_buckets(backend, 12)) == (2, 5, 12)
     assert backend.bytes_per_sample((3, 64, 64)) == BYTES_PER_SAMPLE_64
-    assert backend.bytes_per_sample((3, 256, 256)) == 4 * BYTES_PER_SAMPLE_64     # √(pixels / 64²)
-    assert auto_batch_size(backend, torch.zeros(1, 1, 8, 8)) == 16                 # the CPU default
-    backend.free()                                                                  # nothing to free: no error
+    assert backend.bytes_per_sample((3, 256, 256)) == 4 * BYTES_PER_SAMPLE_64  # √(pixels / 64²)
+    assert auto_batch_size(backend, torch.zeros(1, 1, 8, 8)) == 16  # the CPU default
+    backend.free()  # nothing to free: no error
     with pytest.raises(NotImplementedError, match="'plain' has no stage II"):
         backend.upscale_condition(torch.zeros(1, 1, 8, 8), torch.tensor([250]), torch.zeros(1, 1, 16, 16))
 
@@ -47,10 +47,17 @@ def test_the_engine_runs_a_backend_that_states_only_encode_and_predict():
     from generator.engine import Term, Track, make_generator
 
     backend = PlainBackend()
-    schedule = Schedule.from_config({"num_train_timesteps": 1000, "beta_schedule": "linear",
-                                     "variance_type": "fixed_small", "clip_sample": True})
-    track = Track(x=torch.randn(1, 1, 8, 8, generator=make_generator(0)), timesteps=[990, 500, 0],
-                  terms=[Term("a")], embeddings=backend.encode(["a"]), schedule=schedule, rng=make_generator(1))
+    schedule = Schedule.from_config(
+        {"num_train_timesteps": 1000, "beta_schedule": "linear", "variance_type": "fixed_small", "clip_sample": True}
+    )
+    track = Track(
+        x=torch.randn(1, 1, 8, 8, generator=make_generator(0)),
+        timesteps=[990, 500, 0],
+        terms=[Term("a")],
+        embeddings=backend.encode(["a"]),
+        schedule=schedule,
+        rng=make_generator(1),
+    )
     run_tracks([track], backend, progress=False)
     assert track.done and torch.isfinite(track.x).all()
 
@@ -70,7 +77,7 @@ def test_stage_two_is_known_from_the_spec_not_found_by_trial():
 
 
 def test_upsampling_a_model_without_stage_two_is_refused_by_name():
-    params = {"steps": "strided-30", "thresholding": "auto", "upsample": True, "upsample_steps": "strided-20"}
+    p = SamplingParams(upsample=True)
     with pytest.raises(ParamError, match="model 'digits' has no stage II"):
-        ModelMode().resolve(params, digits_spec())
-    assert ModelMode().resolve(params, tiny_spec())["upscaler"] == {"id": "tiny-stage2", "revision": "0"}
+        SamplingMode().resolve(p, digits_spec())
+    assert SamplingMode().resolve(p, tiny_spec()).upscaler == {"id": "tiny-stage2", "revision": "0"}

@@ -37,7 +37,7 @@ def test_time_left_follows_the_cost_done(monkeypatch):
     monkeypatch.setattr(progress.time, "perf_counter", lambda: now[0])
     shown = Progress(jobs=10, cost=100, stream=io.StringIO())
     now[0] += 30.0
-    shown.advance(jobs=1, images=1, cost=25)           # a quarter of the cost in 30 s: 90 s left
+    shown.advance(jobs=1, images=1, cost=25)  # a quarter of the cost in 30 s: 90 s left
     assert shown.line() == "jobs 1/10 (10%) · 1 image · 30 s spent · about 1 min 30 s left"
 
 

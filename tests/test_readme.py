@@ -9,6 +9,7 @@ from generator import cli
 from generator.manual import GROUPS, WHAT, declaration, describe, modes_page
 from generator.modes import MODES
 
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 MODES_PAGE = ROOT / "docs" / "modes.md"
@@ -17,7 +18,8 @@ MODES_PAGE = ROOT / "docs" / "modes.md"
 def test_the_modes_page_is_what_gallery_modes_prints(capsys):
     assert cli.main(["modes"]) == 0
     assert MODES_PAGE.read_text() == capsys.readouterr().out == modes_page() + "\n", (
-        "docs/modes.md is stale: run `.venv/bin/gallery modes > docs/modes.md`")
+        "docs/modes.md is stale: run `.venv/bin/gallery modes > docs/modes.md`"
+    )
 
 
 def mode_rows() -> dict[str, list[str]]:
@@ -46,8 +48,11 @@ def test_every_parameter_of_every_mode_is_on_the_modes_page_once():
                 assert declaration(key, p) in own, (name, key)
                 continue
             assert f"`{key}`" not in own, f"{name}.{key} is described in its row and in the {group.title} group"
-            row = next(line for line in sections[group.title].splitlines()
-                       if line.startswith(f"| `{key}` | {describe(p)} | {p.help or '—'} |"))
+            row = next(
+                line
+                for line in sections[group.title].splitlines()
+                if line.startswith(f"| `{key}` | {describe(p)} | {p.help or '—'} |")
+            )
             assert row.endswith("| all |") or f"`{name}`" in row.rsplit("|", 2)[1], (name, key, row)
 
 

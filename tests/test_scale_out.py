@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = """\
 title: Mini digits
@@ -46,7 +47,7 @@ figures:
     image: seven.png
     sweep: {t: [250, 750]}
 """
-TOTAL_JOBS = 8 * 3 + 3 + 2 * 3            # digits, slow, noise: sweep points × seeds
+TOTAL_JOBS = 8 * 3 + 3 + 2 * 3  # digits, slow, noise: sweep points × seeds
 pytestmark = pytest.mark.slow
 
 
@@ -62,18 +63,38 @@ def project(tmp_path) -> Path:
 
 
 def env() -> dict[str, str]:
-    return {**os.environ, "OMP_NUM_THREADS": "1", "GALLERY_DIGITS_MODEL": str(ROOT / "models" / "digits"),
-            "PYTHONPATH": str(ROOT)}
+    return {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "GALLERY_DIGITS_MODEL": str(ROOT / "models" / "digits"),
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 def gallery_command(project: Path, store: Path, *args: str) -> list[str]:
-    return ["-m", "generator.cli", "--root", str(project), "--store", str(store),
-            "--out", str(project / f"public-{store.name}"), *args]
+    return [
+        "-m",
+        "generator.cli",
+        "--root",
+        str(project),
+        "--store",
+        str(store),
+        "--out",
+        str(project / f"public-{store.name}"),
+        *args,
+    ]
 
 
 def torchrun(project: Path, store: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-            *gallery_command(project, store, *args)]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        *gallery_command(project, store, *args),
+    ]
 
 
 def run(command: list[str]) -> subprocess.CompletedProcess:
@@ -134,13 +155,15 @@ def test_two_processes_under_torchrun_do_every_job_once(project, single):
     counts = jobs_run(done.stdout + done.stderr)
     assert len(counts) == 2 and sum(counts) == TOTAL_JOBS and min(counts) > 0, done.stdout
     assert_same_results(single, store)
-    assert (project / f"public-{store.name}" / "index.html").is_file()      # the leader rendered the site
+    assert (project / f"public-{store.name}" / "index.html").is_file()  # the leader rendered the site
 
 
 def test_shards_then_render(project, single):
     store = project / "sharded"
-    counts = [jobs_run(run([sys.executable, *gallery_command(project, store, "run", "--shard", f"{i}/2")]).stdout)
-              for i in range(2)]
+    counts = [
+        jobs_run(run([sys.executable, *gallery_command(project, store, "run", "--shard", f"{i}/2")]).stdout)
+        for i in range(2)
+    ]
     assert sum(c[0] for c in counts) == TOTAL_JOBS and min(c[0] for c in counts) > 0
     assert_same_results(single, store)
     run([sys.executable, *gallery_command(project, store, "render")])
@@ -149,12 +172,18 @@ def test_shards_then_render(project, single):
 
 def test_a_killed_launch_then_a_rerun_completes_the_store(project, single):
     store = project / "killed"
-    launch = subprocess.Popen(torchrun(project, store, "run"), cwd=ROOT, env=env(), start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    launch = subprocess.Popen(
+        torchrun(project, store, "run"),
+        cwd=ROOT,
+        env=env(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 300
     while len(stored(store)) < 5 and time.monotonic() < deadline and launch.poll() is None:
         time.sleep(0.05)
-    for pid in [launch.pid, *descendants(launch.pid)]:        # torchrun starts its workers in their own sessions
+    for pid in [launch.pid, *descendants(launch.pid)]:  # torchrun starts its workers in their own sessions
         os.kill(pid, signal.SIGKILL)
     launch.wait()
     before = len(stored(store))

@@ -15,11 +15,20 @@ from generator.site.render import render_site
 from generator.site.serve import make_server
 from tests.site_samples import sample_site
 
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -59,14 +68,15 @@ def base_url(site_dir):
 def browser():
     if not CHROMIUM.exists():
         why = f"{CHROMIUM} is missing; install it with `apt-get install -y chromium` (make test does)"
-        if os.environ.get("CI"):                  # CI installs it: a missing browser there is a failure
+        if os.environ.get("CI"):  # CI installs it: a missing browser there is a failure
             pytest.fail(why)
         pytest.skip(why)
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=ARGS)
+            profile, executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
         yield context
         context.close()
 
@@ -224,7 +234,7 @@ def test_illusions_move_and_keep_still_for_reduced_motion(browser, project_site)
     page.click(".distance input[type=checkbox]")
     far = page.evaluate("document.querySelector('.distance img').getBoundingClientRect().width")
     page.close()
-    assert far < near / 3, (near, far)                      # seen from far: a fifth of its size
+    assert far < near / 3, (near, far)  # seen from far: a fifth of its size
 
 
 # ---- live authoring: `gallery serve --watch` ----
@@ -257,14 +267,19 @@ def test_serve_watch_rebuilds_and_reloads_the_page_an_edit_changed(browser, tmp_
     section = tmp_path / "recipes" / "book" / "10-forward.yaml"
     section.write_text(WATCHED_SECTION.format(t=300, caption="The first caption."))
     root = Path(__file__).resolve().parents[1]
-    server = subprocess.Popen([sys.executable, "-m", "generator.cli", "--root", str(tmp_path), "serve", "--watch",
-                               "--port", "0"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "PYTHONPATH": str(root)})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "--root", str(tmp_path), "serve", "--watch", "--port", "0"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
     page = None
     try:
-        for _ in range(1200):                               # the first build generates the figure: torch loads
+        for _ in range(1200):  # the first build generates the figure: torch loads
             url = next((m[1] for line in lines if (m := re.search(r"at (http://127\.0\.0\.1:\d+/)", line))), None)
             if url or server.poll() is not None:
                 break
@@ -276,11 +291,11 @@ def test_serve_watch_rebuilds_and_reloads_the_page_an_edit_changed(browser, tmp_
         page.evaluate("window.notReloaded = true")
         section.write_text(WATCHED_SECTION.format(t=300, caption="The second caption."))
         page.wait_for_function("document.body.innerText.includes('The second caption.')", timeout=90_000)
-        assert page.evaluate("window.notReloaded") is None          # the page reloaded itself
+        assert page.evaluate("window.notReloaded") is None  # the page reloaded itself
         section.write_text(WATCHED_SECTION.format(t=3000, caption="The second caption."))
         problem = page.wait_for_selector("#gallery-problem", timeout=90_000)
         assert "figures[0].t: expected a value between 0 and 999, got 3000" in problem.inner_text()
-        assert "The second caption." in page.inner_text("body")      # the last good build is still shown
+        assert "The second caption." in page.inner_text("body")  # the last good build is still shown
         section.write_text(WATCHED_SECTION.format(t=400, caption="The third caption."))
         page.wait_for_function("document.body.innerText.includes('The third caption.')", timeout=90_000)
         assert page.query_selector("#gallery-problem") is None
@@ -288,6 +303,6 @@ def test_serve_watch_rebuilds_and_reloads_the_page_an_edit_changed(browser, tmp_
     finally:
         if page is not None:
             page.close()
-        server.send_signal(signal.SIGINT)                       # Ctrl-C
+        server.send_signal(signal.SIGINT)  # Ctrl-C
         code = server.wait(timeout=30)
     assert code == 0 and "stopped" in "".join(lines), "".join(lines)

@@ -15,6 +15,7 @@ from pathlib import Path
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.site.render import render_site
 
+
 GOLDEN = Path(__file__).parent / "golden"
 TEXT = (".html", ".md")
 
@@ -22,28 +23,70 @@ TEXT = (".html", ".md")
 def golden_site() -> SiteView:
     pic = {n: GOLDEN / "input" / f"{n}.png" for n in ("gradient", "checker", "dot")}
     sweep = FigureView(
-        id="sweep", caption="Three strengths, two seeds. Prompt: `a <b>bold</b> fox`.", mode="sdedit",
-        model="tiny random UNet", info=[("guidance", "7.0"), ("steps", "strided-30")],
-        grids=[Grid([[Panel(pic["gradient"], "i_start = 1"), Panel(pic["checker"], "i_start = 3"),
-                      Panel(pic["dot"], "i_start = 5")],
-                     [Panel(pic["dot"], "i_start = 1"), Panel(pic["gradient"], "i_start = 3"),
-                      Panel(None, "i_start = 5")]],
-                    row_labels=["seed 180", "seed 181"], title="SDEdit strength")],
+        id="sweep",
+        caption="Three strengths, two seeds. Prompt: `a <b>bold</b> fox`.",
+        mode="sdedit",
+        model="tiny random UNet",
+        info=[("guidance", "7.0"), ("steps", "strided-30")],
+        grids=[
+            Grid(
+                [
+                    [
+                        Panel(pic["gradient"], "i_start = 1"),
+                        Panel(pic["checker"], "i_start = 3"),
+                        Panel(pic["dot"], "i_start = 5"),
+                    ],
+                    [
+                        Panel(pic["dot"], "i_start = 1"),
+                        Panel(pic["gradient"], "i_start = 3"),
+                        Panel(None, "i_start = 5"),
+                    ],
+                ],
+                row_labels=["seed 180", "seed 181"],
+                title="SDEdit strength",
+            )
+        ],
         others=[Panel(pic["checker"], "seed 182"), Panel(pic["dot"], "seed 183")],
-        pending=["sdedit seed 181 i_start 5"], command="gallery build --figure sweep", title="An SDEdit sweep")
+        pending=["sdedit seed 181 i_start 5"],
+        command="gallery build --figure sweep",
+        title="An SDEdit sweep",
+    )
     digits = FigureView(
-        id="digits", caption="Pixelated, as drawn.", mode="sample", model="",
-        grids=[Grid([[Panel(pic["checker"], "class 0", pixelated=True, alt="a checkerboard"),
-                      Panel(pic["dot"], "class 1", pixelated=True)]])])
+        id="digits",
+        caption="Pixelated, as drawn.",
+        mode="sample",
+        model="",
+        grids=[
+            Grid(
+                [
+                    [
+                        Panel(pic["checker"], "class 0", pixelated=True, alt="a checkerboard"),
+                        Panel(pic["dot"], "class 1", pixelated=True),
+                    ]
+                ]
+            )
+        ],
+    )
     waiting = FigureView(
-        id="hybrid", caption="Skull far away, waterfall up close.", mode="hybrid", model="tiny random UNet",
-        grids=[Grid([[Panel(None, "seed 1")]])], pending=["hybrid seed 1"],
-        command="gallery build --recipe recipes/hybrid.yaml --figure hybrid")
+        id="hybrid",
+        caption="Skull far away, waterfall up close.",
+        mode="hybrid",
+        model="tiny random UNet",
+        grids=[Grid([[Panel(None, "seed 1")]])],
+        pending=["hybrid seed 1"],
+        command="gallery build --recipe recipes/hybrid.yaml --figure hybrid",
+    )
     book = BookView(
-        slug="tiny", title="A tiny book", model="tiny random UNet", summary="Small *and* fixed.",
-        sections=[SectionView("editing", "Editing", "Noise a picture, then denoise it.", [sweep, digits]),
-                  SectionView("hybrids", "Hybrid images", "Low and high frequencies from two prompts.", [waiting])],
-        extras={"date": "2024-10-05", "tags": ["diffusion", "test"]})
+        slug="tiny",
+        title="A tiny book",
+        model="tiny random UNet",
+        summary="Small *and* fixed.",
+        sections=[
+            SectionView("editing", "Editing", "Noise a picture, then denoise it.", [sweep, digits]),
+            SectionView("hybrids", "Hybrid images", "Low and high frequencies from two prompts.", [waiting]),
+        ],
+        extras={"date": "2024-10-05", "tags": ["diffusion", "test"]},
+    )
     other = BookView(slug="empty", title="An empty book", model="", summary="Nothing here yet.", sections=[])
     return SiteView(title="Golden Gallery", intro="A fixed site for **golden** tests.", books=[book, other])
 

@@ -12,13 +12,16 @@ from pathlib import Path
 import pytest
 
 from generator.project import Project, load_plan
-from generator.site.present import site_view
 from generator.site.hugo import export
-from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
+from generator.site.page import BookView, SectionView, SiteView
+from generator.site.present import site_view
+
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYOUT = "<!doctype html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>" \
-         "{{ .Content }}</body></html>\n"
+LAYOUT = (
+    "<!doctype html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>"
+    "{{ .Content }}</body></html>\n"
+)
 
 
 def _hugo() -> str:
@@ -61,9 +64,20 @@ def build(site: SiteView, root: Path, drafts: bool = True) -> Path:
     layouts.mkdir(parents=True)
     for name in ("single.html", "list.html"):
         (layouts / name).write_text(LAYOUT)
-    done = subprocess.run([_hugo(), "--source", str(root / "src"), "--destination", str(root / "public"),
-                           "--quiet", *(["--buildDrafts"] if drafts else [])], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [
+            _hugo(),
+            "--source",
+            str(root / "src"),
+            "--destination",
+            str(root / "public"),
+            "--quiet",
+            *(["--buildDrafts"] if drafts else []),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return root / "public"
 
@@ -78,17 +92,17 @@ def test_every_stored_figure_of_every_book_builds_in_hugo(tmp_path):
         page = _Page()
         page.feed(html)
         assert page.images, book.slug
-        for img in page.images:                               # every picture is there and described
+        for img in page.images:  # every picture is there and described
             assert (page_file.parent / img["src"]).is_file(), img["src"]
             assert img.get("alt"), img["src"]
         titles = {s.title for s in book.sections} | ({"Closing notes"} if book.extras.get("closing") else set())
         assert titles <= set(page.headings)
         shown = [f for s in book.sections for f in s.figures if not f.pending]
-        for figure in shown:                                  # every generated figure, by its caption
+        for figure in shown:  # every generated figure, by its caption
             word = max(re.findall(r"[A-Za-z]{4,}", figure.caption), key=len)
             assert word in html, figure.id
         assert len(page.images) >= len(shown)
-        assert "gallery build" not in html                     # pending figures are left out
+        assert "gallery build" not in html  # pending figures are left out
         assert "<table>" in html
 
 
@@ -101,7 +115,7 @@ def test_hostile_prose_stays_text_in_hugo(tmp_path):
     site.books[0].sections[0].intro = evil
     site.books[0].sections[0].figures[0].caption = evil
     site.books[0].sections[0].figures[0].pending = []
-    public = build(site, tmp_path)                              # an unknown shortcode would fail the build
+    public = build(site, tmp_path)  # an unknown shortcode would fail the build
     html = (public / "posts" / site.books[0].slug / "index.html").read_text("utf-8")
     assert "<script>" not in html and "alert(1)" in html
 
@@ -134,7 +148,7 @@ def test_a_failed_export_leaves_the_previous_one(tmp_path):
 def test_a_book_with_pending_figures_is_a_draft_that_hugo_leaves_out(tmp_path):
     from tests.site_samples import sample_site
 
-    site = sample_site(tmp_path / "store")                    # deepfloyd: two figures pending; digits: none
+    site = sample_site(tmp_path / "store")  # deepfloyd: two figures pending; digits: none
     public = build(site, tmp_path, drafts=False)
     assert not (public / "posts" / "deepfloyd").exists()
     assert (public / "posts" / "digits" / "index.html").is_file()

@@ -13,6 +13,7 @@ import pytest
 from generator.site.render import render_site
 from tests.site_samples import sample_site
 
+
 FILE_NAME = re.compile(r"[\w.-]+\.(png|jpe?g|json|webp|svg)\b", re.IGNORECASE)
 
 
@@ -47,7 +48,9 @@ def test_open_graph_and_description_on_every_page(tmp_path):
     site.url = "https://me.example.org/gallery"
     render_site(site, tmp_path / "public")
     book = parsed(tmp_path / "public" / "deepfloyd" / "index.html")
-    assert book.meta["og:type"] == "article" and book.meta["og:title"] == "Messing with DeepFloyd IF · Diffusion Gallery"
+    assert (
+        book.meta["og:type"] == "article" and book.meta["og:title"] == "Messing with DeepFloyd IF · Diffusion Gallery"
+    )
     assert book.meta["description"] == book.meta["og:description"]
     assert book.meta["og:description"] == "Noise, denoise, and hallucinate: a tour of a pixel-space diffusion model."
     assert book.meta["og:url"] == "https://me.example.org/gallery/deepfloyd/index.html"
@@ -65,7 +68,7 @@ def test_without_the_site_address_no_link_claims_one(tmp_path):
     render_site(site, tmp_path / "public")
     page = parsed(tmp_path / "public" / "digits" / "index.html")
     assert "og:url" not in page.meta and "og:image" not in page.meta
-    assert page.meta["description"] == page.meta["og:description"] == "Digits from scratch"    # its title
+    assert page.meta["description"] == page.meta["og:description"] == "Digits from scratch"  # its title
 
 
 def test_every_figure_has_a_permalink_and_the_top_bar_links_the_contents(tmp_path):
@@ -75,10 +78,11 @@ def test_every_figure_has_a_permalink_and_the_top_bar_links_the_contents(tmp_pat
     figures = [f"fig-{f.id}" for s in site.books[0].sections for f in s.figures]
     assert set(figures) <= page.ids and "contents" in page.ids
     assert all(f"#{f}" in page.links for f in figures)
-    assert page.links.count("#contents") == 1                                 # in the top bar, which stays
+    assert page.links.count("#contents") == 1  # in the top bar, which stays
 
 
 # ---- the project's own books ----
+
 
 @pytest.fixture(scope="module")
 def project_site(tmp_path_factory):
@@ -120,9 +124,10 @@ def test_a_hybrid_seen_from_afar_is_drawn_small(project_site):
     html = (root / "public" / "digits" / "index.html").read_text()
     assert html.count('class="cell afar" style="--scale: 0.25"') >= 2
     from PIL import Image
+
     from generator.site.hugo_bundle import MAIN_SIDE
 
     post = (root / "hugo" / "digits" / "index.md").read_text()
     name = re.search(r"!\[hybrid image of “\d” / “\d”, from across the room, seed \d+\]\(([0-9a-f]+\.png)\)", post)[1]
     with Image.open(root / "hugo" / "digits" / name) as small:
-        assert small.width < MAIN_SIDE / 2                          # not enlarged to a mosaic in the post either
+        assert small.width < MAIN_SIDE / 2  # not enlarged to a mosaic in the post either

@@ -7,7 +7,6 @@ import io
 import re
 import shutil
 import threading
-import tomllib
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,12 +14,14 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+import tomllib
 from PIL import Image
 
 from generator.site import render
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView
 from generator.site.render import MARKER, render_site
 from generator.site.serve import make_server
+
 
 EVIL = '<script>alert("x")</script>'
 
@@ -36,20 +37,41 @@ def tiny_site(store: Path, text: str = "plain") -> SiteView:
     """One book of two sections: a labelled 2×2 grid with a seed strip, and a pending figure."""
     a, b, c = (_png(store / f"{n}.png", v) for n, v in (("a", 0), ("b", 90), ("c", 180)))
     done = FigureView(
-        id="grid", caption=f"Caption {text}", mode="forward", model=f"model {text}",
-        grids=[Grid([[Panel(a, f"t = 1 {text}"), Panel(b, "t = 2")], [Panel(c, f"t = 1 {text}"), Panel(a, "t = 2")]],
-                    row_labels=[f"prompt {text}", "seed 2"], title=f"Grid {text}")],
+        id="grid",
+        caption=f"Caption {text}",
+        mode="forward",
+        model=f"model {text}",
+        grids=[
+            Grid(
+                [[Panel(a, f"t = 1 {text}"), Panel(b, "t = 2")], [Panel(c, f"t = 1 {text}"), Panel(a, "t = 2")]],
+                row_labels=[f"prompt {text}", "seed 2"],
+                title=f"Grid {text}",
+            )
+        ],
         others=[Panel(b, f"seed 3 {text}", pixelated=True, alt=f"alt {text}")],
-        info=[(f"guidance {text}", f"7 {text}")], title=f"Figure {text}")
+        info=[(f"guidance {text}", f"7 {text}")],
+        title=f"Figure {text}",
+    )
     pending = FigureView(
-        id="later", caption="Not yet.", mode="anagram", model="tiny model",
+        id="later",
+        caption="Not yet.",
+        mode="anagram",
+        model="tiny model",
         grids=[Grid([[Panel(None, "seed 1"), Panel(None, "seed 2")]])],
-        pending=[f"anagram seed 1 {text}", "anagram seed 2"], command=f"gallery build --figure later {text}")
-    book = BookView(slug="book", title=f"Book {text}", summary=f"Summary {text}", model=f"model {text}",
-                    sections=[SectionView("first", f"First {text}",
-                                          f"Intro {text} [paper](https://arxiv.org/abs/2404.11615)", [done]),
-                              SectionView("second", "Second", "More prose.", [pending])],
-                    extras={"date": "2024-10-05"})
+        pending=[f"anagram seed 1 {text}", "anagram seed 2"],
+        command=f"gallery build --figure later {text}",
+    )
+    book = BookView(
+        slug="book",
+        title=f"Book {text}",
+        summary=f"Summary {text}",
+        model=f"model {text}",
+        sections=[
+            SectionView("first", f"First {text}", f"Intro {text} [paper](https://arxiv.org/abs/2404.11615)", [done]),
+            SectionView("second", "Second", "More prose.", [pending]),
+        ],
+        extras={"date": "2024-10-05"},
+    )
     return SiteView(title=f"Gallery {text}", intro=f"Intro {text}", books=[book])
 
 
@@ -86,6 +108,7 @@ def _parse(path: Path) -> _Links:
 
 # ---- escaping ----
 
+
 def test_recipe_text_with_markup_is_shown_as_text(tmp_path):
     out = tmp_path / "public"
     render_site(tiny_site(tmp_path / "store", EVIL), out, hugo=True)
@@ -94,10 +117,10 @@ def test_recipe_text_with_markup_is_shown_as_text(tmp_path):
         assert "<script" not in html.lower(), page
         assert "&lt;script&gt;" in html, page
     book = (out / "book/index.html").read_text("utf-8")
-    assert book.count("&lt;script&gt;") >= 10         # captions, labels, alt, info, pending, command, titles
+    assert book.count("&lt;script&gt;") >= 10  # captions, labels, alt, info, pending, command, titles
     bundle = (out / "hugo/book/index.md").read_text("utf-8")
-    assert "t = 1 \\<script\\>" in bundle              # Markdown-escaped in the Hugo table
-    assert 'title = "Book <script>alert(\\"x\\")</script>"' in bundle    # a TOML string, quotes escaped
+    assert "t = 1 \\<script\\>" in bundle  # Markdown-escaped in the Hugo table
+    assert 'title = "Book <script>alert(\\"x\\")</script>"' in bundle  # a TOML string, quotes escaped
 
 
 def test_markdown_prose_keeps_formatting_but_not_raw_html(tmp_path):
@@ -107,10 +130,11 @@ def test_markdown_prose_keeps_formatting_but_not_raw_html(tmp_path):
     html = (tmp_path / "public/index.html").read_text("utf-8")
     assert "<em>emphasis</em>" in html
     assert "&lt;b&gt;bold?&lt;/b&gt;" in html
-    assert "example.com" not in html                  # Markdown images show their alt text, load nothing
+    assert "example.com" not in html  # Markdown images show their alt text, load nothing
 
 
 # ---- links ----
+
 
 def test_every_link_is_relative_and_resolves(site):
     view, out = site
@@ -134,6 +158,7 @@ def test_every_link_is_relative_and_resolves(site):
 
 
 # ---- assets ----
+
 
 def test_css_name_follows_its_content(site, tmp_path):
     view, out = site
@@ -164,7 +189,7 @@ def test_unchanged_images_keep_their_urls(site):
     view, out = site
     render_site(view, out)
     before = {p.name for p in (out / "img").iterdir()}
-    _png(view.books[0].sections[0].figures[0].grids[0].rows[1][0].image, 77)    # c.png changes
+    _png(view.books[0].sections[0].figures[0].grids[0].rows[1][0].image, 77)  # c.png changes
     render_site(view, out)
     after = {p.name for p in (out / "img").iterdir()}
     assert len(before & after) == 2 and len(after - before) == 1
@@ -186,21 +211,21 @@ def test_shared_column_labels_become_headings(site):
     view, out = site
     render_site(view, out)
     html = (out / "book/index.html").read_text("utf-8")
-    assert html.count('<div class="colhead">') == 2            # t = 1, t = 2 once each
+    assert html.count('<div class="colhead">') == 2  # t = 1, t = 2 once each
     assert '<div class="rowhead">prompt plain</div>' in html
-    assert html.count("t = 1 plain") == 1 + 2                  # heading + two alt texts
+    assert html.count("t = 1 plain") == 1 + 2  # heading + two alt texts
 
 
 def test_pending_figure_shows_a_notice_the_command_and_folded_detail(site):
     view, out = site
     render_site(view, out)
     html = (out / "book/index.html").read_text("utf-8")
-    assert 'class="ph"' not in html                             # nothing stored: no empty placeholders
-    figure = html[html.index('id="fig-later"'):]
+    assert 'class="ph"' not in html  # nothing stored: no empty placeholders
+    figure = html[html.index('id="fig-later"') :]
     command = re.search(r'<pre class="command"><code>(.*?)</code>', figure)[1]
     assert re.sub(r"</?span>", "", command) == "gallery build --figure later plain"
     assert "Not generated yet</strong>" in html and "2 images not generated yet" in html
-    details = html[html.index("<details>"):html.index("</details>")]
+    details = html[html.index("<details>") : html.index("</details>")]
     assert "<li>anagram seed 1 plain</li>" in details and "<span>--figure</span>" in details
 
 
@@ -209,7 +234,7 @@ def test_model_is_described_once_in_the_book_header(site):
     render_site(view, out)
     html = (out / "book/index.html").read_text("utf-8")
     assert html.count("model plain") == 1 and '<p class="model">' in html
-    assert "Images made with tiny model" in html                # a figure made by another model says so
+    assert "Images made with tiny model" in html  # a figure made by another model says so
 
 
 def test_partly_pending_figure_keeps_placeholders(site):
@@ -232,13 +257,14 @@ def test_index_lists_every_book_section_and_model(site):
 
 # ---- atomic, deterministic, safe ----
 
+
 def test_failed_render_leaves_the_previous_site(site, monkeypatch):
     view, out = site
     render_site(view, out)
     before = _tree(out)
     real, calls = render._write, []
 
-    def failing_write(path, text):                            # the index is written, then the book page fails
+    def failing_write(path, text):  # the index is written, then the book page fails
         calls.append(path)
         if len(calls) == 2:
             raise OSError("disk full (simulated)")
@@ -310,6 +336,7 @@ def test_duplicate_figure_ids_are_refused(site):
 
 # ---- Hugo bundle, serve ----
 
+
 def test_hugo_bundle_has_front_matter_and_its_pictures(site):
     view, out = site
     render_site(view, out, hugo=True)
@@ -323,12 +350,12 @@ def test_hugo_bundle_has_front_matter_and_its_pictures(site):
     assert len(pictures) == 4
     for name in pictures:
         with Image.open(out / "hugo/book" / name) as im:
-            assert im.size == (192, 192)                       # 8×8 enlarged to at least 192 px
+            assert im.size == (192, 192)  # 8×8 enlarged to at least 192 px
     small = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", others)
-    assert len(small) == 1 and Image.open(out / "hugo/book" / small[0]).size == (96, 96)   # smaller, still readable
-    assert "| --- |" in others                                 # in a table, not a paragraph
+    assert len(small) == 1 and Image.open(out / "hugo/book" / small[0]).size == (96, 96)  # smaller, still readable
+    assert "| --- |" in others  # in a table, not a paragraph
     assert "### Figure plain" in body and "## Second {#second}" in body
-    assert "gallery build" not in body and "Not yet." not in body   # the pending figure is left out
+    assert "gallery build" not in body and "Not yet." not in body  # the pending figure is left out
 
 
 def test_serve_answers_on_localhost(site):
@@ -350,18 +377,18 @@ def test_serve_answers_on_localhost(site):
 def test_cover_takes_the_figures_book_yaml_names_then_distinct_pixels(site, tmp_path):
     view, out = site
     figure = view.books[0].sections[0].figures[0]
-    twin = tmp_path / "twin.png"                               # same pixels as a.png, different file bytes
+    twin = tmp_path / "twin.png"  # same pixels as a.png, different file bytes
     Image.open(figure.grids[0].rows[0][0].image).save(twin, optimize=True, pnginfo=_text_chunk())
     figure.grids[0].rows[1][1] = Panel(twin, "t = 2")
     view.books[0].extras["cover"] = ["grid"]
     render_site(view, out)
     html = (out / "index.html").read_text("utf-8")
-    cover = html[html.index('class="cover"'):html.index("</div>", html.index('class="cover"'))]
+    cover = html[html.index('class="cover"') : html.index("</div>", html.index('class="cover"'))]
     srcs = re.findall(r'src="(img/[^"]+)"', cover)
-    assert len(srcs) == 3                                       # a, b, c: the twin of a is left out
+    assert len(srcs) == 3  # a, b, c: the twin of a is left out
     pixels = {Image.open(out / s).convert("L").tobytes() for s in srcs}
     assert len(pixels) == len(srcs)
-    assert srcs[0] != srcs[1] and "fig-grid" in cover[:cover.index(srcs[0])]
+    assert srcs[0] != srcs[1] and "fig-grid" in cover[: cover.index(srcs[0])]
 
 
 def _text_chunk():
@@ -376,29 +403,41 @@ def test_charts_are_svg_with_real_text_legible_on_a_phone():
     from generator.site import charts
 
     record = {"step_loss": [1.0 / (1 + i / 50) for i in range(400)]}
-    evaluation = {"cfg": {"per_digit": {str(d): 0.9 + d / 100 for d in range(10)}, "guidance": 4.0},
-                  "unconditional": {"shares": {str(d): 0.1 for d in range(10)}}}
+    evaluation = {
+        "cfg": {"per_digit": {str(d): 0.9 + d / 100 for d in range(10)}, "guidance": 4.0},
+        "unconditional": {"shares": {str(d): 0.1 for d in range(10)}},
+    }
     for svg in (charts.loss_chart(record), charts.evaluation_chart(evaluation)):
         text = svg.decode("utf-8")
         width = float(re.search(r'viewBox="0 0 ([0-9.]+)', text)[1])
         sizes = [float(s) for s in re.findall(r'font-size="([0-9.]+)"', text)]
-        assert min(sizes) * 358 / width >= 11                 # a 390 px phone shows it 358 px wide
+        assert min(sizes) * 358 / width >= 11  # a 390 px phone shows it 358 px wide
         assert "<text" in text and "<image" not in text
     assert "ε" in charts.loss_chart(record).decode() and "γ = 4" in charts.evaluation_chart(evaluation).decode()
-    assert "\u0302" not in charts.loss_chart(record).decode()      # no combining marks: they drift off their letter
+    assert "\u0302" not in charts.loss_chart(record).decode()  # no combining marks: they drift off their letter
 
 
 def test_anagram_turns_and_hybrid_has_a_far_control(tmp_path):
     from generator.site import motion
 
     still = _png(tmp_path / "a.png", 5)
-    anagram = FigureView(id="ana", caption="6 and 9.", mode="anagram", model="m",
-                         grids=[Grid([[Panel(still, "upright: 6"), Panel(still, "turned 180°: 9")]])])
+    anagram = FigureView(
+        id="ana",
+        caption="6 and 9.",
+        mode="anagram",
+        model="m",
+        grids=[Grid([[Panel(still, "upright: 6"), Panel(still, "turned 180°: 9")]])],
+    )
     motion.animate_anagram(anagram, ["identity", "rotate_180"])
     moving = anagram.grids[0].rows[0][-1]
     assert len(anagram.grids[0].rows[0]) == 3 and moving.motion == motion.css_for("rotate_180") != ""
-    hybrid = FigureView(id="hyb", caption="0 far, 8 near.", mode="hybrid", model="m",
-                        grids=[Grid([[Panel(still, "blurred (far)"), Panel(still, "up close")]])])
+    hybrid = FigureView(
+        id="hyb",
+        caption="0 far, 8 near.",
+        mode="hybrid",
+        model="m",
+        grids=[Grid([[Panel(still, "blurred (far)"), Panel(still, "up close")]])],
+    )
     motion.hybrid_distance(hybrid)
     book = BookView("b", "B", "", "m", [SectionView("s", "S", "", [anagram, hybrid])])
     render_site(SiteView("T", "", [book]), tmp_path / "out")
@@ -411,15 +450,25 @@ def test_anagram_turns_and_hybrid_has_a_far_control(tmp_path):
 
 def test_settings_shared_by_waiting_figures_are_said_once(tmp_path):
     common = [("", "34 steps"), ("", "γ = 7")]
-    figures = [FigureView(id=f"w{k}", caption=f"Waiting {k}.", mode="cfg", model="m",
-                          grids=[Grid([[Panel(None, "seed 1")]])], pending=["seed 1"], command="make gallery",
-                          settings=[("prompt", f"“prompt {k}”"), *common]) for k in range(3)]
+    figures = [
+        FigureView(
+            id=f"w{k}",
+            caption=f"Waiting {k}.",
+            mode="cfg",
+            model="m",
+            grids=[Grid([[Panel(None, "seed 1")]])],
+            pending=["seed 1"],
+            command="make gallery",
+            settings=[("prompt", f"“prompt {k}”"), *common],
+        )
+        for k in range(3)
+    ]
     book = BookView("b", "B", "", "m", [SectionView("s", "S", "", figures)])
     render_site(SiteView("T", "", [book]), tmp_path / "out")
     html = (tmp_path / "out/b/index.html").read_text("utf-8")
     assert html.count("34 steps") == 1 and html.count("γ = 7") == 1
     assert all(f"“prompt {k}”" in html for k in range(3))
-    assert 'class="waiting-figures"' in html                     # side by side on wide screens
+    assert 'class="waiting-figures"' in html  # side by side on wide screens
 
 
 def test_permutation_frames_are_made_once_and_cached(tmp_path, monkeypatch):

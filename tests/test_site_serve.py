@@ -52,7 +52,7 @@ def test_live_pages_carry_the_script_and_the_stream_names_changed_pages(site):
     try:
         page = get(url + "/book/index.html")
         assert page.startswith(b"<html><body><p>book</p><script>") and page.endswith(b"</script>\n</body></html>")
-        assert (site / "book" / "index.html").read_text() == "<html><body><p>book</p></body></html>"   # untouched
+        assert (site / "book" / "index.html").read_text() == "<html><body><p>book</p></body></html>"  # untouched
         assert get(url + "/pic.png") == (site / "pic.png").read_bytes()
         stream = urllib.request.urlopen(url + EVENTS, timeout=10)
         assert stream.headers["Content-Type"] == "text/event-stream"
@@ -62,7 +62,7 @@ def test_live_pages_carry_the_script_and_the_stream_names_changed_pages(site):
         live.report([], "recipes/b/10-a.yaml:3:5: figures[0].t: expected an integer")
         assert stream.readline() == b"\n" and stream.readline() == b"event: problem\n"
         assert b"expected an integer" in stream.readline()
-        late = urllib.request.urlopen(url + EVENTS, timeout=10)    # a page opened now sees the problem at once
+        late = urllib.request.urlopen(url + EVENTS, timeout=10)  # a page opened now sees the problem at once
         assert late.readline() == b"event: problem\n"
         live.close()
     finally:

@@ -13,16 +13,19 @@ import torch
 from PIL import Image
 
 from generator.jobs import Job
+from generator.modes.forward import NoisedParams
 from generator.store import Store
+
 
 WRITER = """
 import sys, torch
 from pathlib import Path
 from generator.jobs import Job
+from generator.modes.forward import NoisedParams
 from generator.store import Store
 store, count = Store(Path(sys.argv[1])), int(sys.argv[2])
 for i in range(count):
-    job = Job("b", "s", f"f{i}", "forward", 1, {"t": i}, (), 0, None)
+    job = Job("b", "s", f"f{i}", "forward", 1, NoisedParams(t=i), (), 0, None)
     if not store.has(job.key):
         image = torch.linspace(-1, 1, 3 * 64 * 64).reshape(3, 64, 64) * (i % 7) / 7
         store.put(job, {"original": image, "noisy": -image}, {"i": i}, {}, {})
@@ -31,7 +34,7 @@ for i in range(count):
 
 
 def job(i: int) -> Job:
-    return Job("b", "s", f"f{i}", "forward", 1, {"t": i}, (), 0, None)
+    return Job("b", "s", f"f{i}", "forward", 1, NoisedParams(t=i), (), 0, None)
 
 
 def assert_complete(store: Store) -> int:
@@ -48,8 +51,12 @@ def assert_complete(store: Store) -> int:
 
 
 def writer(root: Path, count: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(root), str(count)], stdout=subprocess.PIPE,
-                            text=True, cwd=Path(__file__).parent.parent)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(root), str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
 
 
 def test_put_then_get_round_trips_images_info_and_png_text(tmp_path):
@@ -68,7 +75,7 @@ def test_put_then_get_round_trips_images_info_and_png_text(tmp_path):
 @pytest.mark.slow
 def test_a_run_killed_at_any_moment_leaves_no_half_result_and_resumes(tmp_path):
     proc = writer(tmp_path, 400)
-    for _ in range(20):                       # let it get going, then kill it mid-flight
+    for _ in range(20):  # let it get going, then kill it mid-flight
         proc.stdout.readline()
     time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
@@ -102,6 +109,7 @@ def test_gc_removes_only_unreferenced_results(tmp_path):
 
 # ---- claims, the lock, temporaries of live and dead processes ----
 
+
 def dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
@@ -110,11 +118,11 @@ def dead_pid() -> int:
 
 def test_a_claim_is_exclusive_until_released_and_a_dead_process_claim_is_taken_over(tmp_path):
     from generator.fileops import HOST
-    from generator.store import Holder
+    from generator.lock import Holder
 
     store = Store(tmp_path)
     key = job(1).key
-    assert store.claim(key) and not store.claim(key)           # held by a live process (this one)
+    assert store.claim(key) and not store.claim(key)  # held by a live process (this one)
     holder = store.claim_holder(key)
     assert holder is not None and holder.pid == os.getpid() and holder.host == HOST
     store.release(key)
@@ -123,7 +131,7 @@ def test_a_claim_is_exclusive_until_released_and_a_dead_process_claim_is_taken_o
     (store.claims / key).write_bytes(Holder(dead_pid(), HOST, "gallery build", time.time()).dumps())
     assert store.claim_holder(key) is None and store.claim(key)
     (store.claims / key).write_bytes(Holder(1, "another-host", "gallery build", time.time()).dumps())
-    assert not store.claim(key)                                  # another host's pid cannot be judged here
+    assert not store.claim(key)  # another host's pid cannot be judged here
 
 
 def test_clean_tmp_removes_only_dead_processes_temporaries(tmp_path):
@@ -133,7 +141,7 @@ def test_clean_tmp_removes_only_dead_processes_temporaries(tmp_path):
     store.tmp.mkdir(parents=True)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        live = store.tmp / f".{job(1).key}.gc-{sleeper.pid}@{HOST}"     # gc's trash while it deletes
+        live = store.tmp / f".{job(1).key}.gc-{sleeper.pid}@{HOST}"  # gc's trash while it deletes
         dead = store.tmp / f".{job(2).key[:16]}.put-{dead_pid()}@{HOST}.ab12"
         legacy = store.tmp / f".{job(3).key[:16]}.put-{dead_pid()}"
         for folder in (live, dead, legacy):
@@ -146,16 +154,25 @@ def test_clean_tmp_removes_only_dead_processes_temporaries(tmp_path):
 
 
 def test_gc_waits_for_builders_lock_and_names_them(tmp_path):
-    from generator.store import StoreBusy
+    from generator.lock import StoreBusy
 
     store = Store(tmp_path)
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; from generator."
-                               "store import Store\nwith Store(Path(sys.argv[1])).lock(shared=True):\n"
-                               "    print('held', flush=True); time.sleep(30)", str(tmp_path)],
-                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from generator."
+            "store import Store\nwith Store(Path(sys.argv[1])).lock(shared=True):\n"
+            "    print('held', flush=True); time.sleep(30)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
     try:
         assert holder.stdout.readline() == "held\n"
-        with store.lock(shared=True):                            # builders share
+        with store.lock(shared=True):  # builders share
             pass
         with pytest.raises(StoreBusy, match=f"locked by pid {holder.pid} on "):
             with store.lock(shared=False, wait=False):
@@ -164,7 +181,7 @@ def test_gc_waits_for_builders_lock_and_names_them(tmp_path):
         holder.kill()
         holder.wait()
     told = []
-    with store.lock(shared=False, on_wait=told.append):          # the holder died: its lock went with it
+    with store.lock(shared=False, on_wait=told.append):  # the holder died: its lock went with it
         assert store.lock_holders() == []
     assert told == []
 
@@ -179,8 +196,8 @@ def test_readers_of_a_read_only_store_need_no_lock(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store_module.os, "open", read_only)
     store = Store(tmp_path / "store")
-    with store.lock(shared=True) as me:                          # render from a read-only checkout
+    with store.lock(shared=True) as me:  # render from a read-only checkout
         assert me.pid == os.getpid()
-    with pytest.raises(OSError, match="Read-only"):               # gc must not run unlocked
+    with pytest.raises(OSError, match="Read-only"):  # gc must not run unlocked
         with store.lock(shared=False):
             pass

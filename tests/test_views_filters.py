@@ -11,11 +11,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from generator.diffusion import views
 from generator.diffusion.factorizations import hybrid
 from generator.diffusion.filters import gaussian_blur, gaussian_kernel1d
-from generator.diffusion import views
 from generator.diffusion.views import VIEWS, get_view, is_permutation
 from generator.site.motion import view_motion
+
 
 EXACT = [name for name in VIEWS if get_view(name, 64).invertible]
 PERMUTATIONS = [name for name in EXACT if name != "negate"]
@@ -78,17 +79,17 @@ def test_square_hinge_turns_each_of_nine_squares_a_quarter_turn_in_a_checkerboar
     x = torch.randn(1, 1, 64, 64, generator=torch.Generator().manual_seed(0))
     y = get_view("square_hinge", 64).view(x)
     for i, j in [(0, 0), (0, 1), (2, 1), (1, 1)]:
-        block = x[..., 21 * i:21 * i + 21, 21 * j:21 * j + 21]
-        turned = torch.rot90(block, -1 if (i + j) % 2 == 0 else 1, dims=(-2, -1))    # even: clockwise
-        assert torch.equal(y[..., 21 * i:21 * i + 21, 21 * j:21 * j + 21], turned)
-    assert torch.equal(y[..., 63, :], x[..., 63, :]) and torch.equal(y[..., :, 63], x[..., :, 63])   # left over
+        block = x[..., 21 * i : 21 * i + 21, 21 * j : 21 * j + 21]
+        turned = torch.rot90(block, -1 if (i + j) % 2 == 0 else 1, dims=(-2, -1))  # even: clockwise
+        assert torch.equal(y[..., 21 * i : 21 * i + 21, 21 * j : 21 * j + 21], turned)
+    assert torch.equal(y[..., 63, :], x[..., 63, :]) and torch.equal(y[..., :, 63], x[..., :, 63])  # left over
 
 
 def test_jigsaw_pieces_have_knobs_and_its_seed_draws_the_puzzle():
     labels = views.jigsaw_labels(64)
     assert sorted(np.unique(labels).tolist()) == list(range(16))
     perm = get_view("jigsaw", 64).permutation(64)
-    assert (perm != np.arange(64 * 64)).mean() > 0.9                   # seed 0: all but one piece move
+    assert (perm != np.arange(64 * 64)).mean() > 0.9  # seed 0: all but one piece move
     assert not np.array_equal(get_view("jigsaw", 64, seed=1).permutation(64), perm)
     assert np.array_equal(get_view("jigsaw", 64, seed=0).permutation(64), perm)
 
@@ -121,8 +122,8 @@ def test_negate_is_orthogonal_but_keeps_the_variance():
 
 
 def test_orientations_and_seeds():
-    x = torch.arange(4.0).reshape(1, 2, 2)                     # [[0, 1], [2, 3]]
-    assert get_view("flip", 2).view(x).tolist() == [[[2.0, 3.0], [0.0, 1.0]]]             # upside down
+    x = torch.arange(4.0).reshape(1, 2, 2)  # [[0, 1], [2, 3]]
+    assert get_view("flip", 2).view(x).tolist() == [[[2.0, 3.0], [0.0, 1.0]]]  # upside down
     assert get_view("rotate_cw", 2).view(x).tolist() == [[[2.0, 0.0], [3.0, 1.0]]]
     assert get_view("rotate_ccw", 2).view(x).tolist() == [[[1.0, 3.0], [0.0, 2.0]]]
 
@@ -135,8 +136,10 @@ def test_unknown_view_and_bad_size_are_reported():
 
 
 def test_the_views_module_does_not_import_torch():
-    code = ("import sys, generator.diffusion.views as v; v.get_view('jigsaw', 64).motion(64); "
-            "v.get_view('square_hinge', 64).permutation(64); print('torch' in sys.modules)")
+    code = (
+        "import sys, generator.diffusion.views as v; v.get_view('jigsaw', 64).motion(64); "
+        "v.get_view('square_hinge', 64).permutation(64); print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -164,4 +167,4 @@ def test_hybrid_components_sum_to_the_image_and_scale_with_it():
     x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     torch.testing.assert_close(low(x) + high(x), x, atol=1e-6, rtol=0)
     assert low.scaled(64) == (33, 2.0) and low.scaled(256) == (133, 8.0)
-    assert high(torch.full((1, 3, 64, 64), 0.5)).abs().max() < 1e-6     # no high frequencies in a constant
+    assert high(torch.full((1, 3, 64, 64), 0.5)).abs().max() < 1e-6  # no high frequencies in a constant

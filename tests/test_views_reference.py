@@ -13,8 +13,9 @@ import torch
 
 from generator.diffusion import factorizations as fz
 from generator.diffusion.views import get_view, jigsaw_labels
-from generator.modes.factorized import factor_problems
+from generator.modes.factorized import FactorParams, factor_problems
 from generator.modes.hybrid import Hybrid
+
 
 SIZES = [64, 256]
 
@@ -35,7 +36,7 @@ def permuted(x: torch.Tensor, perm: list[int] | np.ndarray) -> torch.Tensor:
 @pytest.mark.parametrize("size", SIZES)
 def test_flip_rotations_and_negate_are_the_reference_transforms(size):
     x = noise(size)
-    assert torch.equal(get_view("flip", 64).view(x), torch.flip(x, [-2]))            # torch.flip(im, [1]) of (C, H, W)
+    assert torch.equal(get_view("flip", 64).view(x), torch.flip(x, [-2]))  # torch.flip(im, [1]) of (C, H, W)
     # TF.rotate by ±90°, 180° with nearest interpolation: exact quarter turns, counter-clockwise for positive angles
     rows, cols = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
     for name, angle in (("rotate_cw", -90), ("rotate_ccw", 90), ("rotate_180", 180)):
@@ -61,7 +62,7 @@ def reference_inner_circle(size: int, r: int) -> list[int]:
     for iy in range(size):
         for ix in range(size):
             x, y = ix - size // 2 + 0.5, iy - size // 2 + 0.5
-            if x ** 2 + y ** 2 < r ** 2:
+            if x**2 + y**2 < r**2:
                 x, y = -x, -y
             perm.append(int(x + size // 2 - 0.5) + int(y + size // 2 - 0.5) * size)
     return perm
@@ -81,7 +82,9 @@ def reference_square_hinge(size: int) -> np.ndarray:
     for i in range(3):
         for j in range(3):
             k = -1 if (i + j) % 2 == 0 else 1
-            idxs[i * s:(i + 1) * s, j * s:(j + 1) * s] = np.rot90(idxs[i * s:(i + 1) * s, j * s:(j + 1) * s], k)
+            idxs[i * s : (i + 1) * s, j * s : (j + 1) * s] = np.rot90(
+                idxs[i * s : (i + 1) * s, j * s : (j + 1) * s], k
+            )
     return idxs.ravel()
 
 
@@ -100,18 +103,18 @@ def test_square_hinge_is_the_reference_permutation(size):
 VERTICAL = ["LLL", "LLR", "LRR", "RRR"]
 # Horizontal edges, per gap between rows, left to right: T = the upper piece's knob reaches down, B = up.
 HORIZONTAL = ["BTTT", "BBTT", "BBBT"]
-LAYOUT = [[0, 8, 12, 1], [15, 4, 5, 9], [11, 7, 6, 13], [3, 14, 10, 2]]   # c 0–3, i 4–7, e 8–11, f 12–15
+LAYOUT = [[0, 8, 12, 1], [15, 4, 5, 9], [11, 7, 6, 13], [3, 14, 10, 2]]  # c 0–3, i 4–7, e 8–11, f 12–15
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_jigsaw_pieces_have_the_reference_layout_and_shapes(size):
     labels, s = jigsaw_labels(size), size // 4
-    assert np.array_equal(np.rot90(labels, -1), 4 * (labels // 4) + (labels - 1) % 4)   # piece k: piece 0 turned k×
+    assert np.array_equal(np.rot90(labels, -1), 4 * (labels // 4) + (labels - 1) % 4)  # piece k: piece 0 turned k×
     e0, f0 = labels == 8, labels == 12
-    assert np.array_equal(np.roll(e0, s, axis=1), f0)                                # e and f: one shape, a cell apart
+    assert np.array_equal(np.roll(e0, s, axis=1), f0)  # e and f: one shape, a cell apart
     cells = np.array(LAYOUT)[np.arange(size)[:, None] // s, np.arange(size)[None, :] // s]
-    assert 0.08 < (labels != cells).mean() < 0.11                                    # the reference's: 9.4%
-    depth = int(0.15 * s)                                                            # inside a knob's neck
+    assert 0.08 < (labels != cells).mean() < 0.11  # the reference's: 9.4%
+    depth = int(0.15 * s)  # inside a knob's neck
     for r, row in enumerate(VERTICAL):
         for c, owner in enumerate(row):
             y, x = r * s + s // 2, (c + 1) * s
@@ -154,8 +157,8 @@ def test_jigsaw_follows_the_reference_rotation_rule(size, seed):
     view = get_view("jigsaw", 64, seed)
     reference = reference_jigsaw(size, jigsaw_labels(size), view.perm, view.swaps)
     assert np.array_equal(view.permutation(size), reference)
-    for kind in range(4):                                  # a permutation of the four turns within each kind
-        assert sorted(view.perm[4 * kind:4 * kind + 4].tolist()) == [0, 1, 2, 3]
+    for kind in range(4):  # a permutation of the four turns within each kind
+        assert sorted(view.perm[4 * kind : 4 * kind + 4].tolist()) == [0, 1, 2, 3]
 
 
 # ---------------------------------------------------------------------------------------------- failures
@@ -166,11 +169,11 @@ def torchvision_rotate_bilinear(x: np.ndarray, angle: float) -> np.ndarray:
     an affine grid over pixel centres, grid_sample(align_corners=False, padding zeros) — written per pixel."""
     n = x.shape[-1]
     rot = math.radians(-angle)
-    m = [math.cos(rot), math.sin(rot), -math.sin(rot), math.cos(rot)]          # [d, −b, −c, a] of the inverse
+    m = [math.cos(rot), math.sin(rot), -math.sin(rot), math.cos(rot)]  # [d, −b, −c, a] of the inverse
     out = np.zeros_like(x)
     for i in range(n):
         for j in range(n):
-            gx, gy = j - n / 2 + 0.5, i - n / 2 + 0.5                         # the base grid (half-pixel centres)
+            gx, gy = j - n / 2 + 0.5, i - n / 2 + 0.5  # the base grid (half-pixel centres)
             sx, sy = m[0] * gx + m[1] * gy + n / 2 - 0.5, m[2] * gx + m[3] * gy + n / 2 - 0.5
             x0, y0 = math.floor(sx), math.floor(sy)
             for yy, xx in ((y0, x0), (y0, x0 + 1), (y0 + 1, x0), (y0 + 1, x0 + 1)):
@@ -193,6 +196,7 @@ def test_bilinear_inner_circle_is_the_reference_failure_view(size):
 def bilinear_resize(x: np.ndarray, out: int) -> np.ndarray:
     """torch's bilinear interpolate (align_corners=False, no antialias) per axis: source (i + ½)·in/out − ½,
     clamped at 0, linear between its two neighbours."""
+
     def axis(a: np.ndarray, dim: int) -> np.ndarray:
         n = a.shape[dim]
         rows = []
@@ -202,6 +206,7 @@ def bilinear_resize(x: np.ndarray, out: int) -> np.ndarray:
             hi, w = min(lo + 1, n - 1), src - math.floor(src)
             rows.append((1 - w) * np.take(a, lo, dim) + w * np.take(a, hi, dim))
         return np.stack(rows, dim)
+
     return axis(axis(x, -2), -1)
 
 
@@ -210,11 +215,11 @@ def test_blur_and_white_balance_are_the_reference_failure_views(size):
     x = noise(size).numpy()
     blur = get_view("blur", 64)
     np.testing.assert_allclose(blur.view(x), bilinear_resize(bilinear_resize(x, size // 8), size), atol=1e-12)
-    assert np.array_equal(blur.inverse_view(x), x)                     # "uninvertible, so just pass through"
+    assert np.array_equal(blur.inverse_view(x), x)  # "uninvertible, so just pass through"
     balance = get_view("white_balance", 64)
     np.testing.assert_allclose(balance.view(x), 1.5 * x)
     np.testing.assert_allclose(balance.inverse_view(x), x / 1.5)
-    assert np.array_equal(balance.inverse_variance(x), x)              # only the noise channels are divided
+    assert np.array_equal(balance.inverse_variance(x), x)  # only the noise channels are divided
 
 
 # ---------------------------------------------------------------------------------------------- factorizations
@@ -228,7 +233,7 @@ def reference_motion_blur(x: np.ndarray, size7: int = 7) -> np.ndarray:
     p = k // 2
     padded = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(p, p), (p, p)])
     n = x.shape[-1]
-    return sum(padded[..., a:a + n, a:a + n] for a in range(k)) / k
+    return sum(padded[..., a : a + n, a : a + n] for a in range(k)) / k
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -248,8 +253,8 @@ def reference_gaussian_blur(x: np.ndarray, k: int, sigma: float) -> np.ndarray:
     g /= g.sum()
     p, n = k // 2, x.shape[-1]
     padded = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(p, p), (p, p)], mode="reflect")
-    rows = sum(g[a] * padded[..., a:a + n, :] for a in range(k))
-    return sum(g[a] * rows[..., :, a:a + n] for a in range(k))
+    rows = sum(g[a] * padded[..., a : a + n, :] for a in range(k))
+    return sum(g[a] * rows[..., :, a : a + n] for a in range(k))
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -275,13 +280,12 @@ def test_color_is_the_reference_grey_and_chroma():
 
 def test_hybrid_kernels_narrower_than_five_sigma_are_refused_with_the_blur_they_would_do():
     mode = Hybrid()
-    base = {"sigma": 3.0, "kernel_size": 9}
-    (problem,) = mode.check_params(base, {}, 32, None)
+    (problem,) = mode.check_params(Hybrid.Params(sigma=3.0, kernel_size=9, size=32), {}, None)
     assert problem[0] == ("kernel_size",) and "σ 2.23, not 3" in problem[1] and "at least 17" in problem[1]
-    assert mode.check_params({"sigma": 3.0, "kernel_size": 17}, {}, 32, None) == []
-    assert mode.check_params({"sigma": 0.0, "kernel_size": 0}, {}, 32, None) == []
-    factor = {"factorization": "hybrid", "sigmas": [1.0, 2.0], "kernel_size": 9, "motion_length": 7}
-    assert any("5σ + 1 = 11" in message for _, message in factor_problems(factor, 64))
+    assert mode.check_params(Hybrid.Params(sigma=3.0, kernel_size=17, size=32), {}, None) == []
+    assert mode.check_params(Hybrid.Params(sigma=0.0, kernel_size=0, size=32), {}, None) == []
+    factor = FactorParams(factorization="hybrid", sigmas=[1.0, 2.0], kernel_size=9, size=64, channels=3)
+    assert any("5σ + 1 = 11" in message for _, message in factor_problems(factor))
 
 
 def test_hybrid_and_factorized_choose_the_same_default_sigma_and_kernel():

@@ -33,11 +33,23 @@ from generator.models.deepfloyd_arch import (
 )
 from generator.models.deepfloyd_arch import TINY_T5_DIM as T5_DIM
 
-__all__ = ["T5_DIM", "TINY_STAGE1_UNET", "TINY_STAGE2_UNET", "build_tiny_if", "build_tiny_upscaler", "tiny_if_dir",
-           "tiny_text_encoder", "tiny_tokenizer", "tiny_clip_tokenizer"]
 
-_WORDS = ("a an of the photo oil painting snowy mountain village amalfi cost man hipster barista dog people "
-          "around campfire old lithograph waterfalls skull wearing hat high quality rocket ship pencil").split()
+__all__ = [
+    "T5_DIM",
+    "TINY_STAGE1_UNET",
+    "TINY_STAGE2_UNET",
+    "build_tiny_if",
+    "build_tiny_upscaler",
+    "tiny_if_dir",
+    "tiny_text_encoder",
+    "tiny_tokenizer",
+    "tiny_clip_tokenizer",
+]
+
+_WORDS = (
+    "a an of the photo oil painting snowy mountain village amalfi cost man hipster barista dog people "
+    "around campfire old lithograph waterfalls skull wearing hat high quality rocket ship pencil"
+).split()
 
 
 def tiny_tokenizer(words: Sequence[str] = _WORDS):
@@ -50,22 +62,39 @@ def tiny_tokenizer(words: Sequence[str] = _WORDS):
 
     chars = "abcdefghijklmnopqrstuvwxyz0123456789'.,!?-"
     vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -2.0)]
-    vocab += [(f"▁{w}", -5.0) for w in dict.fromkeys(words)] + [(c, -10.0) for c in chars] + [(f"▁{c}", -10.0) for c in chars]
+    vocab += (
+        [(f"▁{w}", -5.0) for w in dict.fromkeys(words)]
+        + [(c, -10.0) for c in chars]
+        + [(f"▁{c}", -10.0) for c in chars]
+    )
     backend = Tokenizer(Unigram(vocab, unk_id=2, byte_fallback=False))
     backend.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")])
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")]
+    )
     backend.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
     backend.post_processor = TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", 1)])
-    return PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
-                                   model_max_length=512)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", unk_token="<unk>", model_max_length=512
+    )
 
 
 def tiny_text_encoder():
     from transformers import T5Config, T5EncoderModel
 
-    config = T5Config(vocab_size=128, d_model=T5_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
-                      relative_attention_num_buckets=8, feed_forward_proj="gated-gelu", dropout_rate=0.0,
-                      pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+    config = T5Config(
+        vocab_size=128,
+        d_model=T5_DIM,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_heads=4,
+        relative_attention_num_buckets=8,
+        feed_forward_proj="gated-gelu",
+        dropout_rate=0.0,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
     return T5EncoderModel(config).eval()
 
 
@@ -82,8 +111,9 @@ def tiny_clip_tokenizer():
     try:
         (folder / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(tokens)}))
         (folder / "merges.txt").write_text("#version: 0.2\n")
-        return CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77,
-                             pad_token="<|endoftext|>")
+        return CLIPTokenizer(
+            str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77, pad_token="<|endoftext|>"
+        )
     finally:
         shutil.rmtree(folder)
 

@@ -25,8 +25,8 @@ class StepCoefficients:
     alpha_prod_t_prev: torch.Tensor
     beta_prod_t: torch.Tensor
     current_beta_t: torch.Tensor
-    x0_coeff: torch.Tensor            # √ᾱ_t′ β_t / (1 − ᾱ_t)
-    x_t_coeff: torch.Tensor           # √α_t (1 − ᾱ_t′) / (1 − ᾱ_t)
+    x0_coeff: torch.Tensor  # √ᾱ_t′ β_t / (1 − ᾱ_t)
+    x_t_coeff: torch.Tensor  # √α_t (1 − ᾱ_t′) / (1 − ᾱ_t)
     posterior_variance: torch.Tensor  # β̃_t = (1 − ᾱ_t′) / (1 − ᾱ_t) β_t, clamped at 1e-20
 
 
@@ -87,11 +87,13 @@ def threshold(x0: torch.Tensor, schedule: Schedule, how: str) -> torch.Tensor:
 def fixed_noise_scale(c: StepCoefficients, variance_type: str) -> torch.Tensor:
     """σ of a fixed-variance step: √β̃_t ("fixed_small", DDPM's σ² = β̃) or √β_t ("fixed_large")."""
     if variance_type in ("fixed_small", "learned_range"):
-        return c.posterior_variance ** 0.5
+        return c.posterior_variance**0.5
     if variance_type == "fixed_large":
-        return c.current_beta_t ** 0.5
-    raise ValueError(f"variance_type {variance_type!r} is not supported: use fixed_small, fixed_large, or "
-                     f"learned_range with a model that predicts variance")
+        return c.current_beta_t**0.5
+    raise ValueError(
+        f"variance_type {variance_type!r} is not supported: use fixed_small, fixed_large, or "
+        f"learned_range with a model that predicts variance"
+    )
 
 
 def ddpm_step(

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from generator.diffusion.filters import gaussian_blur, hybrid_kernel, hybrid_sigmas, scaled_odd
 
+
 Factor = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -136,8 +137,8 @@ def hybrid_bands(kernel_size: int, sigmas: Sequence[float], base_size: int) -> F
     if len(sigmas) != 2:
         raise ValueError(f"a hybrid has 2 or 3 bands: give 1 or 2 σ values, got {list(sigmas)}")
     g1, g2 = LowPass(kernel_size, sigmas[0], base_size), LowPass(kernel_size, sigmas[1], base_size)
-    low = Chain(g1, g2)
-    return Factorization("hybrid", (low, Difference(g1, low), Complement(g1)), ("far", "middle", "near"))
+    far = Chain(g1, g2)
+    return Factorization("hybrid", (far, Difference(g1, far), Complement(g1)), ("far", "middle", "near"))
 
 
 def color(base_size: int = 64) -> Factorization:
@@ -162,8 +163,16 @@ def scale(weights: Sequence[float]) -> Factorization:
 FACTORIZATIONS = ("hybrid", "color", "motion", "scale")
 
 
-def factorization(name: str, bands: int, size: int, *, sigmas: Sequence[float] = (), kernel_size: int = 0,
-                  motion_length: int = 7, weights: Sequence[float] = ()) -> Factorization:
+def factorization(
+    name: str,
+    bands: int,
+    size: int,
+    *,
+    sigmas: Sequence[float] = (),
+    kernel_size: int = 0,
+    motion_length: int = 7,
+    weights: Sequence[float] = (),
+) -> Factorization:
     """The factorization `name` with `bands` components (one per prompt) for a model of `size`² images; σ, the
     kernel and the streak are given at stage I (`size`) and scale with the image at stage II. No σ: the
     paper's (filters.hybrid_sigmas); kernel 0: filters.hybrid_kernel — the rule the `hybrid` mode uses too."""

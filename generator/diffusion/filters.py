@@ -8,6 +8,7 @@ import functools
 import math
 from typing import TYPE_CHECKING, Sequence
 
+
 if TYPE_CHECKING:
     import torch
 
@@ -22,7 +23,7 @@ def scaled_odd(width: int, size: int, base_size: int) -> int:
     return odd_kernel(round(width * size / base_size))
 
 
-PAPER_SIGMAS = {2: (2.0,), 3: (1.0, 2.0)}   # hybrid σ at 64² (Geng et al. 2024): two bands, three bands
+PAPER_SIGMAS = {2: (2.0,), 3: (1.0, 2.0)}  # hybrid σ at 64² (Geng et al. 2024): two bands, three bands
 PAPER_SIZE = 64
 
 
@@ -55,9 +56,11 @@ def hybrid_kernel_problem(kernel_size: int, sigmas: Sequence[float]) -> str | No
     sigma = max(sigmas)
     if kernel_size >= 5 * sigma + 1:
         return None
-    return (f"kernel_size {kernel_size} is narrower than 5σ + 1 = {5 * sigma + 1:g} for σ {sigma:g}: it cuts off the "
-            f"Gaussian's tails, so the blur is σ {effective_sigma(kernel_size, sigma):.2f}, not {sigma:g}; use at "
-            f"least {min_kernel(sigma)}, or 0 for the default {2 * math.ceil(8 * sigma) + 1}")
+    return (
+        f"kernel_size {kernel_size} is narrower than 5σ + 1 = {5 * sigma + 1:g} for σ {sigma:g}: it cuts off the "
+        f"Gaussian's tails, so the blur is σ {effective_sigma(kernel_size, sigma):.2f}, not {sigma:g}; use at "
+        f"least {min_kernel(sigma)}, or 0 for the default {2 * math.ceil(8 * sigma) + 1}"
+    )
 
 
 def gaussian_kernel1d(kernel_size: int, sigma: float, dtype: torch.dtype | None = None) -> torch.Tensor:
@@ -90,8 +93,10 @@ def gaussian_blur(x: torch.Tensor, kernel_size: int, sigma: float) -> torch.Tens
     _, channels, height, width = x.shape
     pad = kernel_size // 2
     if pad >= min(height, width):
-        raise ValueError(f"kernel_size {kernel_size} is too large for a {height}×{width} image with reflect "
-                         f"padding: use at most {2 * min(height, width) - 1}")
+        raise ValueError(
+            f"kernel_size {kernel_size} is too large for a {height}×{width} image with reflect "
+            f"padding: use at most {2 * min(height, width) - 1}"
+        )
     g = _kernel_on(kernel_size, float(sigma), x.dtype, x.device)
     x = F.pad(x, (pad, pad, pad, pad), mode="reflect")
     x = F.conv2d(x, g.view(1, 1, -1, 1).expand(channels, 1, -1, 1), groups=channels)

@@ -14,8 +14,9 @@ def make_rng(seed: int) -> torch.Generator:
     return torch.Generator("cpu").manual_seed(int(seed))
 
 
-def draw_noise(rng: torch.Generator, shape: Sequence[int], device: torch.device | str,
-               dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def draw_noise(
+    rng: torch.Generator, shape: Sequence[int], device: torch.device | str, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """randn(shape) from `rng` on its own device, then moved (as diffusers' `randn_tensor`)."""
     device = torch.device(device)
     if rng.device.type == device.type:

@@ -15,6 +15,7 @@ import torch
 
 from generator.diffusion.timesteps import config_thresholding, parse_timesteps, resolve_thresholding
 
+
 __all__ = ["Schedule", "add_noise", "alphas_cumprod", "one_step_estimate", "parse_timesteps"]
 
 
@@ -51,9 +52,9 @@ def one_step_estimate(x_t: torch.Tensor, eps: torch.Tensor, alpha_bar_t: torch.T
 class Schedule:
     """One model's noise schedule and the parts of its scheduler config the DDPM step needs."""
 
-    alphas_cumprod: torch.Tensor           # (T,) float32 on the CPU
-    variance_type: str = "fixed_small"     # used when the model predicts no variance
-    thresholding: str = "none"             # the config's own choice: "dynamic", "clip" or "none"
+    alphas_cumprod: torch.Tensor  # (T,) float32 on the CPU
+    variance_type: str = "fixed_small"  # used when the model predicts no variance
+    thresholding: str = "none"  # the config's own choice: "dynamic", "clip" or "none"
     dynamic_thresholding_ratio: float = 0.995
     sample_max_value: float = 1.0
     clip_sample_range: float = 1.0
@@ -62,8 +63,10 @@ class Schedule:
     def from_config(cls, config: dict[str, Any]) -> Schedule:
         """Read a diffusers DDPMScheduler config (dict); only ε-prediction models are supported."""
         if config.get("prediction_type", "epsilon") != "epsilon":
-            raise ValueError(f"scheduler prediction_type {config['prediction_type']!r} is not supported: "
-                             f"the engine steps ε-prediction models only")
+            raise ValueError(
+                f"scheduler prediction_type {config['prediction_type']!r} is not supported: "
+                f"the engine steps ε-prediction models only"
+            )
         return cls(
             alphas_cumprod=alphas_cumprod(config),
             variance_type=config.get("variance_type", "fixed_small"),
@@ -85,5 +88,5 @@ class Schedule:
         return parse_timesteps(steps, self.num_train_timesteps)
 
     def resolve_thresholding(self, choice: str) -> str:
-        """"auto" → the scheduler config's own choice; else one of dynamic / clip / none."""
+        """ "auto" → the scheduler config's own choice; else one of dynamic / clip / none."""
         return resolve_thresholding(choice, self.thresholding)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+
 THRESHOLDINGS = ("dynamic", "clip", "none")
 
 # Step lists that diffusers ships for DeepFloyd IF (diffusers/pipelines/deepfloyd_if/timesteps.py).
@@ -18,8 +19,8 @@ def parse_timesteps(steps: str | Sequence[int], num_train_timesteps: int = 1000)
     `range(990, -1, -30)`); explicit lists must be strictly decreasing and within [0, T).
     """
     if isinstance(steps, str):
-        if steps.startswith("strided-") and steps[len("strided-"):].isdigit():
-            stride = int(steps[len("strided-"):])
+        if steps.startswith("strided-") and steps[len("strided-") :].isdigit():
+            stride = int(steps[len("strided-") :])
             if not 1 <= stride < num_train_timesteps:
                 raise ValueError(f"steps {steps!r}: the stride must be between 1 and {num_train_timesteps - 1}")
             return list(range((num_train_timesteps - 1) // stride * stride, -1, -stride))
@@ -27,8 +28,10 @@ def parse_timesteps(steps: str | Sequence[int], num_train_timesteps: int = 1000)
             from diffusers.pipelines.deepfloyd_if import timesteps as if_timesteps
 
             return list(getattr(if_timesteps, f"{steps}_timesteps"))
-        raise ValueError(f"steps {steps!r} not understood: use 'strided-S' (e.g. 'strided-30'), one of "
-                         f"{', '.join(PRESETS)}, or an explicit decreasing list of timesteps")
+        raise ValueError(
+            f"steps {steps!r} not understood: use 'strided-S' (e.g. 'strided-30'), one of "
+            f"{', '.join(PRESETS)}, or an explicit decreasing list of timesteps"
+        )
     timesteps = [int(t) for t in steps]
     if not timesteps:
         raise ValueError("steps: the explicit timestep list is empty")
@@ -47,7 +50,7 @@ def config_thresholding(config: dict[str, Any]) -> str:
 
 
 def resolve_thresholding(choice: str, default: str) -> str:
-    """"auto" → `default` (the scheduler's own choice); else one of dynamic / clip / none."""
+    """ "auto" → `default` (the scheduler's own choice); else one of dynamic / clip / none."""
     if choice == "auto":
         return default
     if choice not in THRESHOLDINGS:

@@ -41,26 +41,27 @@ from generator.engine import Term, Track
 from generator.fileops import replace_file
 from generator.models.digits import DEFAULT_PATH, digits_spec
 
+
 if TYPE_CHECKING:
     from PIL import Image
 
 VIEWS = ("rotate_180", "flip", "negate", "inner_circle")
-HYBRID_SIGMAS = (1.0, 1.25, 1.5, 2.0)   # σ at 32² (the paper's 2 at 64² is 1 here); kernel: filters.hybrid_kernel
-STEPS = "strided-80"   # 13 steps: what a 2-core CPU affords for the whole atlas; the book's illusions use it too
+HYBRID_SIGMAS = (1.0, 1.25, 1.5, 2.0)  # σ at 32² (the paper's 2 at 64² is 1 here); kernel: filters.hybrid_kernel
+STEPS = "strided-80"  # 13 steps: what a 2-core CPU affords for the whole atlas; the book's illusions use it too
 DIGITS = tuple(str(d) for d in range(10))
-SEED_BASE = 0          # selection seeds: the ones the book's figures use, so a figure shows samples that were counted
-HELD_OUT_BASE = 1000   # held-out seeds: never looked at when cells were picked
-QUOTED = 2             # per table, the best cells re-measured on held-out seeds
-ALWAYS_QUOTED = (("anagram:rotate_180", "6", "9"),)   # the book's lead figure, whatever its rank
+SEED_BASE = 0  # selection seeds: the ones the book's figures use, so a figure shows samples that were counted
+HELD_OUT_BASE = 1000  # held-out seeds: never looked at when cells were picked
+QUOTED = 2  # per table, the best cells re-measured on held-out seeds
+ALWAYS_QUOTED = (("anagram:rotate_180", "6", "9"),)  # the book's lead figure, whatever its rank
 
 
 @dataclass(frozen=True)
 class Cell:
     """One entry of the atlas: an illusion kind and setting, an ordered digit pair."""
 
-    table: str                 # "anagram:rotate_180" or "hybrid:k17-s1"
-    first: str                 # upright (anagram) / far (hybrid)
-    second: str                # under the view / near
+    table: str  # "anagram:rotate_180" or "hybrid:k17-s1"
+    first: str  # upright (anagram) / far (hybrid)
+    second: str  # under the view / near
 
 
 def pairs(selection: str = "all", unordered: bool = False) -> list[tuple[str, str]]:
@@ -88,7 +89,10 @@ def build_tracks(sampling: Sampling, cells: Sequence[Cell], seeds: Sequence[int]
                 track = sampling.track(seed, terms)
             else:
                 low, high = hybrid_factors(setting)
-                terms = [Term(cell.first, "", guidance, component=low), Term(cell.second, "", guidance, component=high)]
+                terms = [
+                    Term(cell.first, "", guidance, component=low),
+                    Term(cell.second, "", guidance, component=high),
+                ]
                 track = sampling.track(seed, terms, reduce="sum")
             track.extras["cell"] = cell
             tracks.append(track)
@@ -146,21 +150,32 @@ def tables(tracks: Sequence[Track], ok: torch.Tensor) -> dict[str, dict[str, Any
     """Per table: 10×10 matrices (row: first digit, column: second; null on the diagonal) of the rates."""
     out = {}
     for table, cells in count(tracks, ok).items():
+
         def matrix(i: int) -> list[list[float | None]]:
-            return [[round(cells[(a, b)][i] / cells[(a, b)][3], 4) if (a, b) in cells else None for b in DIGITS]
-                    for a in DIGITS]
+            return [
+                [round(cells[(a, b)][i] / cells[(a, b)][3], 4) if (a, b) in cells else None for b in DIGITS]
+                for a in DIGITS
+            ]
+
         ranked = sorted(cells.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        out[table] = {"both": matrix(0), "first": matrix(1), "second": matrix(2),
-                      "seeds": max(c[3] for c in cells.values()),
-                      "best": [{"pair": list(p), "both": round(c[0] / c[3], 4)} for p, c in ranked[:5]]}
+        out[table] = {
+            "both": matrix(0),
+            "first": matrix(1),
+            "second": matrix(2),
+            "seeds": max(c[3] for c in cells.values()),
+            "best": [{"pair": list(p), "both": round(c[0] / c[3], 4)} for p, c in ranked[:5]],
+        }
         if table.startswith("hybrid:"):
             kernel, sigma = table.split(":")[1].split("-")
             out[table].update(kernel=int(kernel[1:]), sigma=float(sigma[1:]))
     return out
 
 
-def quoted_cells(report_tables: dict[str, dict[str, Any]], per_table: int = QUOTED,
-                 always: Sequence[tuple[str, str, str]] = ALWAYS_QUOTED) -> list[Cell]:
+def quoted_cells(
+    report_tables: dict[str, dict[str, Any]],
+    per_table: int = QUOTED,
+    always: Sequence[tuple[str, str, str]] = ALWAYS_QUOTED,
+) -> list[Cell]:
     """The cells to re-measure: each table's `per_table` best on the selection seeds (ties: the lower digits
     first; an anagram pair and its reverse are one cell, the same samples), and `always`."""
     chosen: list[Cell] = []
@@ -177,8 +192,9 @@ def quoted_cells(report_tables: dict[str, dict[str, Any]], per_table: int = QUOT
     return chosen
 
 
-def held_out(cells: Sequence[Cell], tracks: Sequence[Track], ok: torch.Tensor,
-             selection: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def held_out(
+    cells: Sequence[Cell], tracks: Sequence[Track], ok: torch.Tensor, selection: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Each quoted cell's rates on the held-out seeds, with the 95% Wilson interval of both readings."""
     counts = count(tracks, ok)
     out = []
@@ -186,11 +202,19 @@ def held_out(cells: Sequence[Cell], tracks: Sequence[Track], ok: torch.Tensor,
         both, first, second, n = counts[cell.table][(cell.first, cell.second)]
         a, b = int(cell.first), int(cell.second)
         low, high = wilson(both, n)
-        out.append({"table": cell.table, "pair": [cell.first, cell.second], "both": round(both / n, 4),
-                    "k": both, "n": n, "interval": [round(low, 4), round(high, 4)],
-                    "first": round(first / n, 4), "second": round(second / n, 4),
-                    "selection": {"both": selection[cell.table]["both"][a][b],
-                                  "n": selection[cell.table]["seeds"]}})
+        out.append(
+            {
+                "table": cell.table,
+                "pair": [cell.first, cell.second],
+                "both": round(both / n, 4),
+                "k": both,
+                "n": n,
+                "interval": [round(low, 4), round(high, 4)],
+                "first": round(first / n, 4),
+                "second": round(second / n, 4),
+                "selection": {"both": selection[cell.table]["both"][a][b], "n": selection[cell.table]["seeds"]},
+            }
+        )
     return out
 
 
@@ -198,9 +222,14 @@ def heatmap(table: str, entry: dict[str, Any]) -> Image.Image:
     """A 10×10 heatmap of the both-readings rate on the selection seeds, each measured cell labelled in percent."""
     rates = [[float("nan") if v is None else 100 * v for v in row] for row in entry["both"]]
     kind, setting = table.split(":")
-    labels = (("upright", "under the view") if kind == "anagram" else ("far (seen at 8×8)", "near (the image)"))
-    return plot_grid(rates, [str(d) for d in range(10)], [str(d) for d in range(10)], *labels,
-                     f"{kind} {setting}: both readings, % of {entry['seeds']} selection seeds")
+    labels = ("upright", "under the view") if kind == "anagram" else ("far (seen at 8×8)", "near (the image)")
+    return plot_grid(
+        rates,
+        [str(d) for d in range(10)],
+        [str(d) for d in range(10)],
+        *labels,
+        f"{kind} {setting}: both readings, % of {entry['seeds']} selection seeds",
+    )
 
 
 def sweep_heatmap(report: dict[str, Any]) -> Image.Image:
@@ -214,13 +243,26 @@ def sweep_heatmap(report: dict[str, Any]) -> Image.Image:
         rates.append([100 * best["both"], float("nan") if again is None else 100 * again["both"]])
         notes.append([f"{best['pair'][0]}/{best['pair'][1]}"] * 2)
     seeds = (len(report["seeds"]), len(report.get("held_out_seeds", [])))
-    return plot_grid(rates, [f"{s:g} (k{report['tables'][t]['kernel']})" for s, t in settings],
-                     [f"selection\n{seeds[0]} seeds", f"held-out\n{seeds[1]} seeds"], "σ (kernel)", "",
-                     "hybrids: best (far/near) pair, both readings %", notes)
+    return plot_grid(
+        rates,
+        [f"{s:g} (k{report['tables'][t]['kernel']})" for s, t in settings],
+        [f"selection\n{seeds[0]} seeds", f"held-out\n{seeds[1]} seeds"],
+        "σ (kernel)",
+        "",
+        "hybrids: best (far/near) pair, both readings %",
+        notes,
+    )
 
 
-def plot_grid(rates: list[list[float]], rows: list[str], cols: list[str], ylabel: str, xlabel: str, title: str,
-              notes: list[list[str]] | None = None) -> Image.Image:
+def plot_grid(
+    rates: list[list[float]],
+    rows: list[str],
+    cols: list[str],
+    ylabel: str,
+    xlabel: str,
+    title: str,
+    notes: list[list[str]] | None = None,
+) -> Image.Image:
     """A labelled viridis grid of percentages (NaN cells blank) as a PIL image."""
     import io
 
@@ -230,7 +272,7 @@ def plot_grid(rates: list[list[float]], rows: list[str], cols: list[str], ylabel
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    width = max(0.38, 0.085 * max(len(line) for label in cols for line in label.split("\n")))   # fits its labels
+    width = max(0.38, 0.085 * max(len(line) for label in cols for line in label.split("\n")))  # fits its labels
     fig, ax = plt.subplots(figsize=(1.2 + width * len(cols) + 1.4, 1.0 + 0.34 * len(rows) + 0.6), dpi=110)
     image = ax.imshow(rates, cmap="viridis", vmin=0, vmax=100, aspect="equal" if width == 0.38 else "auto")
     for a, row in enumerate(rates):
@@ -260,8 +302,9 @@ def check_involution(name: str) -> None:
         raise ValueError(f"atlas view {name!r} is not an involution (v∘v ≠ identity); choose one that is")
 
 
-def measure(sampling: Sampling, judge: Judge, cells: Sequence[Cell], seeds: Sequence[int], guidance: float,
-            desc: str) -> tuple[list[Track], torch.Tensor, int, float]:
+def measure(
+    sampling: Sampling, judge: Judge, cells: Sequence[Cell], seeds: Sequence[int], guidance: float, desc: str
+) -> tuple[list[Track], torch.Tensor, int, float]:
     """Sample every cell on every seed in one engine run and judge it: (tracks, readings, model calls, wall s)."""
     tracks = build_tracks(sampling, cells, seeds, guidance)
     calls = sum(t.model_calls() for t in tracks)
@@ -270,9 +313,19 @@ def measure(sampling: Sampling, judge: Judge, cells: Sequence[Cell], seeds: Sequ
     return tracks, readings(judge, tracks, x), calls, time.time() - start
 
 
-def atlas(model: Path, seeds: int, steps: str, selection: str, views: Sequence[str], sigmas: Sequence[float],
-          hybrid_pairs: str = "all", guidance: float = GUIDANCE, held_out_seeds: int = 30, quoted: int = QUOTED,
-          batch_size: int = 64) -> dict:
+def atlas(
+    model: Path,
+    seeds: int,
+    steps: str,
+    selection: str,
+    views: Sequence[str],
+    sigmas: Sequence[float],
+    hybrid_pairs: str = "all",
+    guidance: float = GUIDANCE,
+    held_out_seeds: int = 30,
+    quoted: int = QUOTED,
+    batch_size: int = 64,
+) -> dict:
     """Every cell on the selection seeds, then the best cells on the held-out seeds; the atlas as a dict."""
     spec = digits_spec(model)
     backend, judge = spec.load("cpu"), Judge(model)
@@ -288,18 +341,31 @@ def atlas(model: Path, seeds: int, steps: str, selection: str, views: Sequence[s
     fresh = list(range(HELD_OUT_BASE, HELD_OUT_BASE + held_out_seeds))
     h_tracks, h_ok, h_calls, h_wall = measure(sampling, judge, again, fresh, guidance, "atlas held-out")
     return {
-        "model": spec.key(), "steps": steps, "guidance": guidance, "seeds": selection_seeds,
-        "held_out_seeds": fresh, "thresholding": sampling.schedule.resolve_thresholding("auto"),
-        "judge": judge.held_out_accuracy(), "tracks": len(tracks) + len(h_tracks), "model_calls": calls + h_calls,
-        "tables": chosen, "held_out": held_out(again, h_tracks, h_ok, chosen),
+        "model": spec.key(),
+        "steps": steps,
+        "guidance": guidance,
+        "seeds": selection_seeds,
+        "held_out_seeds": fresh,
+        "thresholding": sampling.schedule.resolve_thresholding("auto"),
+        "judge": judge.held_out_accuracy(),
+        "tracks": len(tracks) + len(h_tracks),
+        "model_calls": calls + h_calls,
+        "tables": chosen,
+        "held_out": held_out(again, h_tracks, h_ok, chosen),
         "method": "selection: every cell on the selection seeds (anagram views are involutions: each (a, b) sample "
-                  "x is also a (b, a) sample v(x), so the 45 unordered pairs fill all 90 ordered ones; hybrids: "
-                  "every ordered (far, near) pair per σ); held-out: each table's best cells re-drawn on fresh "
-                  "seeds, rates with 95% Wilson intervals",
-        "wall_time_s": round(wall + h_wall, 1), "selection_wall_s": round(wall, 1), "held_out_wall_s": round(h_wall, 1),
-        "machine": {"cpu": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
-                    "threads": torch.get_num_threads(), "torch": torch.__version__,
-                    "note": "the CPU was shared with other jobs during the run"},
+        "x is also a (b, a) sample v(x), so the 45 unordered pairs fill all 90 ordered ones; hybrids: "
+        "every ordered (far, near) pair per σ); held-out: each table's best cells re-drawn on fresh "
+        "seeds, rates with 95% Wilson intervals",
+        "wall_time_s": round(wall + h_wall, 1),
+        "selection_wall_s": round(wall, 1),
+        "held_out_wall_s": round(h_wall, 1),
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(),
+            "threads": torch.get_num_threads(),
+            "torch": torch.__version__,
+            "note": "the CPU was shared with other jobs during the run",
+        },
     }
 
 
@@ -330,8 +396,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", default=STEPS)
     parser.add_argument("--pairs", default="all", help='anagram pairs: "all" or e.g. "6-9,1-7"')
     parser.add_argument("--views", default=",".join(VIEWS))
-    parser.add_argument("--sigmas", default=",".join(f"{s:g}" for s in HYBRID_SIGMAS),
-                        help="hybrid σ at 32×32, e.g. 1,1.5 (kernel: 2·⌈8σ⌉ + 1)")
+    parser.add_argument(
+        "--sigmas",
+        default=",".join(f"{s:g}" for s in HYBRID_SIGMAS),
+        help="hybrid σ at 32×32, e.g. 1,1.5 (kernel: 2·⌈8σ⌉ + 1)",
+    )
     parser.add_argument("--hybrid-pairs", default="all", help='(far-near) pairs of the hybrid sweep: "all" or "0-8,…"')
     parser.add_argument("--replot", action="store_true", help="only redraw the heatmaps from OUT/atlas.json")
     args = parser.parse_args(argv)
@@ -341,14 +410,25 @@ def main(argv: list[str] | None = None) -> None:
         return
     sigmas = [float(s) for s in args.sigmas.split(",") if s]
     views = [v for v in args.views.split(",") if v]
-    report = atlas(args.model, args.seeds, args.steps, args.pairs, views, sigmas, args.hybrid_pairs,
-                   held_out_seeds=args.held_out, quoted=args.quoted)
+    report = atlas(
+        args.model,
+        args.seeds,
+        args.steps,
+        args.pairs,
+        views,
+        sigmas,
+        args.hybrid_pairs,
+        held_out_seeds=args.held_out,
+        quoted=args.quoted,
+    )
     write(report, args.out or args.model)
     print(f"{report['tracks']} tracks, {report['model_calls']} model calls, {report['wall_time_s']} s")
     for cell in report["held_out"]:
         lo, hi = cell["interval"]
-        print(f"{cell['table']} {'/'.join(cell['pair'])}: selection {cell['selection']['both']:.0%} of "
-              f"{cell['selection']['n']}, held-out {cell['both']:.0%} of {cell['n']} (95% {lo:.0%}–{hi:.0%})")
+        print(
+            f"{cell['table']} {'/'.join(cell['pair'])}: selection {cell['selection']['both']:.0%} of "
+            f"{cell['selection']['n']}, held-out {cell['both']:.0%} of {cell['n']} (95% {lo:.0%}–{hi:.0%})"
+        )
 
 
 if __name__ == "__main__":

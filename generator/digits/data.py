@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+
 SPLIT_SEED = 20240  # fixed forever: changing it would leak test digits into training
 TEST_PER_CLASS = 100
 NUM_CLASSES = 10

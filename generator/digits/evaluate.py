@@ -36,11 +36,13 @@ from generator.fileops import replace_file
 from generator.models.base import Backend
 from generator.models.digits import DEFAULT_PATH, digits_spec
 
-STEPS = "strided-30"          # 990, 960, …, 0: what the gallery samples with
+
+STEPS = "strided-30"  # 990, 960, …, 0: what the gallery samples with
 GUIDANCE = 4.0
 BATCH_SIZE = 256
 ANAGRAMS = (("6", "9", "rotate_180"),)
-HYBRIDS = (("0", "8"),)       # (far, near)
+HYBRIDS = (("0", "8"),)  # (far, near)
+
 
 @dataclass
 class Sampling:
@@ -56,9 +58,16 @@ class Sampling:
         """One track from x_T ~ N(0, I) drawn from the seed's own generator."""
         rng = make_rng(self.seed_base + seed)
         x_T = draw_noise(rng, (1, 1, 32, 32), self.backend.device)
-        return Track(x=x_T, timesteps=self.schedule.timesteps(self.steps), terms=terms,
-                     embeddings=self.embeddings(terms), schedule=self.schedule, rng=rng,
-                     thresholding=self.schedule.resolve_thresholding("auto"), reduce=reduce)
+        return Track(
+            x=x_T,
+            timesteps=self.schedule.timesteps(self.steps),
+            terms=terms,
+            embeddings=self.embeddings(terms),
+            schedule=self.schedule,
+            rng=rng,
+            thresholding=self.schedule.resolve_thresholding("auto"),
+            reduce=reduce,
+        )
 
     def embeddings(self, terms: list[Term]) -> dict[str, torch.Tensor]:
         return self.backend.encode(list(dict.fromkeys(p for term in terms for p in term.prompts())))
@@ -71,8 +80,11 @@ class Sampling:
 
 def cfg_accuracy(sampling: Sampling, clf: torch.nn.Module, per_digit: int, guidance: float) -> dict:
     """Share of CFG samples ε_u + γ(ε_c − ε_u) classified as their prompted digit."""
-    tracks = [sampling.track(1000 * d + i, [Term(str(d), uncond="", guidance=guidance)])
-              for d in range(10) for i in range(per_digit)]
+    tracks = [
+        sampling.track(1000 * d + i, [Term(str(d), uncond="", guidance=guidance)])
+        for d in range(10)
+        for i in range(per_digit)
+    ]
     wanted = torch.arange(10).repeat_interleave(per_digit)
     predicted = classify(clf, sampling.run(tracks, "cfg samples"))
     per = {str(d): share(predicted[wanted == d] == d) for d in range(10)}
@@ -85,8 +97,13 @@ def unconditional_balance(sampling: Sampling, clf: torch.nn.Module, n: int) -> d
     counts = torch.bincount(classify(clf, sampling.run(tracks, "unconditional")), minlength=10)
     shares = {str(d): round(c.item() / n, 4) for d, c in enumerate(counts)}
     ok = bool((counts > 0).all()) and max(shares.values()) <= 0.2
-    return {"shares": shares, "all_present": bool((counts > 0).all()), "max_share": max(shares.values()),
-            "ok": ok, "samples": n}
+    return {
+        "shares": shares,
+        "all_present": bool((counts > 0).all()),
+        "max_share": max(shares.values()),
+        "ok": ok,
+        "samples": n,
+    }
 
 
 def anagram_success(sampling: Sampling, clf: torch.nn.Module, n: int, guidance: float) -> list[dict]:
@@ -97,8 +114,16 @@ def anagram_success(sampling: Sampling, clf: torch.nn.Module, n: int, guidance: 
         terms = lambda: [Term(first, "", guidance), Term(second, "", guidance, view=view)]  # noqa: E731
         x = sampling.run([sampling.track(200_000 + i, terms()) for i in range(n)], f"anagram {first}/{second}")
         ok_first, ok_second = classify(clf, x) == int(first), classify(clf, view.view(x)) == int(second)
-        results.append({"prompts": [first, second], "view": view_name, "both": share(ok_first & ok_second),
-                        "first": share(ok_first), "second": share(ok_second), "samples": n})
+        results.append(
+            {
+                "prompts": [first, second],
+                "view": view_name,
+                "both": share(ok_first & ok_second),
+                "first": share(ok_first),
+                "second": share(ok_second),
+                "samples": n,
+            }
+        )
     return results
 
 
@@ -113,8 +138,17 @@ def hybrid_success(sampling: Sampling, judge: Judge, n: int, guidance: float) ->
         tracks = [sampling.track(300_000 + i, terms(), reduce="sum") for i in range(n)]
         x = sampling.run(tracks, f"hybrid {far}/{near}")
         ok_far, ok_near = judge.read("far", x) == int(far), judge.read("near", x) == int(near)
-        results.append({"far": far, "near": near, "both": share(ok_far & ok_near), "far_ok": share(ok_far),
-                        "near_ok": share(ok_near), "filter": [low.kernel_size, low.sigma], "samples": n})
+        results.append(
+            {
+                "far": far,
+                "near": near,
+                "both": share(ok_far & ok_near),
+                "far_ok": share(ok_far),
+                "near_ok": share(ok_near),
+                "filter": [low.kernel_size, low.sigma],
+                "samples": n,
+            }
+        )
     return results
 
 
@@ -122,15 +156,23 @@ def share(mask: torch.Tensor) -> float:
     return round(mask.float().mean().item(), 4) if mask.numel() else 0.0
 
 
-def evaluate(model: Path, per_digit: int = 100, guidance: float = GUIDANCE, n_uncond: int = 500,
-             n_illusions: int = 100, batch_size: int = BATCH_SIZE) -> dict:
+def evaluate(
+    model: Path,
+    per_digit: int = 100,
+    guidance: float = GUIDANCE,
+    n_uncond: int = 500,
+    n_illusions: int = 100,
+    batch_size: int = BATCH_SIZE,
+) -> dict:
     """Every number of the report, as one dict (written to model/eval.json by `main`)."""
     spec = digits_spec(model)
     backend, clf, judge, test = spec.load("cpu"), load_classifier(model), Judge(model), load_split("test")
     sampling = Sampling(backend, Schedule.from_config(spec.scheduler_config), batch_size=batch_size)
     start = time.time()
     report = {
-        "model": spec.key(), "steps": STEPS, "thresholding": sampling.schedule.resolve_thresholding("auto"),
+        "model": spec.key(),
+        "steps": STEPS,
+        "thresholding": sampling.schedule.resolve_thresholding("auto"),
         "classifier_test_accuracy": round(accuracy(clf, test.images, test.labels), 4),
         "judge": judge.held_out_accuracy(),
         "cfg": cfg_accuracy(sampling, clf, per_digit, guidance),
@@ -148,18 +190,26 @@ def summary(r: dict) -> str:
     lines = [
         f"digits model {r['model']['revision']} — {r['steps']}, thresholding {r['thresholding']}",
         f"classifier accuracy on the held-out digits: {r['classifier_test_accuracy']:.1%}",
-        *(f"judge, {name} reading ({j['sees']}): {j['accuracy']:.1%} of the held-out digits seen that way"
-          for name, j in r.get("judge", {}).items()),
+        *(
+            f"judge, {name} reading ({j['sees']}): {j['accuracy']:.1%} of the held-out digits seen that way"
+            for name, j in r.get("judge", {}).items()
+        ),
         f"CFG samples classified as their prompt (γ = {cfg['guidance']}, {cfg['samples']} samples): "
         f"{cfg['accuracy']:.1%}",
         "  per digit: " + "  ".join(f"{d}: {a:.0%}" for d, a in cfg["per_digit"].items()),
         f"unconditional class shares ({unc['samples']} samples, {'ok' if unc['ok'] else 'NOT balanced'}): "
         + "  ".join(f"{d}: {s:.0%}" for d, s in unc["shares"].items()),
     ]
-    lines += [f"anagram {a['prompts'][0]} / {a['prompts'][1]} ({a['view']}): both readings {a['both']:.0%} "
-              f"(first {a['first']:.0%}, second {a['second']:.0%})" for a in r["anagrams"]]
-    lines += [f"hybrid {h['far']} far / {h['near']} near: both readings {h['both']:.0%} "
-              f"(far {h['far_ok']:.0%}, near {h['near_ok']:.0%})" for h in r["hybrids"]]
+    lines += [
+        f"anagram {a['prompts'][0]} / {a['prompts'][1]} ({a['view']}): both readings {a['both']:.0%} "
+        f"(first {a['first']:.0%}, second {a['second']:.0%})"
+        for a in r["anagrams"]
+    ]
+    lines += [
+        f"hybrid {h['far']} far / {h['near']} near: both readings {h['both']:.0%} "
+        f"(far {h['far_ok']:.0%}, near {h['near_ok']:.0%})"
+        for h in r["hybrids"]
+    ]
     return "\n".join(lines + [f"({r['wall_time_s']} s)"])
 
 

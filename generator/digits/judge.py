@@ -26,7 +26,8 @@ import torch.nn.functional as F
 from generator.digits.classifier import classify, load_classifier, train_classifier
 from generator.digits.data import load_split
 
-FAR_SIDE = 8                  # the far reading's resolution: 32×32 → 8×8
+
+FAR_SIDE = 8  # the far reading's resolution: 32×32 → 8×8
 
 
 def up_close(x: torch.Tensor) -> torch.Tensor:
@@ -46,8 +47,8 @@ class Reading:
 
     name: str
     see: Callable[[torch.Tensor], torch.Tensor]
-    classifier: str               # its weights: models/digits/<classifier>.safetensors
-    sees: str                     # in words, for the site and the records
+    classifier: str  # its weights: models/digits/<classifier>.safetensors
+    sees: str  # in words, for the site and the records
 
 
 READINGS = {
@@ -69,9 +70,15 @@ class Judge:
     def held_out_accuracy(self) -> dict[str, dict]:
         """Per reading: the share of the 1000 held-out digits, seen that way, read as their label."""
         test = load_split("test")
-        return {name: {"accuracy": round((self.read(name, test.images) == test.labels).float().mean().item(), 4),
-                       "sees": r.sees, "classifier": f"{r.classifier}.safetensors", "held_out_digits": len(test.labels)}
-                for name, r in READINGS.items()}
+        return {
+            name: {
+                "accuracy": round((self.read(name, test.images) == test.labels).float().mean().item(), 4),
+                "sees": r.sees,
+                "classifier": f"{r.classifier}.safetensors",
+                "held_out_digits": len(test.labels),
+            }
+            for name, r in READINGS.items()
+        }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -84,8 +91,10 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.readings.split(","):
         reading = READINGS[name]
         record = train_classifier(args.out, args.seed, args.epochs, see=reading.see, name=reading.classifier)
-        print(f"saved {args.out / reading.classifier}.safetensors: held-out accuracy ({reading.sees}) "
-              f"{record['test_accuracy']:.4f}")
+        print(
+            f"saved {args.out / reading.classifier}.safetensors: held-out accuracy ({reading.sees}) "
+            f"{record['test_accuracy']:.4f}"
+        )
 
 
 if __name__ == "__main__":

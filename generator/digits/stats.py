@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 
-Z95 = 1.959964         # the standard normal quantile of a two-sided 95% interval
+
+Z95 = 1.959964  # the standard normal quantile of a two-sided 95% interval
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:

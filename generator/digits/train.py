@@ -28,6 +28,7 @@ from generator.fileops import publish_dir, remove, swap_dir, temp_name
 from generator.models.digits import SCHEDULER_CONFIG
 from generator.models.digits_prompts import NUM_CLASS_EMBEDS, UNCONDITIONAL
 
+
 PREVIEW_TIMESTEPS = list(range(990, -1, -30))  # the strided schedule the project samples with
 
 
@@ -38,7 +39,7 @@ class TrainConfig:
     block_out_channels: tuple[int, ...] = (32, 64, 128)
     layers_per_block: int = 1
     attention: tuple[bool, ...] = (False, False, True)  # per resolution: 32, 16, 8
-    norm_groups: int = 8        # ≥ 4 channels per GroupNorm group: one-channel groups erase each image's mean
+    norm_groups: int = 8  # ≥ 4 channels per GroupNorm group: one-channel groups erase each image's mean
     batch_size: int = 50
     lr: float = 1e-3
     warmup_steps: int = 200
@@ -54,10 +55,16 @@ def build_unet(config: TrainConfig) -> UNet2DModel:
     down = tuple("AttnDownBlock2D" if a else "DownBlock2D" for a in config.attention)
     up = tuple("AttnUpBlock2D" if a else "UpBlock2D" for a in reversed(config.attention))
     return UNet2DModel(
-        sample_size=IMAGE_SIZE, in_channels=1, out_channels=1,
-        block_out_channels=tuple(config.block_out_channels), layers_per_block=config.layers_per_block,
-        down_block_types=down, up_block_types=up, num_class_embeds=NUM_CLASS_EMBEDS,
-        norm_num_groups=config.norm_groups, attention_head_dim=min(32, config.block_out_channels[-1]),
+        sample_size=IMAGE_SIZE,
+        in_channels=1,
+        out_channels=1,
+        block_out_channels=tuple(config.block_out_channels),
+        layers_per_block=config.layers_per_block,
+        down_block_types=down,
+        up_block_types=up,
+        num_class_embeds=NUM_CLASS_EMBEDS,
+        norm_num_groups=config.norm_groups,
+        attention_head_dim=min(32, config.block_out_channels[-1]),
     )
 
 
@@ -121,12 +128,23 @@ def preview_epochs(epochs: int) -> set[int]:
 
 
 def machine() -> dict:
-    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__}
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+    }
 
 
-def train(out: Path, seed: int = 0, epochs: int = 20, config: TrainConfig | None = None,
-          max_steps: int | None = None, previews: bool = True) -> dict:
+def train(
+    out: Path,
+    seed: int = 0,
+    epochs: int = 20,
+    config: TrainConfig | None = None,
+    max_steps: int | None = None,
+    previews: bool = True,
+) -> dict:
     """Train from `seed` and write the model to `out` atomically; returns the training record."""
     config = config or TrainConfig()
     # 1. Data, model, optimiser — everything seeded.
@@ -152,7 +170,7 @@ def train(out: Path, seed: int = 0, epochs: int = 20, config: TrainConfig | None
         for b in range(steps_per_epoch):
             if step >= total:
                 break
-            idx = order[b * config.batch_size:(b + 1) * config.batch_size]
+            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
             loss = train_step(unet, scheduler, split.images[idx], split.labels[idx], config, gen)
             optim.zero_grad(set_to_none=True)
             loss.backward()
@@ -175,11 +193,21 @@ def train(out: Path, seed: int = 0, epochs: int = 20, config: TrainConfig | None
     bar.close()
 
     # 3. Save EMA weights, scheduler and the record; then swap the folder in.
-    record = {"config": asdict(config), "seed": seed, "epochs": epoch, "steps": step,
-              "steps_per_epoch": steps_per_epoch, "wall_time_s": round(time.time() - start, 1),
-              "machine": machine(), "data_hash": data_hash(), "train_size": len(split.labels),
-              "scheduler": SCHEDULER_CONFIG, "preview_guidance": config.preview_guidance,
-              "epoch_loss": epoch_losses, "step_loss": losses}
+    record = {
+        "config": asdict(config),
+        "seed": seed,
+        "epochs": epoch,
+        "steps": step,
+        "steps_per_epoch": steps_per_epoch,
+        "wall_time_s": round(time.time() - start, 1),
+        "machine": machine(),
+        "data_hash": data_hash(),
+        "train_size": len(split.labels),
+        "scheduler": SCHEDULER_CONFIG,
+        "preview_guidance": config.preview_guidance,
+        "epoch_loss": epoch_losses,
+        "step_loss": losses,
+    }
     ema.save_pretrained(tmp / "unet", safe_serialization=True)
     scheduler.save_pretrained(tmp / "scheduler")
     (tmp / "training.json").write_text(json.dumps(record, indent=1) + "\n")
@@ -195,7 +223,7 @@ def replace_dir(tmp: Path, out: Path) -> None:
     for kept in out.glob("classifier*"):
         (tmp / kept.name).write_bytes(kept.read_bytes())
     swap_dir(tmp, out)
-    remove(tmp)                         # now the previous model
+    remove(tmp)  # now the previous model
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -205,8 +233,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args(argv)
     record = train(args.out, seed=args.seed, epochs=args.epochs)
-    print(f"saved {args.out}: {record['steps']} steps in {record['wall_time_s']} s, "
-          f"final epoch loss {record['epoch_loss'][-1]:.4f}")
+    print(
+        f"saved {args.out}: {record['steps']} steps in {record['wall_time_s']} s, "
+        f"final epoch loss {record['epoch_loss'][-1]:.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,35 +11,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Sequence
+
+from generator.errors import EXIT_MODEL_UNAVAILABLE, GalleryError
+
 
 if TYPE_CHECKING:
     import torch
 
-BYTES_PER_SAMPLE_64 = 256 << 20      # one sample's activations at 64² (fp16 UNet), the default estimate
+BYTES_PER_SAMPLE_64 = 256 << 20  # one sample's activations at 64² (fp16 UNet), the default estimate
 
 
-class Backend(Protocol):
+class Backend:
     """A loaded diffusion model: prompts → embeddings, (x_t, t, embeddings) → noise estimate."""
 
     spec: ModelSpec
     device: torch.device
-    batch_buckets: tuple[int, ...] | None = None   # compiled batch sizes the engine pads calls up to
-    memory_limit: int | None = None                # device bytes to size batches for (--memory); None: all
+    batch_buckets: tuple[int, ...] | None = None  # compiled batch sizes the engine pads calls up to
+    memory_limit: int | None = None  # device bytes to size batches for (--memory); None: all
 
     def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
         """Embeddings per prompt (cached on disk per model and prompt where encoding is costly)."""
-        ...
+        raise NotImplementedError
 
     def predict(
-        self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, **cond: torch.Tensor
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        emb: torch.Tensor,
+        image: torch.Tensor | None = None,
+        noise_level: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """ε̂ of shape x_t.shape and the learned-range variance channels (None for fixed variance).
 
         x_t: (B, C, H, W); t: (B,) long, one timestep per sample; emb: (B, …) stacked embeddings;
-        cond: stage II's `image` and `noise_level` (see `upscale_condition`).
+        image, noise_level: stage II's condition (see `upscale_condition`), None at stage I.
         """
-        ...
+        raise NotImplementedError
 
     def bytes_per_sample(self, sample_shape: tuple[int, ...]) -> float:
         """GPU memory one sample of a model call needs, for the engine's batch size: by default 256 MiB at
@@ -57,33 +65,56 @@ class Backend(Protocol):
         """Stage II's condition image for stage-I outputs x0 at noise level `noise_level` (spec.upscale_size²)."""
         raise NotImplementedError(f"model {self.spec.id!r} has no stage II")
 
-    def upscale_x4(self, x: torch.Tensor, prompt: str, rng: torch.Generator, **settings: Any) -> torch.Tensor:
-        """Stage III: x (1, C, S, S) in [-1, 1] → (1, C, 4S, 4S), conditioned on `prompt` ("" for none)."""
+    def upscale_x4(
+        self,
+        x: torch.Tensor,
+        prompt: str,
+        rng: torch.Generator,
+        *,
+        steps: int,
+        guidance: float,
+        noise_level: int,
+        **identity: Any,
+    ) -> torch.Tensor:
+        """Stage III: x (1, C, S, S) in [-1, 1] → (1, C, 4S, 4S), conditioned on `prompt` ("" for none), with the
+        settings spec.stage3_key() pins (`identity`: the rest of that key)."""
         raise NotImplementedError(f"model {self.spec.id!r} has no stage III")
 
     def free(self) -> None:
         """Return the memory the weights hold (nothing by default)."""
+        return None
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(GalleryError):
     """The model cannot be used here as configured; the message says why and what to do."""
+
+    exit_code = EXIT_MODEL_UNAVAILABLE
 
 
 @dataclass(frozen=True)
 class ModelSpec:
     """A model known by name, before any weights are touched."""
 
-    id: str                          # preset name used in recipes, e.g. "deepfloyd-if", "digits"
-    revision: str                    # part of every job key: a hub revision or a hash of local weights
-    image_size: int                  # stage I resolution
-    channels: int                    # 3 for RGB, 1 for digits
-    scheduler_config: dict[str, Any] = field(default_factory=dict)   # diffusers DDPMScheduler config
+    id: str  # preset name used in recipes, e.g. "deepfloyd-if", "digits"
+    revision: str  # part of every job key: a hub revision or a hash of local weights
+    image_size: int  # stage I resolution
+    channels: int  # 3 for RGB, 1 for digits
+    scheduler_config: dict[str, Any] = field(default_factory=dict)  # diffusers DDPMScheduler config
     upscale_size: int | None = None  # stage II resolution, if the model has one
-    description: str = ""            # shown on the site next to every image it made
-    prompt_help: str = ""            # what prompts it understands, for error messages
-    upscale_scheduler_config: dict[str, Any] = field(default_factory=dict)   # stage II's scheduler, if any
-    dtype: str = "fp32"              # what the weights compute in (fp16 / bf16 / fp32): it changes the pixels
-    reference_dtype: str = "fp32"    # the dtype a key leaves unsaid (keys made before dtypes were a choice)
+    description: str = ""  # shown on the site next to every image it made
+    prompt_help: str = ""  # what prompts it understands, for error messages
+    upscale_scheduler_config: dict[str, Any] = field(default_factory=dict)  # stage II's scheduler, if any
+    dtype: str = "fp32"  # what the weights compute in (fp16 / bf16 / fp32): it changes the pixels
+    reference_dtype: str = "fp32"  # the dtype a key leaves unsaid (keys made before dtypes were a choice)
+    needs_gpu: ClassVar[bool] = False  # its figures are made on a GPU machine (a CPU would take hours)
+
+    def build_command(self, book: str, figure: str | None = None) -> str:
+        """The command that makes this model's pending figures of `book` (or of one `figure` of it): the project's
+        own `make gallery` where the model runs anywhere; else a build of just those, for a machine that has what
+        the model needs."""
+        if not self.needs_gpu:
+            return "make gallery"
+        return f".venv/bin/gallery build --book {book}" + (f" --figure {figure}" if figure else "")
 
     def key(self) -> dict[str, str]:
         """The model's part of a job key: id, revision and, when not the reference, the dtype."""
@@ -102,22 +133,29 @@ class ModelSpec:
         """Stage III's identity and settings (a ×4 upscaler after stage II), or None: the model has none."""
         return None
 
-    def plan_lines(self, device: str, memory: int | None, needs_stage2: bool = False,
-                   needs_stage3: bool = False) -> list[str]:
+    def plan_lines(
+        self, device: str, memory: int | None, needs_stage2: bool = False, needs_stage3: bool = False
+    ) -> list[str]:
         """What a run would use on `device` with `memory` bytes (`gallery plan --device … --memory …`)."""
         return [f"dtype {self.dtype}; small weights, always resident; batch from the free memory"]
 
     def check_prompt(self, prompt: str) -> None:
         """Raise ValueError (saying what the model understands) for a prompt it cannot take; any text by default."""
 
-    def unavailable(self, *, needs_stage2: bool = False, prompts: Sequence[str] = (),
-                    store_root: Path | None = None, device: str | None = None,
-                    needs_stage3: bool = False) -> str | None:
+    def unavailable(
+        self,
+        *,
+        needs_stage2: bool = False,
+        prompts: Sequence[str] = (),
+        store_root: str | Path | None = None,
+        device: str | None = None,
+        needs_stage3: bool = False,
+    ) -> str | None:
         """Why this model cannot run here (no GPU, no weights, gated, offline…) and what to do; None if it can.
 
         Cheap and side-effect free: it runs before any work starts, and nothing is written when it fails.
         """
         return None
 
-    def load(self, device: str | torch.device | None = None, store_root: Path | None = None) -> Backend:
+    def load(self, device: str | torch.device | None = None, store_root: str | Path | None = None) -> Backend:
         raise NotImplementedError(f"model {self.id!r} cannot be loaded here")

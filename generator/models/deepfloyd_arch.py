@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+
 _IF_COMMON: dict[str, Any] = {
     "mid_block_type": "UNetMidBlock2DSimpleCrossAttn",
-    "encoder_hid_dim": 4096,                 # T5-v1.1-XXL hidden size
+    "encoder_hid_dim": 4096,  # T5-v1.1-XXL hidden size
     "encoder_hid_dim_type": "text_proj",
     "attention_head_dim": 64,
     "addition_embed_type": "text",
@@ -26,7 +27,7 @@ IF_I_XL_UNET: dict[str, Any] = {
     **_IF_COMMON,
     "sample_size": 64,
     "in_channels": 3,
-    "out_channels": 6,                        # ε̂ (3) ⊕ learned-range variance (3)
+    "out_channels": 6,  # ε̂ (3) ⊕ learned-range variance (3)
     "layers_per_block": 3,
     "block_out_channels": (704, 1408, 2112, 2816),
     "down_block_types": ("ResnetDownsampleBlock2D",) + ("SimpleCrossAttnDownBlock2D",) * 3,
@@ -37,14 +38,14 @@ IF_I_XL_UNET: dict[str, Any] = {
 IF_II_L_UNET: dict[str, Any] = {
     **_IF_COMMON,
     "sample_size": 256,
-    "in_channels": 6,                         # noisy 256² image ⊕ noised, upsampled stage-I image
+    "in_channels": 6,  # noisy 256² image ⊕ noised, upsampled stage-I image
     "out_channels": 6,
     "layers_per_block": (2, 2, 3, 5, 5),
     "block_out_channels": (160, 320, 640, 960, 1280),
     "down_block_types": ("ResnetDownsampleBlock2D",) * 3 + ("SimpleCrossAttnDownBlock2D",) * 2,
     "up_block_types": ("SimpleCrossAttnUpBlock2D",) * 2 + ("ResnetUpsampleBlock2D",) * 3,
     "cross_attention_dim": 1280,
-    "class_embed_type": "timestep",           # class label = the condition's noise level
+    "class_embed_type": "timestep",  # class label = the condition's noise level
     "time_embedding_dim": 1280,
     "resnet_skip_time_act": True,
     "resnet_out_scale_factor": 1 / 0.7071,
@@ -54,13 +55,19 @@ IF_II_L_UNET: dict[str, Any] = {
 # FLOPs of one IF-I-XL forward at 64², per sample, counted with torch's FlopCounterMode.
 IF_I_XL_TFLOP_PER_SAMPLE = 2.879
 
-TINY_T5_DIM = 32          # stands in for T5-XXL's 4096 in the tiny configs
+TINY_T5_DIM = 32  # stands in for T5-XXL's 4096 in the tiny configs
 
-_TINY: dict[str, Any] = {"encoder_hid_dim": TINY_T5_DIM, "attention_head_dim": 8, "addition_embed_type_num_heads": 2,
-                         "norm_num_groups": 8, "cross_attention_dim": 32}
+_TINY: dict[str, Any] = {
+    "encoder_hid_dim": TINY_T5_DIM,
+    "attention_head_dim": 8,
+    "addition_embed_type_num_heads": 2,
+    "norm_num_groups": 8,
+    "cross_attention_dim": 32,
+}
 
 TINY_STAGE1_UNET: dict[str, Any] = {
-    **IF_I_XL_UNET, **_TINY,
+    **IF_I_XL_UNET,
+    **_TINY,
     "sample_size": 16,
     "layers_per_block": 1,
     "block_out_channels": (16, 32),
@@ -69,7 +76,8 @@ TINY_STAGE1_UNET: dict[str, Any] = {
 }
 
 TINY_STAGE2_UNET: dict[str, Any] = {
-    **IF_II_L_UNET, **_TINY,
+    **IF_II_L_UNET,
+    **_TINY,
     "sample_size": 64,
     "layers_per_block": (1, 1, 1, 2),
     "block_out_channels": (8, 8, 16, 32),
@@ -106,7 +114,7 @@ T5_XXL_WO_PARAMS = T5_XXL_ENCODER["num_layers"] * T5_XXL_ENCODER["d_ff"] * T5_XX
 # tower, 0.340 B) parameters.
 SD_X4_UNET: dict[str, Any] = {
     "sample_size": 128,
-    "in_channels": 7,                         # latents (4) ⊕ the noised low-resolution image (3)
+    "in_channels": 7,  # latents (4) ⊕ the noised low-resolution image (3)
     "out_channels": 4,
     "layers_per_block": 2,
     "block_out_channels": (256, 512, 512, 1024),
@@ -116,19 +124,24 @@ SD_X4_UNET: dict[str, Any] = {
     "attention_head_dim": 8,
     "use_linear_projection": True,
     "only_cross_attention": (True, True, True, False),
-    "num_class_embeds": 1000,                 # the noise level
+    "num_class_embeds": 1000,  # the noise level
 }
 SD_X4_VAE: dict[str, Any] = {
-    "block_out_channels": (128, 256, 512),    # two downsamplings: ×4
+    "block_out_channels": (128, 256, 512),  # two downsamplings: ×4
     "down_block_types": ("DownEncoderBlock2D",) * 3,
     "up_block_types": ("UpDecoderBlock2D",) * 3,
     "latent_channels": 4,
     "layers_per_block": 2,
     "scaling_factor": 0.08333,
 }
-SD_X4_TEXT_ENCODER: dict[str, Any] = {        # transformers `CLIPTextConfig` keyword arguments
-    "hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 23, "num_attention_heads": 16,
-    "vocab_size": 49408, "hidden_act": "gelu", "projection_dim": 512,
+SD_X4_TEXT_ENCODER: dict[str, Any] = {  # transformers `CLIPTextConfig` keyword arguments
+    "hidden_size": 1024,
+    "intermediate_size": 4096,
+    "num_hidden_layers": 23,
+    "num_attention_heads": 16,
+    "vocab_size": 49408,
+    "hidden_act": "gelu",
+    "projection_dim": 512,
 }
 
 TINY_UPSCALER_UNET: dict[str, Any] = {
@@ -142,7 +155,14 @@ TINY_UPSCALER_UNET: dict[str, Any] = {
 }
 TINY_UPSCALER_VAE: dict[str, Any] = {**SD_X4_VAE, "block_out_channels": (32, 32, 64), "layers_per_block": 1}
 TINY_UPSCALER_TEXT_ENCODER: dict[str, Any] = {
-    **SD_X4_TEXT_ENCODER, "hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 2,
-    "num_attention_heads": 4, "vocab_size": 100, "projection_dim": 32,
-    "bos_token_id": 84, "eos_token_id": 85, "pad_token_id": 85,
+    **SD_X4_TEXT_ENCODER,
+    "hidden_size": 32,
+    "intermediate_size": 37,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "vocab_size": 100,
+    "projection_dim": 32,
+    "bos_token_id": 84,
+    "eos_token_id": 85,
+    "pad_token_id": 85,
 }

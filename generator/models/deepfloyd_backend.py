@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol, Sequence, cast
 
 import torch
 import torch.nn.functional as F
 
 from generator.diffusion.schedule import add_noise, alphas_cumprod
 from generator.models.base import Backend
+from generator.models.deepfloyd_arch import T5_XXL_PARAMS, T5_XXL_WO_PARAMS
 from generator.models.embeddings import (
     EmbeddingCache,
     NonFiniteEmbeddings,
@@ -25,29 +26,38 @@ from generator.models.embeddings import (
     ensure_embeddings,
     free_memory,
 )
-from generator.models.deepfloyd_arch import T5_XXL_PARAMS, T5_XXL_WO_PARAMS
 from generator.models.hardware import MemoryPlan, bf16_fast, encoder_placement, torch_dtype, total_bytes
 from generator.models.weights import SCHEDULERS, Part, local_variant
+
 
 log = logging.getLogger(__name__)
 
 
 class IFSpec(Protocol):
-    """What the backend reads of a DeepFloyd IF spec (deepfloyd.DeepFloydSpec)."""
+    """What the backend reads of a DeepFloyd IF spec (deepfloyd.DeepFloydSpec, a frozen dataclass)."""
 
-    id: str
-    image_size: int
-    upscale_size: int | None
-    dtype: str
-    memory_mode: str
-    memory: int | None
-    embedding_family: str
-    noising_scheduler_config: dict[str, Any]
+    @property
+    def id(self) -> str: ...
+    @property
+    def image_size(self) -> int: ...
+    @property
+    def upscale_size(self) -> int | None: ...
+    @property
+    def dtype(self) -> str: ...
+    @property
+    def memory_mode(self) -> str: ...
+    @property
+    def memory(self) -> int | None: ...
+    @property
+    def embedding_family(self) -> str: ...
+    @property
+    def noising_scheduler_config(self) -> dict[str, Any]: ...
 
     def part(self, kind: str, stage: int = 1) -> Part: ...
 
-    def plan(self, memory: int, needs_stage2: bool = True, needs_stage3: bool = False,
-             device: str = "cuda") -> MemoryPlan: ...
+    def plan(
+        self, memory: int, needs_stage2: bool = True, needs_stage3: bool = False, device: str = "cuda"
+    ) -> MemoryPlan: ...
 
 
 def upscale_condition(
@@ -70,20 +80,28 @@ def memory_mode(spec: IFSpec, device: torch.device) -> str:
 class DeepFloydBackend(Backend):
     """Loaded DeepFloyd IF: UNets in the spec's dtype, loaded on first use; stage → UNet in `_unets`."""
 
-    def __init__(self, spec: IFSpec, device: torch.device, store_root: str | Path = "store",
-                 unet: torch.nn.Module | None = None, unet2: torch.nn.Module | None = None):
+    spec: IFSpec  # type: ignore[assignment]   # a DeepFloydSpec, read through IFSpec (no import cycle)
+
+    def __init__(
+        self,
+        spec: IFSpec,
+        device: torch.device,
+        store_root: str | Path = "store",
+        unet: torch.nn.Module | None = None,
+        unet2: torch.nn.Module | None = None,
+    ):
         self.spec, self.device = spec, device
         self.dtype = torch_dtype(spec.dtype)
         self.cache: EmbeddingCache = embedding_cache(store_root, spec.embedding_family)
         self._unets: dict[int, torch.nn.Module] = {s: u for s, u in ((1, unet), (2, unet2)) if u is not None}
-        self._hooks: dict[int, Any] = {}                     # offload mode: stage → accelerate's hook
-        self._upscaler: Any = None                           # stage III's pipeline, loaded on first use
+        self._hooks: dict[int, Any] = {}  # offload mode: stage → accelerate's hook
+        self._upscaler: Any = None  # stage III's pipeline, loaded on first use
         self.mode = memory_mode(spec, device)
         self.memory_limit = spec.memory
-        if spec.memory and device.type == "cuda":           # rehearse a smaller card: the allocator stops there
+        if spec.memory and device.type == "cuda":  # rehearse a smaller card: the allocator stops there
             torch.cuda.set_per_process_memory_fraction(min(1.0, spec.memory / total_bytes(device)), device)
         self.noising_alpha_bar = alphas_cumprod(spec.noising_scheduler_config)
-        self.batch_buckets: tuple[int, ...] | None = None    # set by compile(); the engine pads calls up to one
+        self.batch_buckets: tuple[int, ...] | None = None  # set by compile(); the engine pads calls up to one
         self._compile = False
 
     # ------------------------------------------------------------------------------------------ weights
@@ -139,7 +157,7 @@ class DeepFloydBackend(Backend):
             self._unets = {stage: self._compiled(unet) for stage, unet in self._unets.items()}
 
     def _compiled(self, unet: torch.nn.Module) -> torch.nn.Module:
-        return torch.compile(unet, dynamic=False) if self._compile else unet
+        return cast(torch.nn.Module, torch.compile(unet, dynamic=False)) if self._compile else unet
 
     def free(self) -> None:
         """Drop every stage's weights and return their memory."""
@@ -155,43 +173,82 @@ class DeepFloydBackend(Backend):
         (bf16 on the GPU where the card has it, fp16 with fp32 `wo` where not, the CPU where it does not fit)."""
         if (self._unets or self._upscaler is not None) and self.cache.missing(prompts):
             log.warning("loading T5 while the UNets are resident: encode prompts before the first predict")
-        where, dtype = encoder_placement(self.device.type, self.memory_limit or total_bytes(self.device),
-                                         bf16_fast(self.device), self.spec.dtype, T5_XXL_PARAMS, T5_XXL_WO_PARAMS)
+        where, dtype = encoder_placement(
+            self.device.type,
+            self.memory_limit or total_bytes(self.device),
+            bf16_fast(self.device),
+            self.spec.dtype,
+            T5_XXL_PARAMS,
+            T5_XXL_WO_PARAMS,
+        )
         device = self.device if where == self.device.type else torch.device("cpu")
         try:
             found = ensure_embeddings(prompts, self.cache, lambda: load_t5(self.spec, device, torch_dtype(dtype)))
         except NonFiniteEmbeddings as exc:
             log.warning("%s; encoding them again on the CPU in bf16", exc)
-            found = ensure_embeddings(prompts, self.cache,
-                                      lambda: load_t5(self.spec, torch.device("cpu"), torch.bfloat16))
+            found = ensure_embeddings(
+                prompts, self.cache, lambda: load_t5(self.spec, torch.device("cpu"), torch.bfloat16)
+            )
         return {p: emb.to(self.dtype) for p, emb in found.items()}
 
     @torch.no_grad()
-    def predict(self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor,
-                image: torch.Tensor | None = None, noise_level: torch.Tensor | None = None,
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def predict(
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        emb: torch.Tensor,
+        image: torch.Tensor | None = None,
+        noise_level: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(ε̂, learned-range variance), each shaped like x_t; stage II when `image` (its condition) is given."""
         if image is None:
             unet, sample, labels = self.stage_unet(1), x_t, None
+        elif noise_level is None:
+            raise ValueError("stage II needs the noise level its condition image was noised to")
         else:
-            unet, sample, labels = self.stage_unet(2), torch.cat([x_t, image.to(x_t)], dim=1), noise_level.to(self.device)
-        out = unet(sample.to(self.device, self.dtype), t.to(self.device),
-                   encoder_hidden_states=emb.to(self.device, self.dtype), class_labels=labels, return_dict=False)[0]
+            unet, sample, labels = (
+                self.stage_unet(2),
+                torch.cat([x_t, image.to(x_t)], dim=1),
+                noise_level.to(self.device),
+            )
+        out = unet(
+            sample.to(self.device, self.dtype),
+            t.to(self.device),
+            encoder_hidden_states=emb.to(self.device, self.dtype),
+            class_labels=labels,
+            return_dict=False,
+        )[0]
         eps, var = out.to(x_t.dtype).split(x_t.shape[1], dim=1)
         return eps, var
 
     def upscale_condition(self, x0: torch.Tensor, noise_level: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """Stage II's condition image for stage-I outputs x0 (B, 3, 64, 64); `noise` is (B, 3, 256, 256)."""
-        return upscale_condition(x0, noise_level, noise, self.noising_alpha_bar, self.spec.upscale_size)
+        return upscale_condition(x0, noise_level, noise, self.noising_alpha_bar, self.spec.upscale_size or 256)
 
     @torch.no_grad()
-    def upscale_x4(self, x: torch.Tensor, prompt: str, rng: torch.Generator, *, steps: int, guidance: float,
-                   noise_level: int, **_: Any) -> torch.Tensor:
+    def upscale_x4(
+        self,
+        x: torch.Tensor,
+        prompt: str,
+        rng: torch.Generator,
+        *,
+        steps: int,
+        guidance: float,
+        noise_level: int,
+        **identity: Any,
+    ) -> torch.Tensor:
         """Stage III: a stage-II image (1, 3, S, S) in [-1, 1] → (1, 3, 4S, 4S) by StableDiffusionUpscalePipeline
         (its VAE decodes in tiles, so 1024² fits beside the rest), noise drawn from `rng` (a CPU generator)."""
         pipe = self.upscaler()
-        out = pipe(prompt=[prompt], image=((x.float() + 1) / 2).clamp(0, 1).to(self.device), generator=rng,
-                   num_inference_steps=steps, guidance_scale=guidance, noise_level=noise_level, output_type="pt").images
+        out = pipe(
+            prompt=[prompt],
+            image=((x.float() + 1) / 2).clamp(0, 1).to(self.device),
+            generator=rng,
+            num_inference_steps=steps,
+            guidance_scale=guidance,
+            noise_level=noise_level,
+            output_type="pt",
+        ).images
         return (out.float() * 2 - 1).to(x.device)
 
     def upscaler(self) -> Any:
@@ -256,11 +313,17 @@ def load_upscaler(spec: IFSpec, device: torch.device, dtype: torch.dtype, offloa
     def part(kind: str) -> Part:
         return spec.part(kind, stage=3)
 
-    pipe = StableDiffusionUpscalePipeline(
-        vae=load_part(AutoencoderKL, part("vae"), dtype), text_encoder=load_part(CLIPTextModel, part("text_encoder"), dtype),
-        tokenizer=load_part(AutoTokenizer, part("tokenizer")), unet=load_part(UNet2DConditionModel, part("unet"), dtype),
-        low_res_scheduler=load_scheduler(part("low_res_scheduler")), scheduler=load_scheduler(part("scheduler")),
-        safety_checker=None, feature_extractor=None, watermarker=None)
+    pipe: Any = StableDiffusionUpscalePipeline(
+        vae=load_part(AutoencoderKL, part("vae"), dtype),
+        text_encoder=load_part(CLIPTextModel, part("text_encoder"), dtype),
+        tokenizer=load_part(AutoTokenizer, part("tokenizer")),
+        unet=load_part(UNet2DConditionModel, part("unet"), dtype),
+        low_res_scheduler=load_scheduler(part("low_res_scheduler")),
+        scheduler=load_scheduler(part("scheduler")),
+        safety_checker=None,
+        feature_extractor=None,
+        watermarker=None,
+    )
     pipe.vae.enable_tiling()
     pipe.set_progress_bar_config(disable=True)
     if offload and device.type != "cpu":
@@ -274,5 +337,5 @@ def load_scheduler(part: Part) -> Any:
     import diffusers
 
     source, kwargs = _source(part)
-    config = diffusers.DDPMScheduler.load_config(source, **kwargs)     # any scheduler class reads the file
+    config = diffusers.DDPMScheduler.load_config(source, **kwargs)  # any scheduler class reads the file
     return getattr(diffusers, config["_class_name"]).from_config(config)

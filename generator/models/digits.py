@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import shipped
-from generator.models.base import Backend, ModelSpec
+from generator.models.base import Backend, ModelSpec, ModelUnavailable
 from generator.models.digits_prompts import PROMPT_HELP, class_of
 from generator.models.hardware import pick_device, resolve_dtype, torch_dtype
+
 
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_PATH = shipped("models/digits")        # the embedded model: package data (see generator.shipped)
+DEFAULT_PATH = shipped("models/digits")  # the embedded model: package data (see generator.shipped)
 WEIGHTS = Path("unet") / "diffusion_pytorch_model.safetensors"
 UNET_CONFIG = Path("unet") / "config.json"
 SCHEDULER = Path("scheduler") / "scheduler_config.json"
@@ -48,14 +49,16 @@ def described(path: Path) -> str:
     """DESCRIPTION with what training.json says of this training run."""
     try:
         record = json.loads((path / "training.json").read_text())
-        run = (f"; these weights: {record['steps']} steps, {record['wall_time_s'] / 60:.0f} min on "
-               f"{record['machine']['cpu_count']} CPU cores")
+        run = (
+            f"; these weights: {record['steps']} steps, {record['wall_time_s'] / 60:.0f} min on "
+            f"{record['machine']['cpu_count']} CPU cores"
+        )
     except (OSError, KeyError, ValueError):
         run = ""
     return DESCRIPTION + run
 
 
-class DigitsUnavailable(RuntimeError):
+class DigitsUnavailable(ModelUnavailable):
     """The digits model's files are missing; the message says how to make them."""
 
 
@@ -66,15 +69,18 @@ class DigitsSpec(ModelSpec):
     path: str = str(DEFAULT_PATH)
 
     def check_prompt(self, prompt: str) -> None:
-        class_of(prompt)                      # ValueError listing the prompts the model understands
+        class_of(prompt)  # ValueError listing the prompts the model understands
 
     def unavailable(self, **needs: object) -> str | None:
-        missing = [str(Path(self.path) / f) for f in (WEIGHTS, UNET_CONFIG, SCHEDULER)
-                   if not (Path(self.path) / f).is_file()]
+        missing = [
+            str(Path(self.path) / f) for f in (WEIGHTS, UNET_CONFIG, SCHEDULER) if not (Path(self.path) / f).is_file()
+        ]
         if not missing:
             return None
-        return (f"the digits model is missing ({', '.join(missing)}); run `make embedded-model` to train it "
-                f"(20–30 minutes on a CPU), or `python -m generator.digits.train --out {self.path}`")
+        return (
+            f"the digits model is missing ({', '.join(missing)}); run `make embedded-model` to train it "
+            f"(20–30 minutes on a CPU), or `python -m generator.digits.train --out {self.path}`"
+        )
 
     def load(self, device: str | torch.device | None = None, store_root: str | Path | None = None) -> DigitsBackend:
         """The backend on `device` (CUDA > MPS > CPU by default); `store_root` is unused: class ids need no cache."""
@@ -82,7 +88,7 @@ class DigitsSpec(ModelSpec):
 
         if (problem := self.unavailable()) is not None:
             raise DigitsUnavailable(problem)
-        return DigitsBackend(self, torch.device(pick_device(device)))
+        return DigitsBackend(self, torch.device(pick_device(None if device is None else str(device))))
 
 
 class DigitsBackend(Backend):
@@ -101,17 +107,25 @@ class DigitsBackend(Backend):
 
         return {p: torch.tensor(class_of(p), dtype=torch.long) for p in prompts}
 
-    def predict(self, x_t: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, **cond: torch.Tensor
-                ) -> tuple[torch.Tensor, None]:
+    def predict(
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        emb: torch.Tensor,
+        image: torch.Tensor | None = None,
+        noise_level: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, None]:
         """ε̂(x_t, t, c): x_t (B, 1, 32, 32), t (B,) long, emb (B,) long class ids."""
         import torch
 
-        if cond:
-            raise TypeError(f"the digits model takes no extra conditioning, got {sorted(cond)}")
+        if image is not None or noise_level is not None:
+            raise TypeError("the digits model has no stage II: it takes no condition image")
         with torch.no_grad():
-            eps = self.unet(x_t.to(self.device, self.dtype), t.to(self.device),
-                            class_labels=emb.to(self.device).long()).sample
+            eps = self.unet(
+                x_t.to(self.device, self.dtype), t.to(self.device), class_labels=emb.to(self.device).long()
+            ).sample
         return eps.to(x_t.dtype), None
+
 
 def weights_revision(path: Path) -> str:
     """First 16 hex digits of the sha256 of the weights file."""
@@ -131,14 +145,29 @@ def digits_spec(path: str | Path | None = None, dtype: str | None = None) -> Dig
     """
     path = Path(path) if path is not None else DEFAULT_PATH
     dtype = resolve_dtype(dtype, "any", {})
-    spec = DigitsSpec(id="digits", revision=MISSING, image_size=32, channels=1, description=DESCRIPTION,
-                      prompt_help=PROMPT_HELP, path=str(path), scheduler_config=dict(SCHEDULER_CONFIG), dtype=dtype)
+    spec = DigitsSpec(
+        id="digits",
+        revision=MISSING,
+        image_size=32,
+        channels=1,
+        description=DESCRIPTION,
+        prompt_help=PROMPT_HELP,
+        path=str(path),
+        scheduler_config=dict(SCHEDULER_CONFIG),
+        dtype=dtype,
+    )
     if spec.unavailable() is not None:
         return spec
     config = json.loads((path / SCHEDULER).read_text())
     unet_config = json.loads((path / UNET_CONFIG).read_text())
     return DigitsSpec(
-        id="digits", revision=weights_revision(path), image_size=unet_config["sample_size"],
-        channels=unet_config["in_channels"], description=described(path), prompt_help=PROMPT_HELP, path=str(path),
-        scheduler_config={k: v for k, v in config.items() if not k.startswith("_")}, dtype=dtype,
+        id="digits",
+        revision=weights_revision(path),
+        image_size=unet_config["sample_size"],
+        channels=unet_config["in_channels"],
+        description=described(path),
+        prompt_help=PROMPT_HELP,
+        path=str(path),
+        scheduler_config={k: v for k, v in config.items() if not k.startswith("_")},
+        dtype=dtype,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 UNCONDITIONAL = 10  # the class id for the empty prompt (classifier-free guidance)
 NUM_CLASS_EMBEDS = 11

@@ -13,22 +13,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from generator.errors import EXIT_ENVIRONMENT, GalleryError
 from generator.fileops import replace_file
 from generator.jobs import sha256_hex
 
-if TYPE_CHECKING:      # torch is imported where tensors are touched: a spec's cache look-ups stay light
+
+if TYPE_CHECKING:  # torch is imported where tensors are touched: a spec's cache look-ups stay light
     import torch
 
-MAX_TOKENS = 77        # IF's T5 was trained on 77-token captions (IFPipeline.encode_prompt pads to this)
+MAX_TOKENS = 77  # IF's T5 was trained on 77-token captions (IFPipeline.encode_prompt pads to this)
 TENSOR_NAME = "prompt_embeds"
 
 
-class CorruptCache(ValueError):
+class CorruptCache(GalleryError, ValueError):
     """A cache file that cannot be read (truncated, not safetensors, another prompt's)."""
 
+    exit_code = EXIT_ENVIRONMENT
+
     def __init__(self, path: Path, why: str):
-        super().__init__(f"corrupt embedding cache file {path} ({why}); delete it and rerun: the prompt is "
-                         f"encoded again")
+        super().__init__(
+            f"corrupt embedding cache file {path} ({why}); delete it and rerun: the prompt is encoded again"
+        )
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class EmbeddingCache:
             with safe_open(str(path), framework="pt") as f:
                 stored = (f.metadata() or {}).get("prompt")
                 tensor = f.get_tensor(TENSOR_NAME) if stored == prompt else None
-        except Exception as exc:          # noqa: BLE001 — safetensors raises its own error types
+        except Exception as exc:  # noqa: BLE001 — safetensors raises its own error types
             raise CorruptCache(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
         if tensor is None:
             raise CorruptCache(path, f"it holds the embedding of {stored!r}, not {prompt!r}")
@@ -137,8 +142,9 @@ def ensure_embeddings(
                 embs = encode_t5(chunk, tokenizer, text_encoder)
                 if not torch.isfinite(embs).all():
                     dtype = next(text_encoder.parameters()).dtype
-                    raise NonFiniteEmbeddings(f"the text encoder ({dtype}) gave non-finite embeddings for "
-                                              f"{len(chunk)} prompt(s)")
+                    raise NonFiniteEmbeddings(
+                        f"the text encoder ({dtype}) gave non-finite embeddings for {len(chunk)} prompt(s)"
+                    )
                 for prompt, emb in zip(chunk, embs):
                     cache.put(prompt, emb)
         finally:

@@ -23,22 +23,75 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+from generator.errors import GalleryError
+
+
 if TYPE_CHECKING:
     import torch
 
 GiB = 2**30
-DEVICES = ("auto", "cuda", "mps", "cpu")
 DTYPES = ("auto", "fp16", "bf16", "fp32")
 MEMORY_MODES = ("auto", "resident", "sequential", "offload")
 BYTES_PER_PARAM = {"fp16": 2, "bf16": 2, "fp32": 4}
-# The environment carries the choice to every process of a run (launched shards too); --device, --dtype,
-# --memory and --memory-mode set it.
-DEVICE_ENV, DTYPE_ENV, MEMORY_ENV, MEMORY_MODE_ENV = "GALLERY_DEVICE", "GALLERY_DTYPE", "GALLERY_MEMORY", \
-    "GALLERY_MEMORY_MODE"
-CONTEXT_BYTES = 0.75 * GiB      # CUDA context, cuDNN/cuBLAS workspaces, allocator slack (not in any weights)
+# What a user may set instead of --device, --dtype, --memory and --memory-mode (which win), and to let DeepFloyd IF
+# run on a CPU; read once, by the CLI (Hardware.from_env), and passed down from there.
+DEVICE_ENV, DTYPE_ENV, MEMORY_ENV, MEMORY_MODE_ENV = (
+    "GALLERY_DEVICE",
+    "GALLERY_DTYPE",
+    "GALLERY_MEMORY",
+    "GALLERY_MEMORY_MODE",
+)
+ALLOW_CPU_ENV = "GALLERY_ALLOW_CPU"
+CONTEXT_BYTES = 0.75 * GiB  # CUDA context, cuDNN/cuBLAS workspaces, allocator slack (not in any weights)
 MIN_BATCH, MAX_BATCH = 2, 64
-CPU_BATCH = 16                  # samples per call on the CPU: its memory is not what limits it
-BATCH_SHARE = 0.7               # of the free memory, for activations (the rest absorbs fragmentation)
+CPU_BATCH = 16  # samples per call on the CPU: its memory is not what limits it
+BATCH_SHARE = 0.7  # of the free memory, for activations (the rest absorbs fragmentation)
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """What a run computes on: the device, the UNets' dtype, the memory to plan for and how a cascade shares it,
+    and whether DeepFloyd IF may run on a CPU. Specs are made for it (a DeepFloyd key names its dtype)."""
+
+    device: str | None = None  # "cuda", "cuda:1", "mps", "cpu"; None: the best here (cuda > mps > cpu)
+    dtype: str | None = None  # fp16 / bf16 / fp32; None: the model's choice for the device
+    memory: int | None = None  # device bytes to plan for; None: the device's own
+    memory_mode: str | None = None  # resident / sequential / offload; None: from the memory
+    allow_cpu: bool = False  # DeepFloyd IF on a CPU (hours per figure): GALLERY_ALLOW_CPU=1
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        device: str | None = None,
+        dtype: str | None = None,
+        memory: str | None = None,
+        memory_mode: str | None = None,
+    ) -> Hardware:
+        """The options given (the command line's), each else its GALLERY_ variable; "auto" is None."""
+        env = os.environ if environ is None else environ
+
+        def chosen(value: str | None, name: str) -> str | None:
+            value = value or env.get(name) or None
+            return None if value == "auto" else value
+
+        try:
+            size = parse_memory(chosen(memory, MEMORY_ENV))
+        except ValueError as exc:
+            raise GalleryError(f"{exc} ({MEMORY_ENV} or --memory)") from None
+        return cls(
+            chosen(device, DEVICE_ENV),
+            chosen(dtype, DTYPE_ENV),
+            size,
+            chosen(memory_mode, MEMORY_MODE_ENV),
+            env.get(ALLOW_CPU_ENV, "").lower() in {"1", "true", "yes", "on"},
+        )
+
+    @property
+    def chosen(self) -> bool:
+        """Whether any of device, dtype, memory and memory mode was chosen (not left to auto)."""
+        return any(v is not None for v in (self.device, self.dtype, self.memory, self.memory_mode))
 
 
 # --------------------------------------------------------------------------------------------- devices
@@ -70,7 +123,7 @@ def pick_device(requested: str | None = None) -> str:
 
 
 def device_kind(device: str | torch.device | None) -> str:
-    """"cuda", "mps" or "cpu" (the type of a torch device string such as "cuda:1")."""
+    """ "cuda", "mps" or "cpu" (the type of a torch device string such as "cuda:1")."""
     return pick_device(None if device is None else str(device)).split(":")[0]
 
 
@@ -84,7 +137,7 @@ def check_choice(what: str, value: str, choices: Sequence[str]) -> str:
 
 
 def resolve_dtype(requested: str | None, kind: str, auto: Mapping[str, str]) -> str:
-    """"fp16", "bf16" or "fp32": the request, or for "auto" the model's choice on this kind of device."""
+    """ "fp16", "bf16" or "fp32": the request, or for "auto" the model's choice on this kind of device."""
     requested = check_choice("dtype", requested or "auto", DTYPES)
     return auto.get(kind, "fp32") if requested == "auto" else requested
 
@@ -158,11 +211,11 @@ def batch_for(free: float, per_sample: float) -> int:
 class Stage:
     """One model of a cascade, for planning: its weights and what one sample of its calls needs."""
 
-    name: str                    # "stage I"
-    params: float                # parameters
-    per_sample: float            # activation bytes per sample of a call
-    fixed: float = 0.0           # activation bytes per call that do not scale with the batch (stage III's VAE)
-    batched: bool = True         # False: one image per call whatever the memory (stage III's pipeline)
+    name: str  # "stage I"
+    params: float  # parameters
+    per_sample: float  # activation bytes per sample of a call
+    fixed: float = 0.0  # activation bytes per call that do not scale with the batch (stage III's VAE)
+    batched: bool = True  # False: one image per call whatever the memory (stage III's pipeline)
 
     def weight_bytes(self, dtype: str) -> float:
         return self.params * BYTES_PER_PARAM[dtype]
@@ -170,23 +223,26 @@ class Stage:
 
 @dataclass(frozen=True)
 class MemoryPlan:
-    mode: str                    # resident / sequential / offload
-    batches: dict[str, int]      # stage name → samples per call
-    peak: float                  # estimated peak device bytes
-    memory: float                # the device memory planned for
-    host: float                  # host RAM the weights need (offload keeps every stage there)
+    mode: str  # resident / sequential / offload
+    batches: dict[str, int]  # stage name → samples per call
+    peak: float  # estimated peak device bytes
+    memory: float  # the device memory planned for
+    host: float  # host RAM the weights need (offload keeps every stage there)
     fits: bool
 
     def lines(self) -> list[str]:
         batches = ", ".join(f"{name} {b}" for name, b in self.batches.items())
         verdict = "fits" if self.fits else "does NOT fit"
-        return [f"memory mode {self.mode}: batch {batches}; estimated peak {self.peak / GiB:.1f} of "
-                f"{self.memory / GiB:.1f} GiB ({verdict})"
-                + (f"; host RAM for the offloaded weights ≥ {self.host / GiB:.1f} GiB" if self.mode == "offload" else "")]
+        return [
+            f"memory mode {self.mode}: batch {batches}; estimated peak {self.peak / GiB:.1f} of "
+            f"{self.memory / GiB:.1f} GiB ({verdict})"
+            + (f"; host RAM for the offloaded weights ≥ {self.host / GiB:.1f} GiB" if self.mode == "offload" else "")
+        ]
 
 
-def plan_memory(memory: float, stages: Sequence[Stage], dtype: str = "fp16", mode: str = "auto",
-                batch: int | None = None) -> MemoryPlan:
+def plan_memory(
+    memory: float, stages: Sequence[Stage], dtype: str = "fp16", mode: str = "auto", batch: int | None = None
+) -> MemoryPlan:
     """The memory mode and batch sizes for `stages` on a device with `memory` bytes (`batch`: a fixed size, as
     on the CPU). auto: resident when every stage fits beside the others with batches of at least 8, else
     sequential (one stage's weights at a time)."""
@@ -209,11 +265,13 @@ def _plan(memory: float, stages: Sequence[Stage], dtype: str, mode: str, batch: 
     return MemoryPlan(mode, batches, peak, memory, host, fits=peak <= memory)
 
 
-def encoder_placement(device_type: str, memory: float | None, bf16: bool, unet_dtype: str, params: float,
-                      fp32_params: float = 0.0) -> tuple[str, str]:
+def encoder_placement(
+    device_type: str, memory: float | None, bf16: bool, unet_dtype: str, params: float, fp32_params: float = 0.0
+) -> tuple[str, str]:
     """(device type, dtype) a text encoder of `params` runs in, alone on the device: fp32 when the UNets are;
     else bf16 where the device runs it natively; else fp16 on a GPU (with `fp32_params` of it kept in fp32);
     each only where it fits. Otherwise the CPU, in bf16 (or fp32 beside fp32 UNets)."""
+
     def fits(dtype: str) -> bool:
         weights = params * BYTES_PER_PARAM[dtype] + (2 * fp32_params if dtype == "fp16" else 0)
         return device_type == "cpu" or memory is None or weights + CONTEXT_BYTES + GiB <= memory

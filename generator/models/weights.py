@@ -35,18 +35,18 @@ _WEIGHTS = {
         "pytorch_model.bin.index{v}.json",
     ),
 }
-_TOKENIZER_FILES = ("tokenizer.json", "spiece.model", "vocab.json")     # fast, T5's sentencepiece, CLIP's BPE
-SCHEDULERS = ("scheduler", "low_res_scheduler", "image_noising_scheduler")   # a config, no weights
+_TOKENIZER_FILES = ("tokenizer.json", "spiece.model", "vocab.json")  # fast, T5's sentencepiece, CLIP's BPE
+SCHEDULERS = ("scheduler", "low_res_scheduler", "image_noising_scheduler")  # a config, no weights
 
 
 @dataclass(frozen=True)
 class Part:
     """One subfolder of a model: from the Hub (`repo` @ `revision`) or from a local directory (`path`)."""
 
-    kind: str                    # "unet", "vae", "text_encoder", "tokenizer" or a scheduler (the subfolder name)
-    repo: str                    # Hub repository id; named in messages even when loading locally
+    kind: str  # "unet", "vae", "text_encoder", "tokenizer" or a scheduler (the subfolder name)
+    repo: str  # Hub repository id; named in messages even when loading locally
     revision: str = "main"
-    path: str | None = None      # local directory holding <kind>/… in the Hub layout
+    path: str | None = None  # local directory holding <kind>/… in the Hub layout
 
     @property
     def where(self) -> str:
@@ -63,7 +63,7 @@ def weight_names(kind: str, hub: bool) -> list[str]:
 
 
 def local_variant(path: str | Path, kind: str) -> str | None:
-    """"fp16" when the local <kind>/ folder holds half-precision variant files, else None."""
+    """ "fp16" when the local <kind>/ folder holds half-precision variant files, else None."""
     folder = Path(path) / kind
     return "fp16" if any((folder / n).exists() for n in weight_names(kind, hub=True)) else None
 
@@ -73,10 +73,13 @@ def local_variant(path: str | Path, kind: str) -> str | None:
 
 def check_local(part: Part) -> list[str]:
     """Problems with a local directory: missing folder, config or weight files (named exactly)."""
+    assert part.path is not None, "check_local is for a part with a local path"
     root = Path(part.path)
     if not root.is_dir():
-        return [f"local model directory {root} does not exist (expected the layout of {part.repo}: "
-                f"unet/, text_encoder/, tokenizer/): check the path"]
+        return [
+            f"local model directory {root} does not exist (expected the layout of {part.repo}: "
+            f"unet/, text_encoder/, tokenizer/): check the path"
+        ]
     folder = root / part.kind
     if not folder.is_dir():
         return [f"{folder} is missing: copy {part.kind}/ from {part.repo}"]
@@ -86,8 +89,10 @@ def check_local(part: Part) -> list[str]:
         problems.append(f"{folder / config} is missing: copy {part.kind}/ from {part.repo}")
     found = next((folder / n for n in weights if (folder / n).exists()), None)
     if found is None and weights:
-        problems.append(f"no {'tokenizer' if part.kind == 'tokenizer' else 'weight'} file in {folder} "
-                        f"(looked for {', '.join(weights)}): copy {part.kind}/ from {part.repo}")
+        problems.append(
+            f"no {'tokenizer' if part.kind == 'tokenizer' else 'weight'} file in {folder} "
+            f"(looked for {', '.join(weights)}): copy {part.kind}/ from {part.repo}"
+        )
     elif found is not None and _is_index(found.name):
         problems += _missing_shards(found, lambda shard: (folder / shard).exists())
     return problems
@@ -136,6 +141,7 @@ def hub_offline() -> bool:
 
 def check_cached(part: Part) -> list[str]:
     """Problems when offline: the files `from_pretrained` would read are not all in the Hub cache."""
+
     def cached(name: str) -> str | None:
         found = huggingface_hub.try_to_load_from_cache(part.repo, f"{part.kind}/{name}", revision=part.revision)
         return found if isinstance(found, str) else None
@@ -150,8 +156,10 @@ def check_cached(part: Part) -> list[str]:
     elif found is not None and _is_index(found):
         problems += _missing_shards(found, lambda shard: cached(shard) is not None)
     if problems:
-        problems.append(f"HF_HUB_OFFLINE is set: download {part.repo} once while online, unset "
-                        f"HF_HUB_OFFLINE, or give a local directory with the Hub layout")
+        problems.append(
+            f"HF_HUB_OFFLINE is set: download {part.repo} once while online, unset "
+            f"HF_HUB_OFFLINE, or give a local directory with the Hub layout"
+        )
     return problems
 
 
@@ -164,14 +172,18 @@ def check_access(repo: str) -> list[str]:
     try:
         huggingface_hub.HfApi().auth_check(repo, token=token)
     except GatedRepoError:
-        return [f"{repo} is gated and this account has not accepted its licence: open "
-                f"https://huggingface.co/{repo}, log in and accept it (one acceptance covers every "
-                f"DeepFloyd IF model).{login}"]
+        return [
+            f"{repo} is gated and this account has not accepted its licence: open "
+            f"https://huggingface.co/{repo}, log in and accept it (one acceptance covers every "
+            f"DeepFloyd IF model).{login}"
+        ]
     except RepositoryNotFoundError:
         return [f"{repo} was not found or is not visible to this account.{login}"]
-    except Exception as err:   # the HTTP client's own errors differ between huggingface_hub versions
-        return [f"could not reach the Hugging Face Hub for {repo} ({type(err).__name__}: {err}): connect "
-                f"to the internet, or set HF_HUB_OFFLINE=1 if the weights are already in the local cache"]
+    except Exception as err:  # the HTTP client's own errors differ between huggingface_hub versions
+        return [
+            f"could not reach the Hugging Face Hub for {repo} ({type(err).__name__}: {err}): connect "
+            f"to the internet, or set HF_HUB_OFFLINE=1 if the weights are already in the local cache"
+        ]
     return []
 
 
@@ -185,16 +197,21 @@ def check_sentencepiece(part: Part) -> list[str]:
     """A T5 tokenizer shipped as spiece.model only (as on the Hub) needs sentencepiece and protobuf to load."""
     if part.path and any((Path(part.path) / part.kind / name).exists() for name in ("tokenizer.json", "vocab.json")):
         return []
-    absent = [name for name, module in (("sentencepiece", "sentencepiece"), ("protobuf", "google.protobuf"))
-              if not _importable(module)]
+    absent = [
+        name
+        for name, module in (("sentencepiece", "sentencepiece"), ("protobuf", "google.protobuf"))
+        if not _importable(module)
+    ]
     if not absent:
         return []
-    return [f"reading {part.repo}'s T5 tokenizer (spiece.model) needs the {' and '.join(absent)} package"
-            f"{'s' if len(absent) > 1 else ''}: pip install {' '.join(absent)}"]
+    return [
+        f"reading {part.repo}'s T5 tokenizer (spiece.model) needs the {' and '.join(absent)} package"
+        f"{'s' if len(absent) > 1 else ''}: pip install {' '.join(absent)}"
+    ]
 
 
 def _importable(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:          # a missing parent package (google)
+    except ModuleNotFoundError:  # a missing parent package (google)
         return False

@@ -1,85 +1,37 @@
-"""What every figure mode provides: its parameter schema, its work, and how its results are shown.
+"""What every figure mode provides: its typed parameters, its work, and what the site needs to show it.
 
-A mode is one small module registered by name (the registry idea of the visual-anagrams code). Its work is
-split so that the engine can pack the model calls of *all* pending jobs of a run together:
+A mode is one small module registered by name (the registry idea of the visual-anagrams code), declaring its
+parameters as one dataclass (generator/params.py) that every layer reads. A model-free mode makes its result
+directly (`make`); a model mode splits its work so that the engine can pack the model calls of *all* pending
+jobs of a run together:
 
-    tracks(job, ctx)            -> the denoising trajectories the job needs (empty for model-free modes)
+    tracks(job, ctx)            -> the denoising trajectories the job needs
     assemble(job, tracks, ctx)  -> the job's Result, once the engine has run every track
 
-How the figure is shown is the site's business (generator/site/layout.py, from the stored results only:
-rendering never loads a model); a mode only declares what its images are (`shared_images`, `full_size`).
+How a figure is laid out is the site's business (generator/site/, from the stored results only: rendering never
+loads a model); a mode declares what the site cannot know without it — what its pictures are called (`noun`),
+which of them stands for a result, how they move, which chart draws its record.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Mapping, Protocol, Sequence, TypeVar
+
+from generator.jobs import InputImage, Job
+from generator.models.base import Backend, ModelSpec
+from generator.params import ModeParams, Param
+
 
 if TYPE_CHECKING:
     import torch
+
     from generator.engine import Track
-    from generator.jobs import InputImage, Job
-    from generator.models.base import Backend, ModelSpec
 
-
-@dataclass(frozen=True)
-class Param:
-    """One mode parameter: its type, default and allowed range, for validation and for the README."""
-
-    kind: type | tuple[type, ...]          # int, float, str, bool, list, dict
-    default: Any = None                    # None with required=True: the recipe must give it
-    required: bool = False
-    minimum: float | None = None
-    maximum: float | None = None
-    choices: tuple[Any, ...] | None = None
-    items: type | tuple[type, ...] | None = None   # element type for list params
-    sweepable: bool = False               # may be given as a list under `sweep:`
-    help: str = ""
-
-
-def field_order(cls: type) -> list[str]:
-    """Field names with the class's new fields first, then its dataclass base's in that base's order."""
-    base = next((b for b in cls.__mro__[1:] if "__dataclass_fields__" in vars(b)), None)
-    inherited = field_order(base) if base is not None else []
-    return [f.name for f in fields(cls) if f.name not in inherited] + inherited
-
-
-def param(spec: Param) -> Any:
-    """A field of a mode's parameter dataclass: its default is the Param's, the Param (validation, README) rides
-    in the field's metadata, so each parameter's name, type and default are written once."""
-    if isinstance(spec.default, (list, dict)):
-        return field(default_factory=lambda: copy.deepcopy(spec.default), metadata={"param": spec})
-    return field(default=spec.default, metadata={"param": spec})
-
-
-P = TypeVar("P", bound="ModeParams")
-
-
-@dataclass(frozen=True)
-class ModeParams:
-    """A mode's typed parameters, built from a job's resolved params (which stay the serialised form: the key).
-
-    Fields made with `param(...)` are the recipe's parameters; plain fields are what the mode reads without a
-    recipe saying it (a stated default). The schema lists the mode's own parameters first, then those it
-    inherits in their order; a field that redeclares an inherited one keeps the inherited one's place."""
-
-    @classmethod
-    def schema(cls) -> dict[str, Param]:
-        """The recipe schema: parameter name → Param, in the order the README's modes table shows them."""
-        by_name = {f.name: f for f in fields(cls)}
-        return {name: by_name[name].metadata["param"] for name in field_order(cls)
-                if "param" in by_name[name].metadata}
-
-    @classmethod
-    def from_params(cls: type[P], params: Mapping[str, Any]) -> P:
-        """These parameters from a job's resolved params (keys this class lacks are ignored; missing ones default)."""
-        return cls(**{f.name: params[f.name] for f in fields(cls) if f.init and f.name in params})
-
-    @classmethod
-    def from_job(cls: type[P], job: Job) -> P:
-        return cls.from_params(job.params)
+P = TypeVar("P", bound=ModeParams)
+M = TypeVar("M", bound="type[Mode[Any]]")
+Problem = tuple[tuple[Any, ...], str]  # (key path from the parameter name, message)
 
 
 class ParamError(ValueError):
@@ -90,9 +42,6 @@ class ParamError(ValueError):
         self.key = key
 
 
-Problem = tuple[tuple[Any, ...], str]       # (key path from the parameter name, message)
-
-
 @dataclass
 class Result:
     """A job's output: named images in [-1, 1], shape (C, H, W), in display order, plus numbers."""
@@ -101,70 +50,115 @@ class Result:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-class ModeContext(Protocol):
-    """What a mode sees while it builds tracks and assembles results (the runner's RunContext has it)."""
+class ModelContext(Protocol):
+    """What a model mode sees while it builds tracks and assembles results (the runner's RunContext)."""
 
-    spec: ModelSpec | None
-    model: Backend | None
+    spec: ModelSpec
+    model: Backend
     device: Any
     store_root: Path | None
-    embeddings: dict[str, Any]                 # prompt → embedding, encoded up front
+    embeddings: dict[str, Any]  # prompt → embedding, encoded up front
 
 
-class Mode:
-    """Base class; subclasses set the class attributes and override what they need."""
+class Mode(Generic[P]):
+    """A figure kind; subclasses set the class attributes, `Params`, and override what they need."""
 
     name: ClassVar[str]
-    version: ClassVar[int] = 1                 # bump whenever the pixels this mode makes would change
+    version: ClassVar[int] = 1  # bump whenever the pixels this mode makes would change
     needs_model: ClassVar[bool] = True
-    takes_seed: ClassVar[bool] = True          # False: its pictures depend on no seed (one job per sweep point)
-    Params: ClassVar[type[ModeParams] | None] = None   # typed parameters; `params` (the schema) derives from it
+    takes_seed: ClassVar[bool] = True  # False: its pictures depend on no seed (one job per sweep point)
+    Params: ClassVar[type[ModeParams]] = ModeParams  # the typed parameters; `params` (the schema) derives from it
     params: ClassVar[dict[str, Param]] = {}
-    inputs: ClassVar[tuple[str, ...]] = ()     # names of input images, e.g. ("image",) or ("image", "mask")
+    inputs: ClassVar[tuple[str, ...]] = ()  # names of input images, e.g. ("image",) or ("image", "mask")
     optional_inputs: ClassVar[tuple[str, ...]] = ()
-    prompts: ClassVar[tuple[int, int]] = (0, 0)   # (min, max) number of prompts
+    prompts: ClassVar[tuple[int, int]] = (0, 0)  # (min, max) number of prompts
     shared_images: ClassVar[tuple[str, ...]] = ()  # images equal across a figure's sweep (e.g. the original)
-    full_size: ClassVar[bool] = False          # its images are drawn at their size (plots): never pixelated
+    full_size: ClassVar[bool] = False  # its images are drawn at their size (plots): never pixelated
+    # How the site shows it (generator/site/ reads these and knows no mode by name)
+    noun: ClassVar[str] = ""  # what its pictures are, in alt text: "visual anagram"
+    motions: ClassVar[tuple[str, ...]] = ()  # site/motion.py's movements: "turn", "distance", "small"
+    chart: ClassVar[str] = ""  # site/charts.py's chart of the job's record, drawn as SVG
+    edits_toward_prompt: ClassVar[bool] = False  # alt text names the prompt an input was edited toward
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "Params" in vars(cls) and cls.Params is not None:
-            cls.params = cls.Params.schema()
+        cls.params = cls.Params.schema()
+        if not cls.noun and "name" in vars(cls):
+            cls.noun = cls.name.replace("_", " ")
 
-    def resolve(self, params: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
-        """Add what the model decides for this mode's pixels (e.g. its noise schedule) to the job's params."""
-        return params
+    def resolve(self, p: P, spec: ModelSpec) -> P:
+        """Pin what the model decides for this mode's pixels (e.g. its noise schedule); ParamError for a value
+        it cannot run with. Plain Python: expanding recipes into jobs never loads torch."""
+        return p
 
-    def check(self, job: Job) -> None:
-        """Raise ValueError for a job this mode cannot run (checked at expansion, before any work)."""
-
-    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, InputImage], image_size: int,
-                     project_root: Path) -> list[Problem]:
-        """Every problem with these resolved parameters that only the model's image size or the inputs reveal
-        (a rect outside the image, a kernel wider than it, a malformed record), as (key path, message).
-        Called at expansion for every sweep point, without torch, before any work or write."""
+    def check_params(self, p: P, inputs: Mapping[str, InputImage], project_root: Path) -> list[Problem]:
+        """Every problem with these resolved parameters that only the model's image size (`p.size`) or the
+        inputs reveal (a rect outside the image, a kernel wider than it, a malformed record), as (key path,
+        message). Called at expansion for every sweep point, without torch, before any work or write."""
         return []
 
-    def embedding_prompts(self, job: Job) -> list[str]:
-        """Every prompt whose embedding this job's tracks read (encoded once, up front, for the whole run)."""
-        return [*job.prompts, ""]
+    def check(self, job: Job[P]) -> None:
+        """Raise ValueError for a job this mode cannot run (its prompts; checked at expansion)."""
 
-    def model_calls(self, job: Job) -> int:
+    def embedding_prompts(self, job: Job[P]) -> list[str]:
+        """Every prompt whose embedding this job's tracks read (encoded once, up front, for the whole run)."""
+        return []
+
+    def model_calls(self, job: Job[P]) -> int:
         """How many single-sample model evaluations this job needs (for `gallery plan`)."""
         return 0
 
-    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
+    def stages(self, p: P) -> int:
+        """How many stages of the model's cascade its job runs (1; 2 with super-resolution; 3 with the ×4
+        upscaler after it)."""
+        return 1
+
+    # ---- for the site: what only the mode knows about its pictures
+
+    def readings(self, p: P) -> list[str]:
+        """The views its images are read in, one per prompt (an anagram's); [] when they are not readings."""
+        return []
+
+    def prompt_roles(self, p: P) -> list[str]:
+        """What each prompt is for, in words ('upright', 'far'); [] when the prompts need no role."""
+        return []
+
+    def settings(self, p: P) -> list[tuple[str, str]]:
+        """The mode's own settings a pending figure lists, as (label, words), beyond its shown parameters."""
+        return []
+
+    def hole(self, p: P) -> list[int] | None:
+        """The region [top, left, bottom, right] its parameters mark to be filled in, if any (a preview draws it)."""
+        return None
+
+
+class ModelFreeMode(Mode[P]):
+    """A mode whose result needs no model: a picture computed from the inputs or a record."""
+
+    needs_model = False
+
+    def make(self, job: Job[P]) -> Result:
+        raise NotImplementedError(f"mode {self.name!r} must implement make()")
+
+
+class ModelMode(Mode[P]):
+    """A mode whose jobs denoise through the engine."""
+
+    def embedding_prompts(self, job: Job[P]) -> list[str]:
+        return list(dict.fromkeys([*job.prompts, ""]))
+
+    def tracks(self, job: Job[P], ctx: ModelContext) -> list[Track]:
         """The denoising trajectories this job needs; the engine runs them, batched with all others."""
         return []
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
+    def assemble(self, job: Job[P], tracks: Sequence[Track], ctx: ModelContext) -> Result:
         raise NotImplementedError(f"mode {self.name!r} must implement assemble()")
 
 
-MODES: dict[str, Mode] = {}
+MODES: dict[str, Mode[Any]] = {}
 
 
-def register(cls: type[Mode]) -> type[Mode]:
+def register(cls: M) -> M:
     """Class decorator: make a mode available to recipes under its `name`."""
     MODES[cls.name] = cls()
     return cls

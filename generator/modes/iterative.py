@@ -3,58 +3,84 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from generator.modes.base import ModeContext, ModeParams, Param, Problem, Result, param, register
-from generator.modes.common import (I_START, STEPS, THRESHOLDING, ModelMode, as_image, check_prompts,
-                                    kernel_problems)
+from generator.diffusion.filters import gaussian_blur, odd_kernel
+from generator.diffusion.timesteps import parse_timesteps
+from generator.jobs import InputImage, Job
+from generator.models.base import ModelSpec
+from generator.modes.base import ModelContext, ModelMode, Problem, Result, register
+from generator.modes.common import (
+    I_START,
+    STEPS,
+    THRESHOLDING,
+    Steps,
+    as_image,
+    check_prompts,
+    checked_start,
+    denoising_track,
+    kernel_problems,
+    noised_input,
+    pinned_thresholding,
+)
+from generator.modes.runtime import engine
+from generator.params import ModeParams, Param, param
 
-if TYPE_CHECKING:
-    from generator.engine import Track
-    from generator.jobs import Job
+
+@dataclass(frozen=True)
+class IterativeParams(ModeParams):
+    i_start: int = param(I_START)
+    show_every: int = param(Param(int, default=5, minimum=1, help="show x_t every k-th step"))
+    steps: Steps = param(STEPS)
+    thresholding: str = param(THRESHOLDING)
+    blur_kernel: int = param(Param(int, default=5, minimum=1, maximum=65, help="odd kernel of the blur baseline"))
+    blur_sigma: float = param(Param(float, default=2.0, minimum=0.1, maximum=20.0, help="σ of the blur baseline"))
 
 
 @register
-class Iterative(ModelMode):
+class Iterative(ModelMode[IterativeParams]):
     name = "iterative"
     inputs = ("image",)
     prompts = (1, 1)
-
-    @dataclass(frozen=True)
-    class Params(ModeParams):
-        i_start: int = param(I_START)
-        show_every: int = param(Param(int, default=5, minimum=1, help="show x_t every k-th step"))
-        steps: str | list[int] = param(STEPS)
-        thresholding: str = param(THRESHOLDING)
-        blur_kernel: int = param(Param(int, default=5, minimum=1, maximum=65, help="odd kernel of the blur baseline"))
-        blur_sigma: float = param(Param(float, default=2.0, minimum=0.1, maximum=20.0, help="σ of the blur baseline"))
-
+    Params = IterativeParams
     shared_images = ("original",)
+    noun = "iterative denoising"
 
-    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
-                     project_root: Path) -> list[Problem]:
-        return kernel_problems("blur_kernel", params["blur_kernel"], image_size)
+    def resolve(self, p: IterativeParams, spec: ModelSpec) -> IterativeParams:
+        checked_start(p.steps, p.i_start, spec)
+        return replace(p, thresholding=pinned_thresholding(p.thresholding, spec))
 
-    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
+    def check_params(self, p: IterativeParams, inputs: Mapping[str, InputImage], project_root: Path) -> list[Problem]:
+        return kernel_problems("blur_kernel", p.blur_kernel, p.size)
+
+    def model_calls(self, job: Job[IterativeParams]) -> int:
+        """One conditional estimate per step from timesteps[i_start]."""
+        return len(parse_timesteps(job.params.steps)[job.params.i_start :])
+
+    def tracks(self, job: Job[IterativeParams], ctx: ModelContext) -> list[engine.Track]:
         """x_t = √ᾱ x₀ + √(1−ᾱ) ε with ε the seed's first draw (the `forward` mode's ε), then DDPM steps."""
-        from generator.engine import Term, make_rng
-        from generator.modes.common import make_track, noised_input
-
         check_prompts(job, 1, "the prompt denoising is conditioned on")
-        p = self.Params.from_job(job)
-        rng = make_rng(job.seed)
-        x0, x_t = noised_input(job, ctx, rng)
-        track = make_track(job, ctx, x_t, [Term(job.prompts[0])], i_start=p.i_start, rng=rng,
-                           keep_every=p.show_every, extras={"original": x0, "noisy": x_t})
-        return [track]
+        p, rng = job.params, engine.make_rng(job.seed)
+        x0, x_t = noised_input(job, ctx, rng, p.steps, p.i_start)
+        return [
+            denoising_track(
+                ctx,
+                x_t,
+                [engine.Term(job.prompts[0])],
+                p.steps,
+                p.thresholding,
+                i_start=p.i_start,
+                rng=rng,
+                keep_every=p.show_every,
+                extras={"original": x0, "noisy": x_t},
+            )
+        ]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
-        from generator.diffusion.filters import gaussian_blur, odd_kernel
-
+    def assemble(self, job: Job[IterativeParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:
         (track,) = tracks
-        p = self.Params.from_job(job)
+        p = job.params
         images: dict[str, Any] = {"original": as_image(track.extras["original"])}
         images |= {f"t={s.t}": as_image(s.x_t) for s in track.snapshots}
         if track.snapshots:

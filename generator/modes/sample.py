@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
-from generator.modes.base import ModeContext, Result, register
-from generator.modes.common import ModelMode, SamplingParams, as_image, noise_track, with_upsampled
-
-if TYPE_CHECKING:
-    from generator.engine import Track
-    from generator.jobs import Job
+from generator.jobs import Job
+from generator.modes.base import ModelContext, Result, register
+from generator.modes.common import SamplingMode, SamplingParams, as_image, noise_track, with_upsampled
+from generator.modes.runtime import engine
 
 
 @register
-class Sample(ModelMode):
+class Sample(SamplingMode[SamplingParams]):
     name = "sample"
     prompts = (1, 1)
     Params = SamplingParams
+    noun = "sample"
 
-    def tracks(self, job: Job, ctx: ModeContext) -> list[Track]:
+    def tracks(self, job: Job[SamplingParams], ctx: ModelContext) -> list[engine.Track]:
         return [noise_track(job, ctx)]
 
-    def assemble(self, job: Job, tracks: Sequence[Track], ctx: ModeContext) -> Result:
+    def assemble(self, job: Job[SamplingParams], tracks: Sequence[engine.Track], ctx: ModelContext) -> Result:
         (track,) = tracks
         return Result(with_upsampled({"sample": as_image(track.x)}, track, "sample"))

@@ -9,3 +9,5 @@ from generator.modes.sdedit import SDEdit
 @register
 class TextImg2Img(SDEdit):
     name = "text_img2img"
+    noun = "image-to-image"
+    edits_toward_prompt = True

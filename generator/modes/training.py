@@ -13,16 +13,17 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, TypeVar
 
-from generator.images import InputError, from_pil, read_bytes
 from generator.digits.stats import rate_text
-from generator.modes.base import Mode, ModeParams, Param, Problem, Result, param, register
+from generator.images import InputError, from_pil, read_bytes, read_image_bytes
+from generator.jobs import InputImage, Job
+from generator.modes.base import ModelFreeMode, Problem, Result, register
+from generator.params import ModeParams, Param, param
+
 
 if TYPE_CHECKING:
     from PIL import Image
-
-    from generator.jobs import Job
 
 WIDTH, HEIGHT, MARGIN = 720, 300, 48
 
@@ -43,24 +44,27 @@ def plot_loss(step_loss: list[float], steps_per_epoch: int) -> Image.Image:
     img = Image.new("RGB", (WIDTH, HEIGHT), (255, 255, 255))
     pen = ImageDraw.Draw(img)
     low, high = math.log10(min(step_loss)), math.log10(max(step_loss))
-    x = lambda i: MARGIN + (WIDTH - 2 * MARGIN) * i / max(1, len(step_loss) - 1)         # noqa: E731
+    x = lambda i: MARGIN + (WIDTH - 2 * MARGIN) * i / max(1, len(step_loss) - 1)  # noqa: E731
     y = lambda v: HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * (math.log10(v) - low) / max(1e-9, high - low)  # noqa: E731
     for epoch in range(0, len(step_loss), steps_per_epoch or len(step_loss)):
         pen.line([(x(epoch), MARGIN), (x(epoch), HEIGHT - MARGIN)], fill=(235, 235, 235))
     for decade in range(math.floor(low), math.ceil(high) + 1):
-        for v in (10 ** decade, 2 * 10 ** decade, 5 * 10 ** decade):
+        for v in (10**decade, 2 * 10**decade, 5 * 10**decade):
             if low <= math.log10(v) <= high:
                 pen.line([(MARGIN, y(v)), (WIDTH - MARGIN, y(v))], fill=(225, 225, 225))
                 pen.text((4, y(v) - 6), f"{v:g}", fill=(90, 90, 90))
     pen.line([(x(i), y(v)) for i, v in enumerate(step_loss)], fill=(170, 190, 230), width=1)
     pen.line([(x(i), y(v)) for i, v in enumerate(smooth(step_loss, 50))], fill=(20, 60, 160), width=3)
-    pen.text((MARGIN, HEIGHT - MARGIN + 8), f"training step (0 to {len(step_loss)}; a grey line per epoch)",
-             fill=(60, 60, 60))
+    pen.text(
+        (MARGIN, HEIGHT - MARGIN + 8),
+        f"training step (0 to {len(step_loss)}; a grey line per epoch)",
+        fill=(60, 60, 60),
+    )
     pen.text((MARGIN, 12), "loss (MSE of the noise estimate, log scale)", fill=(60, 60, 60))
     return img
 
 
-def read_record(job: Job) -> dict[str, Any]:
+def read_record(job: Job[ModeParams]) -> dict[str, Any]:
     return json.loads(Path(job.input("record").path).read_text())
 
 
@@ -101,47 +105,60 @@ def shape_problems(value: Any, shape: Any, where: str) -> list[str]:
     return [] if isinstance(value, shape) else [f"{where}: expected {shape.__name__}, got {value!r:.40}"]
 
 
-def record_problems(record: Any, shape: Any) -> list[Problem]:
+P = TypeVar("P", bound=ModeParams)
+
+
+def record_problems(record: InputImage, shape: Any) -> list[Problem]:
     """The record file's JSON against `shape`, as problems of the `record` key."""
     try:
-        data = json.loads(read_bytes(Path(record.path), MAX_RECORD_BYTES).decode("utf-8"),
-                          parse_constant=lambda c: (_ for _ in ()).throw(ValueError(f"{c} is not a number")))
-    except (InputError, ValueError, RecursionError) as exc:      # UnicodeDecodeError is a ValueError
+        data = json.loads(
+            read_bytes(Path(record.path), MAX_RECORD_BYTES).decode("utf-8"),
+            parse_constant=lambda c: (_ for _ in ()).throw(ValueError(f"{c} is not a number")),
+        )
+    except (InputError, ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         return [(("record",), f"{record.source} is not a JSON training record: {exc}")]
     return [(("record",), f"{record.source}: {p}") for p in shape_problems(data, shape, "")[:5]]
 
 
-class RecordMode(Mode):
-    needs_model = False
-    takes_seed = False                             # a record's plot is the same for every seed
+class RecordMode(ModelFreeMode[P]):
+    takes_seed = False  # a record's plot is the same for every seed
     inputs = ("record",)
     record_shape: Any = ANY
-    full_size = True                               # plots and sample sheets are already full-size
+    full_size = True  # plots and sample sheets are already full-size
 
-    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
-                     project_root: Path) -> list[Problem]:
+    def check_params(self, p: P, inputs: Mapping[str, InputImage], project_root: Path) -> list[Problem]:
         return record_problems(inputs["record"], self.record_shape)
 
 
 @register
-class LossCurve(RecordMode):
+class LossCurve(RecordMode[ModeParams]):
     name = "loss_curve"
-    version = 2                                    # 2: ASCII axis label (the default font has no en dash)
-    record_shape = {"steps": int, "epochs": int, "wall_time_s": NUMBER, "epoch_loss": [NUMBER],
-                    "step_loss": [POSITIVE], "steps_per_epoch?": int}
+    version = 2  # 2: ASCII axis label (the default font has no en dash)
+    noun = "training loss curve"
+    chart = "loss"
+    record_shape = {
+        "steps": int,
+        "epochs": int,
+        "wall_time_s": NUMBER,
+        "epoch_loss": [NUMBER],
+        "step_loss": [POSITIVE],
+        "steps_per_epoch?": int,
+    }
 
-    def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
+    def make(self, job: Job[ModeParams]) -> Result:
         record = read_record(job)
         plot = plot_loss(record["step_loss"], record.get("steps_per_epoch", 0))
-        info = {"steps": record["steps"], "epochs": record["epochs"],
-                "final epoch loss": record["epoch_loss"][-1], "training time": f"{record['wall_time_s'] / 60:.0f} min"}
+        info = {
+            "steps": record["steps"],
+            "epochs": record["epochs"],
+            "final epoch loss": record["epoch_loss"][-1],
+            "training time": f"{record['wall_time_s'] / 60:.0f} min",
+        }
         return Result({"loss": from_pil(plot)}, info)
 
 
 def unreadable_image(path: Path) -> InputError | None:
     """The error reading `path` as an image, or None when it reads."""
-    from generator.images import read_image_bytes
-
     try:
         read_image_bytes(path)
     except InputError as exc:
@@ -149,39 +166,48 @@ def unreadable_image(path: Path) -> InputError | None:
     return None
 
 
+@dataclass(frozen=True)
+class SheetsParams(ModeParams):
+    folder: str = param(Param(str, default="samples", help="sample sheets beside the record, epoch-NNN.png"))
+
+
 @register
-class EpochSamples(RecordMode):
+class EpochSamples(RecordMode[SheetsParams]):
     name = "epoch_samples"
+    Params = SheetsParams
+    noun = "samples during training"
 
-    @dataclass(frozen=True)
-    class Params(ModeParams):
-        folder: str = param(Param(str, default="samples", help="sample sheets beside the record, epoch-NNN.png"))
-
-
-    def check_params(self, params: Mapping[str, Any], inputs: Mapping[str, Any], image_size: int,
-                     project_root: Path) -> list[Problem]:
+    def check_params(self, p: SheetsParams, inputs: Mapping[str, InputImage], project_root: Path) -> list[Problem]:
         """The folder of sheets: inside the project, holding regular files named epoch-NNN.png."""
         try:
-            folder = (Path(inputs["record"].path).parent / params["folder"]).resolve()
-        except (OSError, RuntimeError, ValueError) as exc:       # a loop of symlinks, a NUL byte
-            return [(("folder",), f"cannot resolve {params['folder']!r}: {exc}")]
+            folder = (Path(inputs["record"].path).parent / p.folder).resolve()
+        except (OSError, RuntimeError, ValueError) as exc:  # a loop of symlinks, a NUL byte
+            return [(("folder",), f"cannot resolve {p.folder!r}: {exc}")]
         if not folder.is_relative_to(project_root.resolve()):
-            return [(("folder",), f"{params['folder']!r} resolves to {folder}, outside the project; "
-                                  f"keep the sample sheets inside it")]
+            return [
+                (
+                    ("folder",),
+                    f"{p.folder!r} resolves to {folder}, outside the project; keep the sample sheets inside it",
+                )
+            ]
         if not folder.is_dir():
             return [(("folder",), f"{folder} is not a folder of sample sheets (epoch-NNN.png)")]
         sheets = sorted(folder.glob("epoch-*.png"))
         odd = [p.name for p in sheets if not SHEET.match(p.name) or not stat.S_ISREG(os.stat(p).st_mode)]
         if odd or not sheets:
-            return [(("folder",), f"{folder}: expected regular files named epoch-NNN.png, "
-                                  f"{'found ' + ', '.join(odd[:3]) if odd else 'found none'}")]
+            return [
+                (
+                    ("folder",),
+                    f"{folder}: expected regular files named epoch-NNN.png, "
+                    f"{'found ' + ', '.join(odd[:3]) if odd else 'found none'}",
+                )
+            ]
         return [(("folder",), str(exc)) for exc in map(unreadable_image, sheets) if exc][:3]
 
-
-    def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
+    def make(self, job: Job[SheetsParams]) -> Result:
         from PIL import Image
 
-        folder = Path(job.input("record").path).parent / self.Params.from_job(job).folder
+        folder = Path(job.input("record").path).parent / job.params.folder
         sheets = sorted(folder.glob("epoch-*.png"))
         if not sheets:
             raise FileNotFoundError(f"no sample sheets epoch-*.png in {folder}")
@@ -202,7 +228,7 @@ def plot_bars(groups: list[tuple[str, dict[str, float], float]]) -> Image.Image:
     for g, (title, shares, target) in enumerate(groups):
         left, width = g * panel + MARGIN // 2, panel - MARGIN
         bar = width / len(shares)
-        y = lambda v: HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * v            # noqa: E731
+        y = lambda v: HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * v  # noqa: E731
         pen.text((left, 12), title, fill=(40, 40, 40))
         for i, (label, v) in enumerate(shares.items()):
             x0 = left + i * bar
@@ -215,9 +241,11 @@ def plot_bars(groups: list[tuple[str, dict[str, float], float]]) -> Image.Image:
 
 
 @register
-class Evaluation(RecordMode):
+class Evaluation(RecordMode[ModeParams]):
     name = "evaluation"
-    version = 2                                    # 2: the judge's readings, 95% intervals on illusion rates
+    version = 2  # 2: the judge's readings, 95% intervals on illusion rates
+    noun = "evaluation"
+    chart = "evaluation"
     record_shape = {
         "classifier_test_accuracy": NUMBER,
         "cfg": {"guidance": NUMBER, "per_digit": {"*": NUMBER}, "accuracy": NUMBER, "samples": int},
@@ -227,24 +255,33 @@ class Evaluation(RecordMode):
         "hybrids?": [{"far": str, "near": str, "both": NUMBER, "samples": int}],
     }
 
-    def assemble(self, job: Job, tracks: Sequence[Any], ctx: Any) -> Result:
+    def make(self, job: Job[ModeParams]) -> Result:
         r = read_record(job)
         cfg, uncond = r["cfg"], r["unconditional"]
-        plot = plot_bars([
-            (f"CFG samples read as their digit (γ = {cfg['guidance']:g})",
-             {str(d): v for d, v in cfg["per_digit"].items()}, 0.95),
-            ("unconditional samples: share of each digit", {str(d): v for d, v in uncond["shares"].items()}, 0.20),
-        ])
-        info = {"classifier accuracy (held-out digits)": f"{r['classifier_test_accuracy']:.1%}",
-                "CFG accuracy": f"{cfg['accuracy']:.1%} of {cfg['samples']} samples",
-                "unconditional: all ten digits present": str(uncond["all_present"]),
-                "unconditional: largest share": f"{uncond['max_share']:.1%}"}
+        plot = plot_bars(
+            [
+                (
+                    f"CFG samples read as their digit (γ = {cfg['guidance']:g})",
+                    {str(d): v for d, v in cfg["per_digit"].items()},
+                    0.95,
+                ),
+                ("unconditional samples: share of each digit", {str(d): v for d, v in uncond["shares"].items()}, 0.20),
+            ]
+        )
+        info = {
+            "classifier accuracy (held-out digits)": f"{r['classifier_test_accuracy']:.1%}",
+            "CFG accuracy": f"{cfg['accuracy']:.1%} of {cfg['samples']} samples",
+            "unconditional: all ten digits present": str(uncond["all_present"]),
+            "unconditional: largest share": f"{uncond['max_share']:.1%}",
+        }
         for name, judge in r.get("judge", {}).items():
             info[f"judge, {name} reading ({judge['sees']})"] = f"{judge['accuracy']:.1%} of the held-out digits"
         for a in r.get("anagrams", []):
             info[f"anagram {a['prompts'][0]} / {a['prompts'][1]} ({a['view']}): both readings"] = rate_text(
-                round(a["both"] * a["samples"]), a["samples"])
+                round(a["both"] * a["samples"]), a["samples"]
+            )
         for h in r.get("hybrids", []):
             info[f"hybrid {h['far']} far / {h['near']} near: both readings"] = rate_text(
-                round(h["both"] * h["samples"]), h["samples"])
+                round(h["both"] * h["samples"]), h["samples"]
+            )
         return Result({"evaluation": from_pil(plot)}, info)

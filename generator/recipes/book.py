@@ -11,11 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from generator.modes.base import MODES
-from generator.recipes.declared import Book, Figure, Origin, Section
+from generator.recipes.declared import Book, Origin, Section
 from generator.recipes.figure import check_input, load_figure
 from generator.recipes.located_yaml import Located, RecipeError, load_located
-from generator.recipes.schema import (BOOK_KEYS, HUGO_KEYS, SECTION_KEYS, SITE_KEYS, check_keys, check_value,
-                                      figure_keys, is_kind, slug_problem, type_name)
+from generator.recipes.schema import (
+    BOOK_KEYS,
+    HUGO_KEYS,
+    SECTION_KEYS,
+    SITE_KEYS,
+    check_keys,
+    check_value,
+    figure_keys,
+    is_kind,
+    slug_problem,
+    type_name,
+)
+
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -45,8 +56,15 @@ def load_books(recipes_root: Path, model_ids: set[str]) -> tuple[list[Book], lis
 def book_folders(recipes_root: Path) -> tuple[list[Path], list[RecipeError]]:
     """The book folders (each holding a book.yaml) in name order, and the errors for YAML that is in no book."""
     if not recipes_root.is_dir():
-        return [], [RecipeError(display(recipes_root, recipes_root), 0, 0, (), "missing: no recipes folder here; "
-                                "run from the project folder or pass --root")]
+        return [], [
+            RecipeError(
+                display(recipes_root, recipes_root),
+                0,
+                0,
+                (),
+                "missing: no recipes folder here; run from the project folder or pass --root",
+            )
+        ]
     folders, errors = [], stray_files(recipes_root)
     for folder in sorted(p for p in recipes_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if (folder / "book.yaml").exists():
@@ -75,8 +93,11 @@ def stray_files(recipes_root: Path) -> list[RecipeError]:
     errors = []
     for file in sorted(recipes_root.iterdir()):
         if is_yaml_name(file) and file.name != "site.yaml":
-            hint = ("rename it to site.yaml" if file.stem.lower() == "site" else
-                    "move it into a book folder (recipes/<book>/, beside a book.yaml)")
+            hint = (
+                "rename it to site.yaml"
+                if file.stem.lower() == "site"
+                else "move it into a book folder (recipes/<book>/, beside a book.yaml)"
+            )
             errors.append(RecipeError(display(file, recipes_root), 1, 1, (), f"not read: {hint}"))
     return errors
 
@@ -88,8 +109,15 @@ def missing_book_yaml(folder: Path, root: Path) -> list[RecipeError]:
         return []
     near = [n for n in yaml_files if n.lower() in ("book.yml", "book.yaml", "books.yaml", "book.yaml.yaml")]
     hint = f"rename {near[0]} to book.yaml" if near else "add a book.yaml (title, model) to make it a book"
-    return [RecipeError(display(folder / "book.yaml", root), 0, 0, (),
-                        f"missing: the folder holds {', '.join(yaml_files[:5])} but no book.yaml; {hint}")]
+    return [
+        RecipeError(
+            display(folder / "book.yaml", root),
+            0,
+            0,
+            (),
+            f"missing: the folder holds {', '.join(yaml_files[:5])} but no book.yaml; {hint}",
+        )
+    ]
 
 
 def load_site(recipes_root: Path) -> tuple[dict[str, Any], list[RecipeError]]:
@@ -100,8 +128,10 @@ def load_site(recipes_root: Path) -> tuple[dict[str, Any], list[RecipeError]]:
         check_header(doc, doc.data, SITE_KEYS, "site.yaml", required=())
         url = doc.data.get("url") if isinstance(doc.data, dict) else None
         if isinstance(url, str) and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
-            doc.error(("url",), f"expected the address the site is published at, e.g. https://me.github.io/"
-                                f"gallery/, got {url!r}")
+            doc.error(
+                ("url",),
+                f"expected the address the site is published at, e.g. https://me.github.io/gallery/, got {url!r}",
+            )
     data = doc.data if isinstance(doc.data, dict) and not doc.errors else {}
     return data, doc.errors
 
@@ -118,8 +148,13 @@ def load_book(folder: Path, root: Path, model_ids: set[str]) -> tuple[Book | Non
         doc.errors.append(RecipeError(doc.file, 1, 1, (), f"{problem} (rename the folder)"))
     check_front_matter(doc, data)
     model = data.get("model") if isinstance(data.get("model"), str) else ""
-    book = Book(folder.name, str(data.get("title", folder.name)), str(data.get("summary", "")), model,
-                int_or(data.get("order"), 0))
+    book = Book(
+        folder.name,
+        str(data.get("title", folder.name)),
+        str(data.get("summary", "")),
+        model,
+        int_or(data.get("order"), 0),
+    )
     book.front_matter = {k: data[k] for k in HUGO_KEYS if k in data}
     defaults = located_defaults(doc, data)
     errors: list[RecipeError] = []
@@ -127,8 +162,9 @@ def load_book(folder: Path, root: Path, model_ids: set[str]) -> tuple[Book | Non
     slugs: dict[str, str] = {}
     for file in sorted(p for p in folder.iterdir() if is_yaml_name(p) and p.name != "book.yaml"):
         if file.suffix != ".yaml":
-            errors.append(RecipeError(display(file, root), 1, 1, (), f"not read: rename {file.name} to "
-                                                                    f"{file.stem}.yaml"))
+            errors.append(
+                RecipeError(display(file, root), 1, 1, (), f"not read: rename {file.name} to {file.stem}.yaml")
+            )
             continue
         section, section_errors = load_section(file, root, book, defaults, first_seen, model_ids)
         errors += section_errors + section_slug_errors(file, root, slugs)
@@ -185,7 +221,6 @@ def check_header(doc: Located, data: Any, keys: dict[str, type], what: str, requ
             doc.error((key,), f"expected {type_name(kind)}, got {data[key]!r}")
 
 
-
 def located_defaults(doc: Located, data: dict[str, Any]) -> dict[str, tuple[Any, Origin]]:
     """The `defaults:` mapping, each value with where it was written (for error positions)."""
     raw = data.get("defaults") or {}
@@ -203,15 +238,27 @@ def located_defaults(doc: Located, data: dict[str, Any]) -> dict[str, tuple[Any,
     return good
 
 
-def load_section(file: Path, root: Path, book: Book, book_defaults: dict[str, tuple[Any, Origin]],
-                 first_seen: dict[str, str], model_ids: set[str]) -> tuple[Section | None, list[RecipeError]]:
+def load_section(
+    file: Path,
+    root: Path,
+    book: Book,
+    book_defaults: dict[str, tuple[Any, Origin]],
+    first_seen: dict[str, str],
+    model_ids: set[str],
+) -> tuple[Section | None, list[RecipeError]]:
     doc = load_located(file, display(file, root), root.parent)
     data = doc.data if isinstance(doc.data, dict) else {}
     if doc.data is not None or not doc.errors:
         check_header(doc, doc.data, SECTION_KEYS, "a section", required=("title", "figures"))
     number, slug = section_name(file.stem)
-    section = Section(book.slug, slug, str(data.get("title", slug)), int_or(data.get("order"), number),
-                      str(data.get("intro", "")), doc.file)
+    section = Section(
+        book.slug,
+        slug,
+        str(data.get("title", slug)),
+        int_or(data.get("order"), number),
+        str(data.get("intro", "")),
+        doc.file,
+    )
     defaults = {**book_defaults, **located_defaults(doc, data)}
     figures = data.get("figures") if isinstance(data.get("figures"), list) else []
     for index, raw in enumerate(figures):
@@ -220,8 +267,11 @@ def load_section(file: Path, root: Path, book: Book, book_defaults: dict[str, tu
             continue
         where = f"{doc.file}:{doc.where(('figures', index, 'id'))[0]}"
         if figure.id in first_seen:
-            doc.error(("figures", index, "id"), f"duplicate figure id {figure.id!r} (first used at "
-                                                f"{first_seen[figure.id]}); ids must be unique within a book")
+            doc.error(
+                ("figures", index, "id"),
+                f"duplicate figure id {figure.id!r} (first used at "
+                f"{first_seen[figure.id]}); ids must be unique within a book",
+            )
         else:
             first_seen[figure.id] = where
             section.figures.append(figure)

@@ -6,7 +6,7 @@ schedule) or the input files is checked here, without torch, and reported at the
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from generator.images import InputError, resolve_input
 from generator.jobs import InputImage, Job
 from generator.models.base import ModelSpec
 from generator.modes.base import MODES, Mode, ParamError
-from generator.recipes.book import Figure
+from generator.recipes.declared import Figure
 from generator.recipes.located_yaml import RecipeError
 
 
@@ -31,24 +31,37 @@ def sweep_points(sweep: dict[str, list[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(keys, values)) for values in itertools.product(*(sweep[k] for k in keys))]
 
 
-def expand_figure(figure: Figure, spec: ModelSpec, project_root: Path,
-                  downloads: Path) -> tuple[FigureJobs | None, list[RecipeError]]:
+def expand_figure(
+    figure: Figure, spec: ModelSpec, project_root: Path, downloads: Path
+) -> tuple[FigureJobs | None, list[RecipeError]]:
     """The jobs of one figure, or every problem found in it (each at the line of the key it is about)."""
     mode = MODES[figure.mode]
     inputs, errors = resolve_inputs(figure, project_root, downloads)
     if errors:
         return None, errors
-    base = {**figure.params, "resize": figure.resize, "size": spec.image_size, "channels": spec.channels}
+    base = replace(figure.params, resize=figure.resize, size=spec.image_size, channels=spec.channels)
     jobs, problems = [], {}
     for point in sweep_points(figure.sweep):
         values = {k: v for k, v in point.items() if k != "prompts"}
         prompts = tuple(point.get("prompts", figure.prompts))
         try:
-            params = mode.resolve({**base, **values}, spec)
-            new = [Job(book=figure.book, section=figure.section, figure=figure.id, mode=mode.name,
-                       algorithm=mode.version, params=params, prompts=prompts, seed=seed,
-                       model=spec.key() if mode.needs_model else None, inputs=inputs, sweep=point)
-                   for seed in figure.seeds]
+            params = mode.resolve(replace(base, **values), spec)
+            new = [
+                Job(
+                    book=figure.book,
+                    section=figure.section,
+                    figure=figure.id,
+                    mode=mode.name,
+                    algorithm=mode.version,
+                    params=params,
+                    prompts=prompts,
+                    seed=seed,
+                    model=spec.key() if mode.needs_model else None,
+                    inputs=inputs,
+                    sweep=point,
+                )
+                for seed in figure.seeds
+            ]
             found = point_problems(mode, figure, new[0], spec, project_root, point)
         except ParamError as exc:
             found = [figure.error((exc.key,), str(exc), point)]
@@ -62,17 +75,19 @@ def expand_figure(figure: Figure, spec: ModelSpec, project_root: Path,
     return FigureJobs(figure, spec, sorted(jobs, key=lambda j: figure.seeds.index(j.seed))), []
 
 
-def point_problems(mode: Mode, figure: Figure, job: Job, spec: ModelSpec, project_root: Path,
-                   point: dict[str, Any]) -> list[RecipeError]:
+def point_problems(
+    mode: Mode, figure: Figure, job: Job, spec: ModelSpec, project_root: Path, point: dict[str, Any]
+) -> list[RecipeError]:
     """What the mode finds wrong with one sweep point, given the model's size and the resolved inputs."""
     inputs = {i.name: i for i in job.inputs}
-    found = [figure.error(path, message, point)
-             for path, message in mode.check_params(job.params, inputs, spec.image_size, project_root)]
+    found = [
+        figure.error(path, message, point) for path, message in mode.check_params(job.params, inputs, project_root)
+    ]
     try:
         mode.check(job)
     except ValueError as exc:
         found.append(figure.error(("prompts",), str(exc), point))
-    for prompt in (mode.embedding_prompts(job) if mode.needs_model else ()):
+    for prompt in mode.embedding_prompts(job) if mode.needs_model else ():
         try:
             spec.check_prompt(prompt)
         except ValueError as exc:
@@ -81,8 +96,9 @@ def point_problems(mode: Mode, figure: Figure, job: Job, spec: ModelSpec, projec
     return found
 
 
-def resolve_inputs(figure: Figure, project_root: Path,
-                   downloads: Path) -> tuple[tuple[InputImage, ...], list[RecipeError]]:
+def resolve_inputs(
+    figure: Figure, project_root: Path, downloads: Path
+) -> tuple[tuple[InputImage, ...], list[RecipeError]]:
     resolved, errors = [], []
     for name, source in figure.inputs.items():
         try:
@@ -92,8 +108,9 @@ def resolve_inputs(figure: Figure, project_root: Path,
     return tuple(resolved), errors
 
 
-def expand_all(figures: list[Figure], specs: dict[str, ModelSpec], project_root: Path,
-               downloads: Path) -> tuple[list[FigureJobs], list[RecipeError]]:
+def expand_all(
+    figures: list[Figure], specs: dict[str, ModelSpec], project_root: Path, downloads: Path
+) -> tuple[list[FigureJobs], list[RecipeError]]:
     """Expand every figure; problems are collected, not raised, so all are reported at once. When there are
     any, the downloads this expansion stored are removed again: a refused run leaves the store as it was."""
     existed = downloads.is_dir()

@@ -19,15 +19,16 @@ from typing import Any
 
 import yaml
 
-KeyPath = tuple[Any, ...]   # e.g. ("figures", 2, "sweep", "t")
+
+KeyPath = tuple[Any, ...]  # e.g. ("figures", 2, "sweep", "t")
 
 MAX_FILE_BYTES = 256 * 1024  # recipes are a few kB; PyYAML parses ~150 kB/s
 MAX_DEPTH = 64
-MAX_NODES = 200_000          # after alias expansion
-MAX_INT = 2**63              # |int| must stay below (fits int64 everywhere)
+MAX_NODES = 200_000  # after alias expansion
+MAX_INT = 2**63  # |int| must stay below (fits int64 everywhere)
 TAG = "tag:yaml.org,2002:"
 PLAIN_TAGS = {TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")}
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")   # C0 controls, DEL, lone surrogates
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # C0 controls, DEL, lone surrogates
 
 
 @dataclass
@@ -91,8 +92,12 @@ class BoundedLoader(yaml.SafeLoader):
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                raise TooDeep(None, None, f"nesting deeper than {MAX_DEPTH} levels; flatten the recipe",
-                              self.peek_event().start_mark)
+                raise TooDeep(
+                    None,
+                    None,
+                    f"nesting deeper than {MAX_DEPTH} levels; flatten the recipe",
+                    self.peek_event().start_mark,
+                )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -122,15 +127,17 @@ def decode_utf8(data: bytes, display_name: str) -> tuple[str | None, RecipeError
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = data[:exc.start].decode("utf-8", "replace")
+        before = data[: exc.start].decode("utf-8", "replace")
         line, col = position(before, len(before))
-        return None, RecipeError(display_name, line, col, (), f"not UTF-8 (byte 0x{data[exc.start]:02x}); "
-                                                               f"save the file as UTF-8")
+        return None, RecipeError(
+            display_name, line, col, (), f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        )
     bad = CONTROL.search(text)
     if bad:
         line, col = position(text, bad.start())
-        return None, RecipeError(display_name, line, col, (), f"control character U+{ord(bad[0]):04X} in the "
-                                                               f"file; remove it")
+        return None, RecipeError(
+            display_name, line, col, (), f"control character U+{ord(bad[0]):04X} in the file; remove it"
+        )
     return text, None
 
 
@@ -146,10 +153,11 @@ def load_located(path: Path, display_name: str, root: Path | None = None) -> Loc
     doc = Located(display_name, None)
     try:
         if root is not None and not path.resolve().is_relative_to(root.resolve()):
-            raise OSError(f"{path} links to {path.resolve()}, outside the project; recipes are read only "
-                          f"from inside it")
+            raise OSError(
+                f"{path} links to {path.resolve()}, outside the project; recipes are read only from inside it"
+            )
         text, problem = decode_utf8(read_regular_file(path, MAX_FILE_BYTES, "recipe"), display_name)
-    except (OSError, RuntimeError) as exc:                 # RuntimeError: a loop of symlinks
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of symlinks
         doc.errors.append(RecipeError(display_name, 1, 1, (), f"cannot read the file: {exc}"))
         return doc
     if problem:
@@ -164,8 +172,16 @@ def load_located(path: Path, display_name: str, root: Path | None = None) -> Loc
         finally:
             loader.dispose()
     except Exhausted:
-        doc.errors.append(RecipeError(display_name, 1, 1, (), f"the document expands to more than "
-                                      f"{MAX_NODES:,} values (YAML aliases?); write the values out or split it"))
+        doc.errors.append(
+            RecipeError(
+                display_name,
+                1,
+                1,
+                (),
+                f"the document expands to more than "
+                f"{MAX_NODES:,} values (YAML aliases?); write the values out or split it",
+            )
+        )
     except yaml.reader.ReaderError as exc:
         line, col = position(text, exc.position)
         doc.errors.append(RecipeError(display_name, line, col, (), f"YAML: {exc.reason}; remove the character"))
@@ -193,15 +209,16 @@ class Walk:
         if self.visited > MAX_NODES:
             raise Exhausted
         if len(path) > MAX_DEPTH:
-            return self.fail(node, path[:2], f"nesting deeper than {MAX_DEPTH} levels (through YAML aliases?); "
-                                         f"flatten the recipe")
+            return self.fail(
+                node, path[:2], f"nesting deeper than {MAX_DEPTH} levels (through YAML aliases?); flatten the recipe"
+            )
         self.doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag not in PLAIN_TAGS:
             return self.fail(node, path, f"unsupported YAML tag {node.tag!r}; recipes hold plain data")
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
-            return all([self.node(item, path + (i,)) for i, item in enumerate(node.value)])
+            return all([self.node(item, path + (i,)) for i, item in enumerate(node.value)])  # noqa: C419 (every item)
         return self.scalar(node, path)
 
     def mapping(self, node: yaml.MappingNode, path: KeyPath) -> bool:
@@ -220,12 +237,16 @@ class Walk:
         return ok
 
     def scalar(self, node: yaml.ScalarNode, path: KeyPath) -> bool:
-        tag = node.tag[len(TAG):]
+        tag = node.tag[len(TAG) :]
         try:
             value = self.loader.construct_object(node)
         except (ValueError, OverflowError) as exc:
-            return self.fail(node, path, f"{node.value!r} is not a valid {tag} ({exc}); "
-                                         f"{'write dates as YYYY-MM-DD' if tag == 'timestamp' else 'fix it'}")
+            return self.fail(
+                node,
+                path,
+                f"{node.value!r} is not a valid {tag} ({exc}); "
+                f"{'write dates as YYYY-MM-DD' if tag == 'timestamp' else 'fix it'}",
+            )
         if isinstance(value, float) and not math.isfinite(value):
             return self.fail(node, path, f"expected a finite number, got {node.value!r}")
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= MAX_INT:

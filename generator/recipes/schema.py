@@ -11,26 +11,38 @@ import math
 import re
 from typing import Any
 
-from generator.modes.base import MODES, Mode, Param
+from generator.modes.base import MODES, Mode
+from generator.params import Param
 from generator.recipes.located_yaml import KeyPath, Located
 
-BOOK_KEYS = {"title": str, "summary": str, "model": str, "order": int, "defaults": dict,
-             # front matter for the Hugo page bundle of the book
-             "date": (str, datetime.date), "authors": list, "tags": list, "categories": list,
-             # the site: the index's cover pictures ("figure-id" or "figure-id/image"), the closing words
-             "cover": list, "closing": str}
-HUGO_KEYS = ("date", "authors", "tags", "categories", "cover", "closing")   # kept in Book.front_matter
+
+BOOK_KEYS = {
+    "title": str,
+    "summary": str,
+    "model": str,
+    "order": int,
+    "defaults": dict,
+    # front matter for the Hugo page bundle of the book
+    "date": (str, datetime.date),
+    "authors": list,
+    "tags": list,
+    "categories": list,
+    # the site: the index's cover pictures ("figure-id" or "figure-id/image"), the closing words
+    "cover": list,
+    "closing": str,
+}
+HUGO_KEYS = ("date", "authors", "tags", "categories", "cover", "closing")  # kept in Book.front_matter
 SECTION_KEYS = {"title": str, "order": int, "intro": str, "defaults": dict, "figures": list}
-SITE_KEYS = {"title": str, "intro": str, "url": str}    # url: where the site is published (Open Graph)
+SITE_KEYS = {"title": str, "intro": str, "url": str}  # url: where the site is published (Open Graph)
 # Book folders, section names and figure ids become folder names, file names and anchors.
 FIGURE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SLUG = FIGURE_ID
-RESERVED_SLUGS = ("img", "hugo")        # top-level folders of the site (site/slugs.py's RESERVED)
+RESERVED_SLUGS = ("img", "hugo")  # top-level folders of the site (site/slugs.py's RESERVED)
 SLUG_RULE = "1–64 characters from a–z, 0–9 and '-', starting with a letter or digit"
 
-SEED_MAX = 2**32 - 1                    # seeds: 0 ≤ seed < 2³², portable to every RNG (numpy, torch)
-MAX_SEEDS = 1000                        # seeds of one figure
-MAX_JOBS = 10_000                       # jobs of one figure: seeds × every sweep combination
+SEED_MAX = 2**32 - 1  # seeds: 0 ≤ seed < 2³², portable to every RNG (numpy, torch)
+MAX_SEEDS = 1000  # seeds of one figure
+MAX_JOBS = 10_000  # jobs of one figure: seeds × every sweep combination
 
 # Keys every figure may have, whatever its mode.
 COMMON = {
@@ -48,8 +60,16 @@ COMMON = {
 
 
 def type_name(kind: type | tuple[type, ...]) -> str:
-    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
-             list: "a list", dict: "a mapping", type(None): "nothing (null)", datetime.date: "a date"}
+    names = {
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        bool: "true or false",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "nothing (null)",
+        datetime.date: "a date",
+    }
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
@@ -73,8 +93,7 @@ def check_value(doc: Located, path: KeyPath, value: Any, param: Param) -> bool:
     if isinstance(value, list):
         for i, item in enumerate(value):
             if param.items is not None:
-                check_value(doc, path + (i,), item, Param(param.items, minimum=param.minimum,
-                                                          maximum=param.maximum))
+                check_value(doc, path + (i,), item, Param(param.items, minimum=param.minimum, maximum=param.maximum))
     elif isinstance(value, float) and not math.isfinite(value):
         doc.error(path, f"expected a finite number, got {value!r}")
     elif is_kind(value, (int, float)) and not isinstance(value, bool):
@@ -85,8 +104,11 @@ def check_value(doc: Located, path: KeyPath, value: Any, param: Param) -> bool:
 def check_range(doc: Located, path: KeyPath, value: float, param: Param) -> None:
     low, high = param.minimum, param.maximum
     if (low is not None and value < low) or (high is not None and value > high):
-        span = f"between {low} and {high}" if low is not None and high is not None else (
-            f"at least {low}" if low is not None else f"at most {high}")
+        span = (
+            f"between {low} and {high}"
+            if low is not None and high is not None
+            else (f"at least {low}" if low is not None else f"at most {high}")
+        )
         doc.error(path, f"expected a value {span}, got {value!r}")
 
 
@@ -96,8 +118,11 @@ def check_keys(doc: Located, path: KeyPath, mapping: Any, allowed: dict[str, Any
         return False
     for key in mapping:
         if key not in allowed:
-            doc.error(path + (key,), f"unknown key {key!r} in {what}; expected one of: "
-                                     f"{', '.join(sorted(map(str, allowed)))}{closest(key, allowed)}")
+            doc.error(
+                path + (key,),
+                f"unknown key {key!r} in {what}; expected one of: "
+                f"{', '.join(sorted(map(str, allowed)))}{closest(key, allowed)}",
+            )
     return True
 
 
@@ -128,7 +153,7 @@ def figure_keys(mode: Mode | None) -> dict[str, Param]:
     if mode is not None and not mode.takes_seed:
         for key in SEED_KEYS:
             del keys[key]
-    for m in ([mode] if mode else MODES.values()):
+    for m in [mode] if mode else MODES.values():
         keys.update(m.params)
         keys.update({name: Param((str, dict)) for name in (*m.inputs, *m.optional_inputs)})
     return keys

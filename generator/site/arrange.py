@@ -14,9 +14,10 @@ from PIL import Image
 from generator.site.page import BookView, FigureView, Grid, Panel, SectionView, SiteView, presented
 from generator.site.pictures import Pictures, SiteImage, pixels_hash, size_of
 
-WIDE = 256                              # pictures at least this wide get the full column width
-THUMB = 512                             # the side of the thumbnail a large result is shown by, linked to it
-LARGE = 1024                            # square results this large (stage III's) get one; plots never do
+
+WIDE = 256  # pictures at least this wide get the full column width
+THUMB = 512  # the side of the thumbnail a large result is shown by, linked to it
+LARGE = 1024  # square results this large (stage III's) get one; plots never do
 
 
 @dataclass
@@ -25,11 +26,11 @@ class Cell:
     label: str
     alt: str
     pixelated: bool
-    ratio: str                          # CSS aspect-ratio for a placeholder, "w / h"
-    motion: str = ""                    # CSS transform to the other reading (anagrams)
-    frames: SiteImage | None = None     # animated WebP from one reading to the other
-    scale: float = 1.0                  # drawn at this share of the cell's width (a hybrid seen from afar)
-    full: SiteImage | None = None       # the full-size picture behind a thumbnail (`image`)
+    ratio: str  # CSS aspect-ratio for a placeholder, "w / h"
+    motion: str = ""  # CSS transform to the other reading (anagrams)
+    frames: SiteImage | None = None  # animated WebP from one reading to the other
+    scale: float = 1.0  # drawn at this share of the cell's width (a hybrid seen from afar)
+    full: SiteImage | None = None  # the full-size picture behind a thumbnail (`image`)
 
 
 @dataclass
@@ -43,9 +44,9 @@ class GridOut:
     title: str
     cols: int
     rows: list[Row]
-    colheads: list[str]                 # one label per column when every row shares it, else []
+    colheads: list[str]  # one label per column when every row shares it, else []
     rowheads: bool
-    wide: bool = False                  # large pictures (plots, stage II): columns share the full width
+    wide: bool = False  # large pictures (plots, stage II): columns share the full width
 
 
 @dataclass
@@ -54,11 +55,11 @@ class FigureOut:
     anchor: str
     grids: list[GridOut]
     others: list[Cell]
-    missing: str                        # "3 images not generated yet"
-    inputs: list[Cell] = field(default_factory=list)   # model-free inputs of a pending figure
-    main_cols: int = 1                  # columns of the grid holding the picked result (sizes the others)
-    other_model: str = ""               # the model that made it, when it is not the book's
-    settings: list[tuple[str, str]] | None = None   # its own settings when some are said once for the section
+    missing: str  # "3 images not generated yet"
+    inputs: list[Cell] = field(default_factory=list)  # model-free inputs of a pending figure
+    main_cols: int = 1  # columns of the grid holding the picked result (sizes the others)
+    other_model: str = ""  # the model that made it, when it is not the book's
+    settings: list[tuple[str, str]] | None = None  # its own settings when some are said once for the section
 
     @property
     def main_pcols(self) -> int:
@@ -78,7 +79,7 @@ class SectionOut:
     view: SectionView
     figures: list[FigureOut]
     counts: str
-    shared_settings: list[tuple[str, str]] = field(default_factory=list)   # said once for the waiting figures
+    shared_settings: list[tuple[str, str]] = field(default_factory=list)  # said once for the waiting figures
 
     @property
     def runs(self) -> list[tuple[bool, list[FigureOut]]]:
@@ -100,17 +101,17 @@ class BookOut:
     slug: str
     sections: list[SectionOut]
     counts: str = ""
-    cover: list[tuple[str, Cell]] = field(default_factory=list)   # (figure anchor, picture) for the index
-    pending_model: int = 0              # figures that wait for a model run
+    cover: list[tuple[str, Cell]] = field(default_factory=list)  # (figure anchor, picture) for the index
+    pending_model: int = 0  # figures that wait for a model run
     figure_count: int = 0
-    pictures: Pictures = field(default_factory=Pictures)          # the pictures its page shows
+    pictures: Pictures = field(default_factory=Pictures)  # the pictures its page shows
 
 
 @dataclass
 class SiteOut:
     view: SiteView
     books: list[BookOut]
-    pictures: Pictures                  # every picture the books show, for the writers to copy
+    pictures: Pictures  # every picture the books show, for the writers to copy
 
 
 def arrange(site: SiteView) -> SiteOut:
@@ -130,9 +131,10 @@ def arrange_book(book: BookView) -> BookOut:
 
 
 def _book(book: BookView, pictures: Pictures) -> BookOut:
-    sections = [SectionOut(s, [_figure(f, f"{book.slug}/{s.slug}", pictures) for f in s.figures], "")
-                for s in book.sections]
-    for f in (f for s in sections for f in s.figures):       # the book's model is described once, in its header
+    sections = [
+        SectionOut(s, [_figure(f, f"{book.slug}/{s.slug}", pictures) for f in s.figures], "") for s in book.sections
+    ]
+    for f in (f for s in sections for f in s.figures):  # the book's model is described once, in its header
         f.other_model = f.view.model if f.view.model and f.view.model != book.model else ""
     for s in sections:
         s.counts = _counts(s.figures)
@@ -154,12 +156,10 @@ def _hoist_settings(figures: list[FigureOut]) -> list[tuple[str, str]]:
     return shared
 
 
-def _cover(figures: list[FigureOut], pictures: Pictures, n: int = 4,
-           chosen: list[str] = ()) -> list[tuple[str, Cell]]:
+def _cover(figures: list[FigureOut], pictures: Pictures, n: int = 4, chosen: list[str] = ()) -> list[tuple[str, Cell]]:
     """Up to `n` pictures for the index: the figures `cover:` names in book.yaml (their last picked picture),
     then each figure's pictures in order; never two with the same pixels."""
-    cells = {f.view.id: [(f.anchor, c) for g in f.grids for r in g.rows for c in r.cells if c.image]
-             for f in figures}
+    cells = {f.view.id: [(f.anchor, c) for g in f.grids for r in g.rows for c in r.cells if c.image] for f in figures}
     ordered = [cells[i][-1] for i in chosen if cells.get(i)]
     ordered += [cs[0] for cs in cells.values() if cs] + [x for cs in cells.values() for x in cs[1:]]
     cover: dict[str, tuple[str, Cell]] = {}
@@ -183,14 +183,19 @@ def _figure(fig: FigureView, where: str, pictures: Pictures) -> FigureOut:
 def _grid(grid: Grid, where: str, pictures: Pictures, ratio: str) -> GridOut:
     """Labels shared by a whole column become one column heading, so each label says only what varies."""
     cols = max((len(r) for r in grid.rows), default=0)
-    shared = len(grid.rows) > 1 and all(len(r) == cols for r in grid.rows) and all(
-        len({r[j].label for r in grid.rows}) == 1 for j in range(cols))
+    shared = (
+        len(grid.rows) > 1
+        and all(len(r) == cols for r in grid.rows)
+        and all(len({r[j].label for r in grid.rows}) == 1 for j in range(cols))
+    )
     colheads = [p.label for p in grid.rows[0]] if shared and any(p.label for p in grid.rows[0]) else []
     rows = []
     for i, panels in enumerate(grid.rows):
         label = grid.row_labels[i] if i < len(grid.row_labels) else ""
-        cells = [_cell(p, pictures, where, ratio, _alt(p, label, i, j), keep_label=not colheads)
-                 for j, p in enumerate(panels)]
+        cells = [
+            _cell(p, pictures, where, ratio, _alt(p, label, i, j), keep_label=not colheads)
+            for j, p in enumerate(panels)
+        ]
         rows.append(Row(label, cells))
     wide = all(c.image is not None and c.image.width >= WIDE for r in rows for c in r.cells)
     return GridOut(grid.title, cols, rows, colheads, rowheads=any(grid.row_labels), wide=wide)
@@ -204,8 +209,9 @@ def _cell(p: Panel, pictures: Pictures, where: str, ratio: str, alt: str, keep_l
     frames = pictures.add_bytes(p.frames, ".webp", (image.width, image.height)) if p.frames and image else None
     full = image if image is not None and image.width == image.height >= LARGE and not p.frames else None
     shown = pictures.thumbnail(image, THUMB) if full else image
-    return Cell(shown, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio, p.motion, frames, p.scale,
-                full)
+    return Cell(
+        shown, p.label if keep_label else "", p.alt or alt, p.pixelated, ratio, p.motion, frames, p.scale, full
+    )
 
 
 def _alt(p: Panel, row_label: str, i: int, j: int) -> str:

@@ -12,6 +12,7 @@ from generator.site.page import SiteView
 from generator.site.publish import publish
 from generator.site.slugs import check_slugs
 
+
 MARKER = ".gallery-hugo"
 
 
@@ -23,8 +24,10 @@ def export(site: SiteView, out_dir: Path) -> int:
     """
     out_dir = Path(out_dir).absolute()
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
-        raise FileExistsError(f"{out_dir} is not empty and was not written by the Hugo export; choose an empty "
-                              f"or new folder, or empty this one yourself")
+        raise FileExistsError(
+            f"{out_dir} is not empty and was not written by the Hugo export; choose an empty "
+            f"or new folder, or empty this one yourself"
+        )
     check_slugs(site)
     publish(out_dir, lambda staging: _write_bundles(site, staging))
     return len(site.books)

@@ -27,8 +27,9 @@ from generator.site.page import BookView, SiteView
 from generator.site.pictures import Pictures
 from generator.site.prose import plain_text
 
-MAIN_SIDE = 192                         # a result's longer side, at least (a 32×32 digit ×6, a 64×64 stage I ×3)
-OTHER_SIDE = 96                         # an other seed's picture, at least: readable, a row of five in a post
+
+MAIN_SIDE = 192  # a result's longer side, at least (a 32×32 digit ×6, a 64×64 stage I ×3)
+OTHER_SIDE = 96  # an other seed's picture, at least: readable, a row of five in a post
 
 
 def write_bundle(site: SiteView, book: BookOut, bundle: Path, catalogue: Pictures) -> None:
@@ -40,7 +41,7 @@ def write_bundle(site: SiteView, book: BookOut, bundle: Path, catalogue: Picture
     for section in book.sections:
         lines += [f"## {md_escape(section.view.title)} {{#{section.view.slug}}}", "", md_prose(section.view.intro), ""]
         for fig in section.figures:
-            if not fig.view.pending:                    # a post shows results, never a to-do list
+            if not fig.view.pending:  # a post shows results, never a to-do list
                 lines += _figure(fig, pictures)
     if book.view.extras.get("closing"):
         lines += ["## Closing notes {#closing}", "", md_prose(str(book.view.extras["closing"])), ""]
@@ -49,11 +50,16 @@ def write_bundle(site: SiteView, book: BookOut, bundle: Path, catalogue: Picture
 
 def _front_matter(site: SiteView, book: BookView, draft: bool) -> list[str]:
     extras = book.extras
-    fields = {"title": book.title, "date": _date(extras.get("date"), book.slug),
-              "summary": plain_text(book.summary), "description": plain_text(book.summary),
-              "authors": extras.get("authors"),
-              "tags": extras.get("tags", ["diffusion"]), "categories": extras.get("categories"),
-              "series": [site.title]}
+    fields = {
+        "title": book.title,
+        "date": _date(extras.get("date"), book.slug),
+        "summary": plain_text(book.summary),
+        "description": plain_text(book.summary),
+        "authors": extras.get("authors"),
+        "tags": extras.get("tags", ["diffusion"]),
+        "categories": extras.get("categories"),
+        "series": [site.title],
+    }
     body = [f"{k} = {v if k == 'date' else toml_value(v)}" for k, v in fields.items() if v]
     return ["+++", *body, *(["draft = true"] if draft else []), "+++"]
 
@@ -82,8 +88,10 @@ def md_prose(text: str) -> str:
     """Recipe Markdown made inert for Hugo: no raw HTML (`<` becomes an entity) and no shortcodes (`{{<`, `{{%`
     are broken up, inside code spans too), so a post shows the text that the HTML site shows."""
     parts = re.split(r"(`+[^`]*?`+)", str(text or "").strip())
-    return "".join(p.replace("{{", "{ {") if i % 2 else p.replace("<", "&lt;").replace("{{", "{&#123;")
-                   for i, p in enumerate(parts))
+    return "".join(
+        p.replace("{{", "{ {") if i % 2 else p.replace("<", "&lt;").replace("{{", "{&#123;")
+        for i, p in enumerate(parts)
+    )
 
 
 def _figure(fig: FigureOut, pictures: "_Pictures") -> list[str]:
@@ -102,7 +110,7 @@ def _figure(fig: FigureOut, pictures: "_Pictures") -> list[str]:
 
 def _others_table(cells: list[Cell], pictures: "_Pictures", per_row: int = 5) -> list[str]:
     """The other seeds as a table of small pictures, `per_row` to a row (Markdown cannot size an image)."""
-    rows = [cells[k:k + per_row] for k in range(0, len(cells), per_row)]
+    rows = [cells[k : k + per_row] for k in range(0, len(cells), per_row)]
     lines = [_row([""] * per_row), _row(["---"] * per_row)]
     for row in rows:
         lines.append(_row([_cell(c, pictures, True, small=True) for c in row] + [""] * (per_row - len(row))))
@@ -112,7 +120,7 @@ def _others_table(cells: list[Cell], pictures: "_Pictures", per_row: int = 5) ->
 def _table(grid: GridOut, pictures: "_Pictures") -> list[str]:
     """A grid as a Markdown table: shared column labels in the header, row labels in the first column."""
     rows = [[c for c in row.cells if not c.motion or c.motion == "distance"] for row in grid.rows]
-    cols = max((len(r) for r in rows), default=0)       # a CSS-turning copy cannot move in Markdown: left out
+    cols = max((len(r) for r in rows), default=0)  # a CSS-turning copy cannot move in Markdown: left out
     single = len(rows) == 1 and not grid.colheads
     head = grid.colheads or ([c.label for c in rows[0]] if single else [""] * cols)
     head = head + [""] * (cols - len(head))
@@ -134,8 +142,8 @@ def _cell(cell: Cell, pictures: "_Pictures", with_label: bool, small: bool = Fal
     if cell.image is None:
         return f"*(pending)*{label}"
     alt = md_escape(cell.alt).replace("\\(", "(").replace("\\)", ")")
-    src = cell.frames.src if cell.frames is not None else cell.image.src    # generated frames animate anywhere
-    side = round((OTHER_SIDE if small else MAIN_SIDE) * cell.scale)       # a hybrid seen from afar: small
+    src = cell.frames.src if cell.frames is not None else cell.image.src  # generated frames animate anywhere
+    side = round((OTHER_SIDE if small else MAIN_SIDE) * cell.scale)  # a hybrid seen from afar: small
     return f"![{alt}]({pictures.add(src, cell.pixelated, side)}){label}"
 
 
@@ -171,6 +179,13 @@ def enlarge(data: bytes, pixelated: bool, side: int) -> bytes:
         if len(frames) == 1:
             frames[0].save(out, format=im.format or "PNG")
         else:
-            frames[0].save(out, format=im.format, save_all=True, append_images=frames[1:], lossless=True,
-                           duration=im.info.get("duration", 80), loop=im.info.get("loop", 0))
+            frames[0].save(
+                out,
+                format=im.format,
+                save_all=True,
+                append_images=frames[1:],
+                lossless=True,
+                duration=im.info.get("duration", 80),
+                loop=im.info.get("loop", 0),
+            )
         return out.getvalue()

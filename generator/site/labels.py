@@ -10,31 +10,53 @@ import re
 from typing import Any, Mapping
 
 from generator.diffusion.timesteps import parse_timesteps
+from generator.diffusion.views import VIEWS, view_words
 from generator.jobs import InputImage
+from generator.params import ModeParams
 
-# How to look at an anagram's view (Geng, Park & Owens, Visual Anagrams, CVPR 2024).
-VIEW_WORDS = {
-    "identity": "upright", "flip": "upside down", "rotate_180": "turned 180°", "rotate_cw": "turned 90° right",
-    "rotate_ccw": "turned 90° left", "negate": "negative", "skew": "skewed", "patch_permute": "patches shuffled",
-    "pixel_permute": "pixels shuffled", "inner_circle": "centre turned",
-}
+
+# How to look at each anagram view (Geng, Park & Owens, Visual Anagrams, CVPR 2024), as the views say it.
+VIEW_WORDS = {name: view_words(name) for name in VIEWS}
 
 IMAGE_WORDS = {
-    "original": "original", "noisy": "noisy", "blurred": "blurred", "estimate": "one-step estimate",
-    "one-step": "one step", "iterative": "iterative", "sample": "sample", "edit": "edit", "image": "original",
-    "mask": "mask", "hole": "hole", "result": "result", "far": "blurred (far)", "small": "from across the room",
-    "hybrid": "up close", "loss": "loss", "evaluation": "evaluation", "hybrid-sweep": "hybrid settings swept",
+    "original": "original",
+    "noisy": "noisy",
+    "blurred": "blurred",
+    "estimate": "one-step estimate",
+    "one-step": "one step",
+    "iterative": "iterative",
+    "sample": "sample",
+    "edit": "edit",
+    "image": "original",
+    "mask": "mask",
+    "hole": "hole",
+    "result": "result",
+    "far": "blurred (far)",
+    "small": "from across the room",
+    "hybrid": "up close",
+    "loss": "loss",
+    "evaluation": "evaluation",
+    "hybrid-sweep": "hybrid settings swept",
 }
 
 # Stored numbers: the reader's name and unit. `None`: shown in a label instead, never as a fact.
 FACT_WORDS: dict[str, tuple[str, str] | None] = {
-    "psnr_denoised": None, "psnr_noisy": None, "sigma": None, "t": None, "t_start": None, "i_start": None,
-    "prompts": None, "guidance": ("guidance", "γ = {}"), "steps": ("training steps", "{}"),
+    "psnr_denoised": None,
+    "psnr_noisy": None,
+    "sigma": None,
+    "t": None,
+    "t_start": None,
+    "i_start": None,
+    "prompts": None,
+    "guidance": ("guidance", "γ = {}"),
+    "steps": ("training steps", "{}"),
 }
 
 # A stored number that belongs on one image's label: image name → (info key, format).
-ON_IMAGE = {"noisy": [("psnr_noisy", "PSNR {:.1f}\u00a0dB")],
-            "blurred": [("sigma", "σ\u00a0=\u00a0{:g}"), ("psnr_denoised", "PSNR {:.1f}\u00a0dB")]}
+ON_IMAGE = {
+    "noisy": [("psnr_noisy", "PSNR {:.1f}\u00a0dB")],
+    "blurred": [("sigma", "σ\u00a0=\u00a0{:g}"), ("psnr_denoised", "PSNR {:.1f}\u00a0dB")],
+}
 
 
 def input_words(image: InputImage) -> str:
@@ -45,11 +67,6 @@ def input_words(image: InputImage) -> str:
     if image.source.startswith("builtin:"):
         return f"the {image.source.removeprefix('builtin:')} photo"
     return "the input image"
-
-
-def view_words(view: str) -> str:
-    """How to look at a view's reading: 'rotate_180' → 'turned 180°'; an unknown name with spaces for '_'."""
-    return VIEW_WORDS.get(view, view.replace("_", " "))
 
 
 def steps_label(steps: Any) -> str:
@@ -69,11 +86,10 @@ def t_from_i_start(i_start: int, steps: Any) -> int | None:
     return timesteps[i_start] if 0 <= i_start < len(timesteps) else None
 
 
-def param_label(key: str, value: Any, params: Mapping[str, Any] | None = None) -> str:
-    """One swept value as a reader would write it."""
-    params = params or {}
+def param_label(key: str, value: Any, p: ModeParams | None = None) -> str:
+    """One parameter's value as a reader would write it (`p`: the job's parameters, for what the value means)."""
     if key == "prompts":
-        return " / ".join(f"“{p}”" for p in value)
+        return " / ".join(f"“{prompt}”" for prompt in value)
     if key == "steps":
         return steps_label(value)
     if key == "guidance":
@@ -81,13 +97,15 @@ def param_label(key: str, value: Any, params: Mapping[str, Any] | None = None) -
     if key == "sigma":
         return f"σ = {value:g}"
     if key == "i_start":
-        t = t_from_i_start(int(value), params.get("steps", "strided-30"))
+        t = t_from_i_start(int(value), p.steps if p is not None else "strided-30")  # i_start indexes p.steps
         return "pure noise" if value == 0 else (f"from t = {t}" if t is not None else f"start {value}")
+    if key == "upsample":
+        return "stage II to 256×256" + (", stage III to 1024×1024" if value == 1024 else "")
     return f"{key} = {value}"
 
 
-def sweep_label(sweep: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> str:
-    return ", ".join(param_label(k, v, params) for k, v in sweep.items())
+def sweep_label(sweep: Mapping[str, Any], p: ModeParams | None = None) -> str:
+    return ", ".join(param_label(k, v, p) for k, v in sweep.items())
 
 
 def image_label(name: str, prompts: Mapping[str, str] | None = None) -> str:
@@ -95,7 +113,7 @@ def image_label(name: str, prompts: Mapping[str, str] | None = None) -> str:
     base, _, size = name.partition("-") if re.fullmatch(r".+-\d+", name) else (name, "", "")
     if re.fullmatch(r"t=\d+", base):
         words = f"t = {base[2:]}"
-    elif re.fullmatch(r"[a-z_]+:[a-z_0-9]+", base):           # 'anagram:rotate_180' → 'anagram, turned 180°'
+    elif re.fullmatch(r"[a-z_]+:[a-z_0-9]+", base):  # 'anagram:rotate_180' → 'anagram, turned 180°'
         kind, view = base.split(":")
         words = f"{kind.replace('_', ' ')}, {view_words(view)}"
     elif base in VIEW_WORDS or (prompts and base in prompts):
@@ -113,7 +131,7 @@ def with_numbers(label: str, name: str, info: Mapping[str, Any]) -> str:
 
 def fact(key: str, value: Any) -> tuple[str, str] | None:
     """A stored number as (label, value) for the list under a figure; None when a label already shows it."""
-    if key == "steps" and not isinstance(value, int):             # a step list, not a count of training steps
+    if key == "steps" and not isinstance(value, int):  # a step list, not a count of training steps
         return ("sampling", steps_label(value))
     if key in FACT_WORDS:
         words = FACT_WORDS[key]
@@ -125,7 +143,7 @@ def humanise(text: str) -> str:
     """Key names inside free text: 'rotate_180' → 'turned 180°', 'psnr_noisy' → 'psnr noisy'."""
     for name, words in VIEW_WORDS.items():
         text = re.sub(rf"\b{name}\b", words, text)
-    text = re.sub(r"\b([a-z]+):(?=[a-z])", r"\1, ", text)         # 'anagram:flip' → 'anagram, upside down'
+    text = re.sub(r"\b([a-z]+):(?=[a-z])", r"\1, ", text)  # 'anagram:flip' → 'anagram, upside down'
     return text.replace("_", " ")
 
 

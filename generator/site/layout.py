@@ -13,23 +13,22 @@ from typing import Any
 from generator.jobs import Job
 from generator.models.base import ModelSpec
 from generator.modes.base import Mode
-from generator.recipes.book import Figure
+from generator.recipes.declared import Figure
 from generator.site import labels
 from generator.site.page import FigureView, Grid, Panel
 from generator.store import StoredResult
 
-Outcome = tuple[Job, StoredResult | None]
 
-# Modes whose first image is the one that stands for a result (an anagram's upright reading).
-FIRST_IMAGE_STANDS = {"anagram"}
+Outcome = tuple[Job, StoredResult | None]
 
 
 @dataclass
 class FigureResults:
     figure: Figure
+    mode: Mode
     model_spec: ModelSpec
     jobs: list[Outcome]
-    command: str                 # what generates the pending jobs
+    command: str  # what generates the pending jobs
 
     @property
     def picked(self) -> list[Outcome]:
@@ -51,10 +50,11 @@ def panel_label(name: str, result: StoredResult) -> str:
     return labels.with_numbers(labels.image_label(name, prompts), name, result.info)
 
 
-def standing_image(mode: str, result: StoredResult) -> tuple[str, Any]:
-    """The image that stands for a result in the grid of other seeds: the final output (an anagram: upright)."""
+def standing_image(mode: Mode, job: Job, result: StoredResult) -> tuple[str, Any]:
+    """The image that stands for a result in the grid of other seeds: the final output, or the first reading
+    of a picture that has readings (an anagram's upright one)."""
     items = list(result.images.items())
-    return items[0] if mode in FIRST_IMAGE_STANDS else items[-1]
+    return items[0] if mode.readings(job.params) else items[-1]
 
 
 def seed_label(pick: int, seeds: int) -> str:
@@ -62,8 +62,9 @@ def seed_label(pick: int, seeds: int) -> str:
     return f"seed {pick}" + (f", picked from {seeds}" if seeds > 1 else "")
 
 
-def mode_layout(mode: Mode, results: FigureResults) -> FigureView:
-    """The figure of `mode`: the default layout with its shared images; full-size images never pixelated."""
+def mode_layout(results: FigureResults) -> FigureView:
+    """The figure of its mode: the default layout with its shared images; full-size images never pixelated."""
+    mode = results.mode
     view = default_layout(results, mode.shared_images)
     if mode.takes_seed and results.picked:
         view.seed_label = seed_label(results.figure.pick, len(results.figure.seeds))
@@ -80,22 +81,15 @@ def default_layout(r: FigureResults, shared: tuple[str, ...] = ()) -> FigureView
     pixelated = r.model_spec.image_size < 128
     grids = [main_grid(r.picked, shared, pixelated)]
     if len(grids[0].rows) > 1 and (lead := shared_panels(r.picked, shared, pixelated)):
-        grids.insert(0, Grid([lead]))           # the input once, above a grid of one row per sweep point
-    others = [other_panel(r.figure.mode, job, res, pixelated) for job, res in r.jobs if job.seed != r.figure.pick]
+        grids.insert(0, Grid([lead]))  # the input once, above a grid of one row per sweep point
+    others = [other_panel(r.mode, job, res, pixelated) for job, res in r.jobs if job.seed != r.figure.pick]
     describe_others(others, r)
     view = figure_view(r, grids, others)
     view.others_cols = len(r.picked) if len(r.picked) > 1 else 0
-    if others and r.figure.mode in FIRST_IMAGE_STANDS:
-        view.others_title = "Other seeds, " + labels.image_label(next(iter(r.picked[0][0].params.get("views", ["identity"]))))
+    if others and (readings := r.mode.readings(r.picked[0][0].params)):
+        view.others_title = "Other seeds, " + labels.image_label(readings[0])
     describe(view, r)
     return view
-
-
-MODE_NOUNS = {"forward": "forward process", "blur_denoise": "Gaussian-blur denoising",
-              "one_step": "one-step denoising", "iterative": "iterative denoising", "sample": "sample",
-              "cfg": "CFG sample", "sdedit": "SDEdit", "inpaint": "inpainting", "text_img2img": "image-to-image",
-              "anagram": "visual anagram", "hybrid": "hybrid image", "loss_curve": "training loss curve",
-              "epoch_samples": "samples during training", "evaluation": "evaluation"}
 
 
 def subject(r: FigureResults) -> str:
@@ -113,14 +107,14 @@ def subject(r: FigureResults) -> str:
 
 def alt_text(r: FigureResults, what: list[str], seed: int | None) -> str:
     """'SDEdit of a handwritten 7, from t = 840, seed 0'; 'visual anagram, upright reading: 6, seed 3'."""
-    noun = MODE_NOUNS.get(r.figure.mode, r.figure.mode.replace("_", " "))
+    noun = r.mode.noun
     about = subject(r)
     words = [w for w in what if w and w != noun.split()[-1]]
-    if r.figure.mode == "anagram":
+    if r.jobs and r.mode.readings(r.jobs[0][0].params):
         words = [w.replace(": ", " reading: ", 1) for w in words]
     tail = [f"seed {seed}"] if seed is not None and any(j.model for j, _ in r.jobs) else []
     head = f"{noun} of {about}" if about else noun
-    if r.figure.mode == "text_img2img" and r.jobs and r.jobs[0][0].prompts:
+    if r.mode.edits_toward_prompt and r.jobs and r.jobs[0][0].prompts:
         head += f" toward “{r.jobs[0][0].prompts[0]}”"
     return ", ".join([head, *words, *tail])
 
@@ -143,10 +137,10 @@ def describe_others(others: list[Panel], r: FigureResults) -> None:
         panel.alt = alt_text(r, [what, sweep_label(job)], job.seed)
 
 
-def other_panel(mode: str, job: Job, res: StoredResult | None, pixelated: bool) -> Panel:
+def other_panel(mode: Mode, job: Job, res: StoredResult | None, pixelated: bool) -> Panel:
     if res is None:
         return Panel(None, job_label(job), pixelated, alt=job_label(job))
-    name, path = standing_image(mode, res)
+    name, path = standing_image(mode, job, res)
     what = panel_label(name, res)
     return Panel(path, job_label(job), pixelated, alt=f"{what}, {job_label(job)}")
 
@@ -154,8 +148,18 @@ def other_panel(mode: str, job: Job, res: StoredResult | None, pixelated: bool) 
 def figure_view(r: FigureResults, grids: list[Grid], others: list[Panel]) -> FigureView:
     pending = [job_label(job) for job, res in r.jobs if res is None]
     model = r.model_spec.description if any(j.model for j, _ in r.jobs) else ""
-    return FigureView(r.figure.id, r.figure.caption, r.figure.mode, model, grids, others, pending,
-                      r.command if pending else "", facts(r.picked), title=r.figure.title)
+    return FigureView(
+        r.figure.id,
+        r.figure.caption,
+        r.figure.mode,
+        model,
+        grids,
+        others,
+        pending,
+        r.command if pending else "",
+        facts(r.picked),
+        title=r.figure.title,
+    )
 
 
 def facts(picked: list[Outcome]) -> list[tuple[str, str]]:
@@ -164,8 +168,9 @@ def facts(picked: list[Outcome]) -> list[tuple[str, str]]:
     A number that a label already shows (the swept value, a PSNR on its image) is left out.
     """
     infos = [(job, res.info) for job, res in picked if res]
-    keys = [k for k in dict.fromkeys(k for _, info in infos for k in info)
-            if not any(k in job.sweep for job, _ in infos)]
+    keys = [
+        k for k in dict.fromkeys(k for _, info in infos for k in info) if not any(k in job.sweep for job, _ in infos)
+    ]
     out = []
     for key in keys:
         values = [(job, info.get(key)) for job, info in infos]
@@ -182,8 +187,9 @@ def facts(picked: list[Outcome]) -> list[tuple[str, str]]:
 def shared_panels(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -> list[Panel]:
     """The images every sweep point shares (e.g. the original), taken from the first stored result."""
     done = [res for _, res in picked if res]
-    return [Panel(done[0].images[n], panel_label(n, done[0]), pixelated) for n in shared
-            if done and n in done[0].images]
+    return [
+        Panel(done[0].images[n], panel_label(n, done[0]), pixelated) for n in shared if done and n in done[0].images
+    ]
 
 
 def main_grid(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -> Grid:
@@ -194,9 +200,11 @@ def main_grid(picked: list[Outcome], shared: tuple[str, ...], pixelated: bool) -
         return Grid([[Panel(path, panel_label(name, res), pixelated) for name, path in res.images.items()]])
     lead = shared_panels(picked, shared, pixelated)
     own = [[(n, p) for n, p in res.images.items() if n not in shared] if res else [] for _, res in picked]
-    if all(len(o) <= 1 for o in own):       # one picture per sweep point: a single labelled row
+    if all(len(o) <= 1 for o in own):  # one picture per sweep point: a single labelled row
         row = [Panel(o[0][1] if o else None, sweep_label(job), pixelated) for (job, _), o in zip(picked, own)]
         return Grid([lead + row])
-    rows = [[Panel(p, panel_label(n, res), pixelated) for n, p in o] or [Panel(None, "pending", pixelated)]
-            for (_, res), o in zip(picked, own)]
+    rows = [
+        [Panel(p, panel_label(n, res), pixelated) for n, p in o] or [Panel(None, "pending", pixelated)]
+        for (_, res), o in zip(picked, own)
+    ]
     return Grid(rows, [sweep_label(job) for job, _ in picked])

@@ -10,7 +10,7 @@ import io
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -35,8 +35,13 @@ def view_motion(view_name: str, size: int = 64) -> dict[str, Any]:
     and, for failure views, why they fail."""
     view = get_view(view_name, size)
     motion = view.motion(size)
-    return {"css": css(motion), "kind": motion.kind, "invertible": view.invertible,
-            "keeps_noise": view.keeps_noise, "failure": view.failure}
+    return {
+        "css": css(motion),
+        "kind": motion.kind,
+        "invertible": view.invertible,
+        "keeps_noise": view.keeps_noise,
+        "failure": view.failure,
+    }
 
 
 def css_for(view: str) -> str:
@@ -64,11 +69,10 @@ def webp_frames(view: str, path: Path, n: int = 24, cache: Path = CACHE) -> byte
     if not frames:
         return None
     out = io.BytesIO()
-    frames[0].save(out, format="WEBP", save_all=True, append_images=frames[1:], duration=80, loop=0,
-                   lossless=True)
+    frames[0].save(out, format="WEBP", save_all=True, append_images=frames[1:], duration=80, loop=0, lossless=True)
     try:
-        replace_file(cached, out.getvalue())        # readers see the whole file or none
-    except OSError:                                 # a read-only home: made again next time, nothing lost
+        replace_file(cached, out.getvalue())  # readers see the whole file or none
+    except OSError:  # a read-only home: made again next time, nothing lost
         pass
     return out.getvalue()
 
@@ -80,8 +84,9 @@ def animate_anagram(view: FigureView, views: list[str]) -> None:
     if first is None or first.image is None or len(views) < 2:
         return
     other = views[1]
-    moving = Panel(first.image, "watch it turn", first.pixelated,
-                   alt=f"{first.alt}, animated: turning to the other reading")
+    moving = Panel(
+        first.image, "watch it turn", first.pixelated, alt=f"{first.alt}, animated: turning to the other reading"
+    )
     moving.motion = css_for(other)
     if not moving.motion:
         moving.frames = webp_frames(other, Path(first.image))
@@ -117,16 +122,31 @@ def hybrid_distance(view: FigureView) -> None:
                     panel.motion = "distance"
 
 
+# The movements a mode may declare (its `motions`): each adds a moving picture or a control to a generated figure.
+MOVEMENTS: dict[str, Callable[[FigureView, list[str]], None]] = {
+    "turn": animate_anagram,  # readings: the views, the first upright
+    "distance": lambda view, readings: hybrid_distance(view),
+    "small": lambda view, readings: small_views(view),
+}
+
+
+def animate(view: FigureView, motions: Sequence[str], readings: list[str]) -> None:
+    """Add the movements `motions` to a figure whose pictures are all generated (`readings`: its views)."""
+    for name in motions:
+        MOVEMENTS[name](view, readings)
+
+
 # ---------------------------------------------------------------------------------------------- frames
 
 
-def animation_frames(view_name: str, image: Image.Image, n: int = 24, *, seed: int = 0,
-                     base_size: int | None = None) -> list[Image.Image]:
+def animation_frames(
+    view_name: str, image: Image.Image, n: int = 24, *, seed: int = 0, base_size: int | None = None
+) -> list[Image.Image]:
     """n frames from the upright reading (frame 0: `image` as stored) to the view's (last: the view applied),
     from the view's own motion: turning pieces, a fold, sliding pixels, or a crossfade."""
     if n < 2:
         raise ValueError(f"animation_frames needs n ≥ 2 frames, got {n}")
-    x = to_array(image)            # [-1, 1], as the sampler sees images
+    x = to_array(image)  # [-1, 1], as the sampler sees images
     size = x.shape[-1]
     view = get_view(view_name, base_size or size, seed)
     end = np.asarray(view.view(x))
@@ -153,8 +173,9 @@ def frame(view: View, motion: Motion, x: np.ndarray, end: np.ndarray, s: float) 
     """The picture a fraction s of the way from x to end = view(x)."""
     n = x.shape[-1]
     if motion.kind == "rigid":
-        return turn_pieces(x, np.zeros((n, n), np.int64), np.full((1, 2), (n - 1) / 2), np.array([motion.angle]),
-                           np.zeros((1, 2)), s)
+        return turn_pieces(
+            x, np.zeros((n, n), np.int64), np.full((1, 2), (n - 1) / 2), np.array([motion.angle]), np.zeros((1, 2)), s
+        )
     if motion.kind == "pieces":
         return turn_pieces(x, motion.labels, motion.pivots, motion.angles, motion.shifts, s)
     if motion.kind == "flip":
@@ -169,8 +190,9 @@ def background(x: np.ndarray) -> np.ndarray:
     return np.full_like(x, -1.0)
 
 
-def turn_pieces(x: np.ndarray, labels: np.ndarray, pivots: np.ndarray, angles: np.ndarray, shifts: np.ndarray,
-                s: float) -> np.ndarray:
+def turn_pieces(
+    x: np.ndarray, labels: np.ndarray, pivots: np.ndarray, angles: np.ndarray, shifts: np.ndarray, s: float
+) -> np.ndarray:
     """Each piece turned by s·angle about its pivot and moved by s·shift (Motion's rule: backward warp, nearest
     pixel); pieces that stay first."""
     n = x.shape[-1]

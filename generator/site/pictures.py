@@ -19,7 +19,7 @@ from generator.fileops import link_files
 
 @dataclass(frozen=True)
 class SiteImage:
-    src: str                            # path relative to the site root, "img/<hash>.png"
+    src: str  # path relative to the site root, "img/<hash>.png"
     width: int
     height: int
 
@@ -29,7 +29,7 @@ class Pictures:
 
     def __init__(self) -> None:
         self.by_source: dict[Path, SiteImage] = {}
-        self.sources: dict[str, Path | bytes] = {}      # src → the file or the bytes it is read from
+        self.sources: dict[str, Path | bytes] = {}  # src → the file or the bytes it is read from
 
     def __len__(self) -> int:
         return len(self.sources)
@@ -45,7 +45,8 @@ class Pictures:
         except FileNotFoundError:
             raise FileNotFoundError(
                 f"{where}: image {source} is not in the store; run the build again to regenerate it, "
-                f"or mark the panel pending (image=None)") from None
+                f"or mark the panel pending (image=None)"
+            ) from None
         image = self._name(data, source.suffix.lower() or ".png", (width, height), source)
         self.by_source[source] = image
         return image

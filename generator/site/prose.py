@@ -13,8 +13,12 @@ from markupsafe import Markup, escape
 def _parser() -> MarkdownIt:
     """CommonMark with tables; raw HTML is shown as text, images become their alt text (nothing remote)."""
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    md.add_render_rule("image", lambda self, tokens, idx, options, env: escape(
-        self.renderInlineAsText(tokens[idx].children or [], options, env)))
+    md.add_render_rule(
+        "image",
+        lambda self, tokens, idx, options, env: escape(
+            self.renderInlineAsText(tokens[idx].children or [], options, env)
+        ),
+    )
     return md
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Sequence, TypeVar
 
 from generator.fileops import is_stale, link_files, recover_swap, remove, swap_dir, temp_name
 
+
 T = TypeVar("T")
 
 
@@ -29,8 +30,8 @@ def publish(out_dir: Path, write: Callable[[Path], T], keep: Sequence[str] = ())
     except BaseException:
         remove(staging)
         raise
-    swap_dir(staging, out_dir)          # new folder in, old folder out, in one exchange: never a moment without
-    remove(staging)                     # now the previous folder (or nothing, on a first write)
+    swap_dir(staging, out_dir)  # new folder in, old folder out, in one exchange: never a moment without
+    remove(staging)  # now the previous folder (or nothing, on a first write)
     return result
 
 

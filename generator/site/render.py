@@ -47,6 +47,7 @@ from generator.site.prose import markdown, plain_text
 from generator.site.publish import publish
 from generator.site.slugs import check_sections, check_slugs
 
+
 TEMPLATES = shipped("site_templates")
 MARKER = ".gallery-site"
 MANIFEST_FORMAT = 1
@@ -54,10 +55,10 @@ MANIFEST_FORMAT = 1
 
 @dataclass(frozen=True)
 class RenderStats:
-    pages: int                          # HTML pages in the site
-    images: int                         # distinct pictures in img/
-    bundles: int = 0                    # Hugo page bundles written
-    rendered: int = 0                   # book pages rendered this time (the others were kept)
+    pages: int  # HTML pages in the site
+    images: int  # distinct pictures in img/
+    bundles: int = 0  # Hugo page bundles written
+    rendered: int = 0  # book pages rendered this time (the others were kept)
 
 
 @dataclass
@@ -80,8 +81,13 @@ def read_manifest(out_dir: Path) -> Manifest:
     return Manifest()
 
 
-def render_site(site: SiteView, out_dir: Path, templates: Path | None = None, hugo: bool = False,
-                sources: dict[str, Any] | None = None) -> RenderStats:
+def render_site(
+    site: SiteView,
+    out_dir: Path,
+    templates: Path | None = None,
+    hugo: bool = False,
+    sources: dict[str, Any] | None = None,
+) -> RenderStats:
     """Render `site` into `out_dir` (replacing all of it) via a staging folder swapped in by rename; book pages
     unchanged since the last render are kept (see the module's docstring). `sources` is stored in the manifest."""
     out_dir = Path(out_dir).absolute()
@@ -90,20 +96,40 @@ def render_site(site: SiteView, out_dir: Path, templates: Path | None = None, hu
     templates = templates or TEMPLATES
     previous = read_manifest(out_dir)
     prints = page_prints(site, templates, hugo)
-    kept = {slug for slug, p in prints.items() if p and previous.pages.get(slug, {}).get("print") == p
-            and all(os.path.isfile(os.path.join(out_dir, f)) for f in previous.pages[slug]["files"])}
+    kept = {
+        slug
+        for slug, p in prints.items()
+        if p
+        and previous.pages.get(slug, {}).get("print") == p
+        and all(os.path.isfile(os.path.join(out_dir, f)) for f in previous.pages[slug]["files"])
+    }
     keep = sorted({f for slug in kept for f in previous.pages[slug]["files"]})
     kept_pages = {s: previous.pages[s] for s in kept}
-    return publish(out_dir, lambda staging: _render_into(site, staging, out_dir, templates, hugo, prints,
-                                                         kept_pages, sources or {}), keep=keep)
+    return publish(
+        out_dir,
+        lambda staging: _render_into(site, staging, out_dir, templates, hugo, prints, kept_pages, sources or {}),
+        keep=keep,
+    )
 
 
 def page_prints(site: SiteView, templates: Path, hugo: bool) -> dict[str, str]:
     """Each book page's fingerprint: its book's print, its neighbours in the pager, what every page shares."""
-    shared = [MANIFEST_FORMAT, code_print(), tree_print(templates), site.title, site.url, hugo,
-              version("jinja2"), version("markdown-it-py")]
-    return {book.slug: digest([shared, book.print, [b and (b.slug, b.title) for b in neighbours(site, i)]])
-            if book.print else "" for i, book in enumerate(site.books)}
+    shared = [
+        MANIFEST_FORMAT,
+        code_print(),
+        tree_print(templates),
+        site.title,
+        site.url,
+        hugo,
+        version("jinja2"),
+        version("markdown-it-py"),
+    ]
+    return {
+        book.slug: digest([shared, book.print, [b and (b.slug, b.title) for b in neighbours(site, i)]])
+        if book.print
+        else ""
+        for i, book in enumerate(site.books)
+    }
 
 
 def neighbours(site: SiteView, i: int) -> tuple:
@@ -112,8 +138,16 @@ def neighbours(site: SiteView, i: int) -> tuple:
     return (books[i - 1] if i else None), (books[i + 1] if i + 1 < len(books) else None)
 
 
-def _render_into(site: SiteView, root: Path, published: Path, templates: Path, hugo: bool, prints: dict[str, str],
-                 kept: dict[str, dict[str, Any]], sources: dict[str, Any]) -> RenderStats:
+def _render_into(
+    site: SiteView,
+    root: Path,
+    published: Path,
+    templates: Path,
+    hugo: bool,
+    prints: dict[str, str],
+    kept: dict[str, dict[str, Any]],
+    sources: dict[str, Any],
+) -> RenderStats:
     """Write every changed book page with its pictures, the index, the CSS and the manifest into `root` (the
     pictures that the `published` site has already are linked from it)."""
     # 1. Assets: the stylesheet under its fingerprint, the icon.
@@ -133,19 +167,35 @@ def _render_into(site: SiteView, root: Path, published: Path, templates: Path, h
         cards[book.slug] = Markup(pages[book.slug]["card"])
 
     # 3. The index, from every book's card; the manifest, which also says this folder is ours.
-    _write(root / "index.html", env.get_template("index.html").render(
-        site=site, cards=[cards[b.slug] for b in site.books], root="", css=css,
-        og=social(site, site.title, plain_text(site.intro) or site.title, "", _first_cover(pages, site))))
-    manifest = {"format": MANIFEST_FORMAT, "written_by": "generator.site.render.render_site; the folder is "
-                "replaced whole on every render", "sources": sources, "pages": pages}
+    _write(
+        root / "index.html",
+        env.get_template("index.html").render(
+            site=site,
+            cards=[cards[b.slug] for b in site.books],
+            root="",
+            css=css,
+            og=social(site, site.title, plain_text(site.intro) or site.title, "", _first_cover(pages, site)),
+        ),
+    )
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "written_by": "generator.site.render.render_site; the folder is replaced whole on every render",
+        "sources": sources,
+        "pages": pages,
+    }
     _write(root / MARKER, json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     images = len({f for p in pages.values() for f in p["files"] if f.startswith("img/")})
-    return RenderStats(pages=1 + len(site.books), images=images, bundles=len(site.books) if hugo else 0,
-                       rendered=len(site.books) - len(kept))
+    return RenderStats(
+        pages=1 + len(site.books),
+        images=images,
+        bundles=len(site.books) if hugo else 0,
+        rendered=len(site.books) - len(kept),
+    )
 
 
-def _book_page(site: SiteView, view: BookView, near: tuple, root: Path, published: Path, env: Environment,
-               css: str, hugo: bool) -> dict[str, Any]:
+def _book_page(
+    site: SiteView, view: BookView, near: tuple, root: Path, published: Path, env: Environment, css: str, hugo: bool
+) -> dict[str, Any]:
     """Write one book's page, pictures and (with `hugo`) bundle; returns its manifest entry (files, card)."""
     check_sections(view)
     book = arrange_book(view)
@@ -153,15 +203,31 @@ def _book_page(site: SiteView, view: BookView, near: tuple, root: Path, publishe
     prev, next_ = near
     cover = book.cover[0] if book.cover else None
     (root / book.slug).mkdir()
-    _write(root / book.slug / "index.html", env.get_template("book.html").render(
-        site=site, book=book, root="../", css=css, prev=prev, next=next_,
-        og=social(site, f"{view.title} · {site.title}", plain_text(view.summary) or view.title,
-                  f"{book.slug}/index.html", cover and (cover[1].image.src, cover[1].alt), "article")))
+    _write(
+        root / book.slug / "index.html",
+        env.get_template("book.html").render(
+            site=site,
+            book=book,
+            root="../",
+            css=css,
+            prev=prev,
+            next=next_,
+            og=social(
+                site,
+                f"{view.title} · {site.title}",
+                plain_text(view.summary) or view.title,
+                f"{book.slug}/index.html",
+                cover and (cover[1].image.src, cover[1].alt),
+                "article",
+            ),
+        ),
+    )
     files = [f"{book.slug}/index.html", *book.pictures.sources]
     if hugo:
         write_bundle(site, book, root / "hugo" / book.slug, book.pictures)
-        files += [p.relative_to(root).as_posix() for p in sorted((root / "hugo" / book.slug).rglob("*"))
-                  if p.is_file()]
+        files += [
+            p.relative_to(root).as_posix() for p in sorted((root / "hugo" / book.slug).rglob("*")) if p.is_file()
+        ]
     card = env.get_template("card.html").render(book=book).strip()
     cover_entry = [cover[1].image.src, cover[1].alt] if cover else None
     return {"files": files, "card": card, "cover": cover_entry}
@@ -176,18 +242,31 @@ def _first_cover(pages: dict[str, dict[str, Any]], site: SiteView) -> tuple[str,
     return None
 
 
-def social(site: SiteView, title: str, description: str, path: str, image: tuple[str, str] | None,
-           kind: str = "website") -> dict[str, str]:
+def social(
+    site: SiteView, title: str, description: str, path: str, image: tuple[str, str] | None, kind: str = "website"
+) -> dict[str, str]:
     """Open Graph facts of a page (ogp.me); its own and its picture's address only when the site's is known."""
     base = site.url.rstrip("/") + "/" if site.url else ""
-    return {"type": kind, "title": title, "description": description, "url": base and base + path,
-            "image": base and image and base + image[0] or "", "image_alt": image[1] if image else ""}
+    return {
+        "type": kind,
+        "title": title,
+        "description": description,
+        "url": base and base + path,
+        "image": base and image and base + image[0] or "",
+        "image_alt": image[1] if image else "",
+    }
 
 
 def environment(templates: Path = TEMPLATES) -> Environment:
     """The Jinja environment: autoescape on for everything, unknown names are errors."""
-    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["markdown"] = markdown
     env.globals["made_with"] = made_with
     env.globals["byline"] = byline
@@ -213,19 +292,25 @@ def byline(book: BookView) -> str:
         except ValueError:
             pass
     when = f"{date.day} {date:%B %Y}" if isinstance(date, dt.date) else str(date or "")
-    who = "By " + (", ".join(authors[:-1]) + " and " + authors[-1] if len(authors) > 1 else authors[0]) \
-        if authors else ""
+    who = (
+        "By " + (", ".join(authors[:-1]) + " and " + authors[-1] if len(authors) > 1 else authors[0])
+        if authors
+        else ""
+    )
     return " · ".join(filter(None, [who, when]))
 
 
 # ---- the output folder is ours ----
 
+
 def check_owned(out_dir: Path) -> None:
     """Refuse to replace a folder we did not write (a typo must not wipe someone's project)."""
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
-        raise FileExistsError(f"{out_dir} is not empty and has no {MARKER} marker, so it was not written by "
-                              f"render_site; it would be replaced whole. Choose an empty or new folder, or "
-                              f"empty this one yourself.")
+        raise FileExistsError(
+            f"{out_dir} is not empty and has no {MARKER} marker, so it was not written by "
+            f"render_site; it would be replaced whole. Choose an empty or new folder, or "
+            f"empty this one yourself."
+        )
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"{out_dir} is a file; the site needs a folder there")
 

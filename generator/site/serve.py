@@ -17,8 +17,9 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+
 EVENTS = "/__gallery/events"
-KEEPALIVE = 15.0                        # seconds between comments that keep an idle event stream open
+KEEPALIVE = 15.0  # seconds between comments that keep an idle event stream open
 
 # The page's side: reload when told its page changed; show a problem in a box over the page.
 SCRIPT = b"""<script>
@@ -53,7 +54,7 @@ class LiveReload:
     (a page that opens while there is one is shown it at once)."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, str]] = []     # (kind, JSON data), numbered by their place
+        self.events: list[tuple[str, str]] = []  # (kind, JSON data), numbered by their place
         self.problem = ""
         self.cond = threading.Condition()
         self.closed = False
@@ -114,7 +115,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def stream_events(self) -> None:
         """Server-Sent Events: only the events after this page was opened, then each as it comes."""
-        with self.live.cond:                        # before the headers: the page counts as open from here
+        with self.live.cond:  # before the headers: the page counts as open from here
             seen, problem = len(self.live.events), self.live.problem
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
@@ -130,16 +131,17 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.wfile.write(b"".join(f"event: {k}\ndata: {d}\n\n".encode() for k, d in events) or b": idle\n\n")
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
-            pass                                    # the page was closed or reloaded
+            pass  # the page was closed or reloaded
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    block_on_close = False                          # open event streams must not hold up a shutdown
+    block_on_close = False  # open event streams must not hold up a shutdown
 
 
-def make_server(out_dir: Path, port: int = 8000, quiet: bool = False,
-                live: LiveReload | None = None) -> ThreadingHTTPServer:
+def make_server(
+    out_dir: Path, port: int = 8000, quiet: bool = False, live: LiveReload | None = None
+) -> ThreadingHTTPServer:
     """An HTTP server for `out_dir` on 127.0.0.1:`port` (0 picks a free port); call serve_forever() on it. With
     `live`, pages reload themselves when it says they changed."""
     out_dir = Path(out_dir)

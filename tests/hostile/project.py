@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from PIL import Image
 
+
 SITE = "title: Hostile\nintro: A valid base project.\n"
 BOOK = "title: Base\nmodel: digits\nsummary: Valid.\n"
 SECTION = """\
@@ -23,8 +24,14 @@ figures:
     mode: loss_curve
     record: model/training.json
 """
-TRAINING = {"step_loss": [1.0, 0.5, 0.25], "epoch_loss": [0.5], "steps": 3, "epochs": 1, "steps_per_epoch": 3,
-            "wall_time_s": 60.0}
+TRAINING = {
+    "step_loss": [1.0, 0.5, 0.25],
+    "epoch_loss": [0.5],
+    "steps": 3,
+    "epochs": 1,
+    "steps_per_epoch": 3,
+    "wall_time_s": 60.0,
+}
 
 
 class Fifo:
@@ -44,8 +51,12 @@ class Link:
 
 def make_base(root: Path) -> None:
     """The valid project: one digits book with a forward figure and a loss curve, images, a record, sheets."""
-    files: dict[str, Any] = {"recipes/site.yaml": SITE, "recipes/b/book.yaml": BOOK, "recipes/b/10-s.yaml": SECTION,
-                             "recipes/b/model/training.json": json.dumps(TRAINING)}
+    files: dict[str, Any] = {
+        "recipes/site.yaml": SITE,
+        "recipes/b/book.yaml": BOOK,
+        "recipes/b/10-s.yaml": SECTION,
+        "recipes/b/model/training.json": json.dumps(TRAINING),
+    }
     apply(root, files)
     (root / "recipes/images").mkdir(parents=True, exist_ok=True)
     Image.new("L", (40, 40), 200).save(root / "recipes/images/x.png")
@@ -78,7 +89,8 @@ def apply(root: Path, files: dict[str, Any]) -> None:
             path.write_text(content(path.read_text()))
         else:
             path.write_bytes(content) if isinstance(content, bytes) else path.write_text(
-                content.replace("PROJECT", str(root)))
+                content.replace("PROJECT", str(root))
+            )
 
 
 def tree_digest(folder: Path) -> str:

@@ -13,6 +13,7 @@ from generator.cli import main
 from tests.hostile.cases import CASES
 from tests.hostile.project import apply, make_base, tree_digest
 
+
 POSITION = re.compile(r"^\S[^:\n]*:\d+:\d+: ", re.MULTILINE)
 
 
@@ -35,8 +36,9 @@ def test_the_corpus_is_large_and_names_are_unique():
 
 
 @pytest.mark.parametrize("name, files, expected, positioned", CASES, ids=[c[0] for c in CASES])
-def test_a_hostile_recipe_is_refused_before_any_work_or_write(base, tmp_path, capsys, name, files, expected,
-                                                             positioned):
+def test_a_hostile_recipe_is_refused_before_any_work_or_write(
+    base, tmp_path, capsys, name, files, expected, positioned
+):
     root = tmp_path / "p"
     shutil.copytree(base, root, symlinks=True)
     apply(root, files)
@@ -68,10 +70,12 @@ def test_validation_never_imports_torch(base, tmp_path):
 
     root = tmp_path / "p"
     shutil.copytree(base, root, symlinks=True)
-    code = ("import sys; from generator.cli import main; "
-            f"codes = [main(['--root', {str(root)!r}, 'plan'])]; "
-            f"open({str(root / 'recipes/b/20-c.yaml')!r}, 'w').write('title: C\\nfigures: [{{id: c, mode: forward}}]\\n'); "
-            f"codes.append(main(['--root', {str(root)!r}, 'plan'])); "
-            "print(codes, 'torch' in sys.modules)")
+    code = (
+        "import sys; from generator.cli import main; "
+        f"codes = [main(['--root', {str(root)!r}, 'plan'])]; "
+        f"open({str(root / 'recipes/b/20-c.yaml')!r}, 'w').write('title: C\\nfigures: [{{id: c, mode: forward}}]\\n'); "
+        f"codes.append(main(['--root', {str(root)!r}, 'plan'])); "
+        "print(codes, 'torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("[0, 2] False"), out

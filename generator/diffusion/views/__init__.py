@@ -28,8 +28,25 @@ from generator.diffusion.views.skew import Skew
 from generator.diffusion.views.square_hinge import SquareHinge
 from generator.diffusion.views.white_balance import WhiteBalance
 
-__all__ = ["Array", "Motion", "View", "Permutation", "TurnedPieces", "VIEWS", "get_view", "size_problem",
-           "is_permutation", "gather", "rot90", "pixel_grid", "disk", "jigsaw_labels", "Identity"]
+
+__all__ = [
+    "Array",
+    "Motion",
+    "View",
+    "Permutation",
+    "TurnedPieces",
+    "VIEWS",
+    "get_view",
+    "size_problem",
+    "is_permutation",
+    "gather",
+    "rot90",
+    "pixel_grid",
+    "disk",
+    "jigsaw_labels",
+    "Identity",
+    "view_words",
+]
 
 # name → factory(size, seed): size is the stage-I image side (the cell grid of pixel_permute); seed matters
 # for the seeded views (the shuffles and the jigsaw puzzle).
@@ -41,8 +58,8 @@ VIEWS: dict[str, Callable[[int, int], View]] = {
     "rotate_180": lambda size, seed: Rotate("rotate_180", 2),
     "negate": lambda size, seed: Negate(),
     "skew": lambda size, seed: Skew(1.5),
-    "patch_permute": lambda size, seed: Shuffle("patch_permute", 8, seed),
-    "pixel_permute": lambda size, seed: Shuffle("pixel_permute", size, seed),
+    "patch_permute": lambda size, seed: Shuffle("patch_permute", 8, seed, "patches shuffled"),
+    "pixel_permute": lambda size, seed: Shuffle("pixel_permute", size, seed, "pixels shuffled"),
     "inner_circle": lambda size, seed: InnerCircle(3 / 8),
     "square_hinge": lambda size, seed: SquareHinge(),
     "jigsaw": lambda size, seed: Jigsaw(seed),
@@ -59,6 +76,12 @@ def get_view(name: str, size: int, seed: int = 0) -> View:
     if name not in VIEWS:
         raise ValueError(f"unknown view {name!r}; choose one of: {', '.join(VIEWS)}")
     return VIEWS[name](size, seed)
+
+
+def view_words(name: str) -> str:
+    """How a reader looks at view `name`'s reading ('rotate_180' → 'turned 180°'); any other name, spaced."""
+    words = get_view(name, 64).words if name in VIEWS else ""
+    return words or name.replace("_", " ")
 
 
 def size_problem(name: str, size: int) -> str | None:

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-Array = Any        # a torch.Tensor or a numpy.ndarray, (…, H, W)
+
+Array = Any  # a torch.Tensor or a numpy.ndarray, (…, H, W)
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,13 @@ class Motion:
 class View:
     """An image transform v with v⁻¹; `name` is how recipes refer to it."""
 
-    name: ClassVar[str] = "view"
-    version: ClassVar[int] = 1       # bump when the pixels the view makes change: jobs using it get new keys
-    invertible: ClassVar[bool] = True     # inverse_view(view(x)) == x exactly
-    keeps_noise: ClassVar[bool] = True    # orthogonal: N(0, I) stays N(0, I) (the method's requirement)
+    name: str = "view"  # a class's, or an instance's where one class makes several views (rotations)
+    words: str = ""  # how a reader looks at its reading ("upside down"); "": the name, spaced
+    version: ClassVar[int] = 1  # bump when the pixels the view makes change: jobs using it get new keys
+    invertible: ClassVar[bool] = True  # inverse_view(view(x)) == x exactly
+    keeps_noise: ClassVar[bool] = True  # orthogonal: N(0, I) stays N(0, I) (the method's requirement)
     failure: ClassVar[str | None] = None  # why the anagram sampler fails with this view (None: it works)
-    side_multiple: ClassVar[int] = 1      # the image side must be a multiple of this (its pieces or cells)
+    side_multiple: int = 1  # the image side must be a multiple of this (its pieces or cells)
 
     def view(self, x: Array) -> Array:
         raise NotImplementedError

@@ -23,11 +23,13 @@ def bilinear_resize(x: Array, size: int) -> Array:
 
 class Blur(View):
     name = "blur"
-    version = 2                     # 2: the reference's ×8 down and up (1: a Gaussian blur with a Wiener inverse)
+    version = 2  # 2: the reference's ×8 down and up (1: a Gaussian blur with a Wiener inverse)
     invertible = False
     keeps_noise = False
-    failure = ("a blur is not invertible and not orthogonal: it removes the noise's high frequencies, so the "
-               "blurred x_t is not the noisy image the model was trained on, and the estimate cannot be mapped back")
+    failure = (
+        "a blur is not invertible and not orthogonal: it removes the noise's high frequencies, so the "
+        "blurred x_t is not the noisy image the model was trained on, and the estimate cannot be mapped back"
+    )
 
     def __init__(self, factor: int = 8) -> None:
         self.factor = factor

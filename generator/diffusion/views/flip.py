@@ -9,6 +9,7 @@ from generator.diffusion.views.base import Array, Motion, View, is_numpy
 
 class Flip(View):
     name = "flip"
+    words = "upside down"
 
     def view(self, x: Array) -> Array:
         return np.flip(x, -2) if is_numpy(x) else x.flip(-2)

@@ -7,6 +7,7 @@ from generator.diffusion.views.base import Array, Motion, View
 
 class Identity(View):
     name = "identity"
+    words = "upright"
 
     def view(self, x: Array) -> Array:
         return x

@@ -18,13 +18,14 @@ def disk(n: int, radius: float) -> np.ndarray:
 
 class InnerCircle(TurnedPieces):
     name = "inner_circle"
+    words = "centre turned"
 
     def __init__(self, radius: float = 3 / 8) -> None:
         super().__init__()
         self.radius = radius
 
     def labels(self, n: int) -> np.ndarray:
-        return disk(n, self.radius).astype(np.int64)          # 1: the disk, 0: the border
+        return disk(n, self.radius).astype(np.int64)  # 1: the disk, 0: the border
 
     def turns(self, n: int) -> np.ndarray:
         return np.array([0, 2])

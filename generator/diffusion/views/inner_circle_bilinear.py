@@ -41,12 +41,14 @@ def bilinear_turn(n: int, angle: float) -> tuple[list[np.ndarray], list[np.ndarr
 
 class BilinearInnerCircle(View):
     name = "inner_circle_bilinear"
-    version = 2                     # 2: the reference's turn direction, mask and zero padding
+    version = 2  # 2: the reference's turn direction, mask and zero padding
     invertible = False
     keeps_noise = False
-    failure = ("a turn by an angle that is not a multiple of 90° resamples pixels bilinearly: neighbouring noise "
-               "values are averaged (the noise loses variance and becomes correlated) and turning back blurs "
-               "the estimate instead of undoing the view")
+    failure = (
+        "a turn by an angle that is not a multiple of 90° resamples pixels bilinearly: neighbouring noise "
+        "values are averaged (the noise loses variance and becomes correlated) and turning back blurs "
+        "the estimate instead of undoing the view"
+    )
 
     def __init__(self, angle: float = 135.0) -> None:
         self.angle = angle
@@ -58,8 +60,10 @@ class BilinearInnerCircle(View):
             return sum(w.reshape(n, n) * gather(x, i) for i, w in zip(index, weight))
         import torch
 
-        parts = [torch.from_numpy(w.reshape(n, n)).to(x.device, x.dtype) * gather(x, torch.from_numpy(i).to(x.device))
-                 for i, w in zip(index, weight)]
+        parts = [
+            torch.from_numpy(w.reshape(n, n)).to(x.device, x.dtype) * gather(x, torch.from_numpy(i).to(x.device))
+            for i, w in zip(index, weight)
+        ]
         return sum(parts[1:], parts[0])
 
     def view(self, x: Array) -> Array:

@@ -27,19 +27,20 @@ import numpy as np
 from generator.diffusion.views.base import Motion, pixel_grid
 from generator.diffusion.views.permutation import Permutation, check_divides, flat_index, turn_source
 
+
 PIECES = 4
-CORNER, INNER, EDGE_E, EDGE_F = 0, 1, 2, 3          # kinds; a piece's label is 4·kind + its quarter turn
+CORNER, INNER, EDGE_E, EDGE_F = 0, 1, 2, 3  # kinds; a piece's label is 4·kind + its quarter turn
 LAYOUT = np.array([[0, 8, 12, 1], [15, 4, 5, 9], [11, 7, 6, 13], [3, 14, 10, 2]])
 # The knobs of the unturned pieces: (cell (row, col), outward direction (rows, cols)); the rest are their turns.
 KNOBS = (((0, 0), (0, 1)), ((0, 1), (0, 1)), ((0, 1), (1, 0)), ((0, 2), (0, 1)), ((0, 2), (1, 0)), ((1, 1), (0, 1)))
-NECK, FILLET, BALL_AT, BALL = 1 / 16, 7 / 64, 13 / 64, 15 / 128       # in cell sides
+NECK, FILLET, BALL_AT, BALL = 1 / 16, 7 / 64, 13 / 64, 15 / 128  # in cell sides
 
 
 def knob(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Inside a knob: u is the distance past the edge, v along it from its middle (in cell sides)."""
-    ball = (u - BALL_AT) ** 2 + v ** 2 < BALL ** 2
+    ball = (u - BALL_AT) ** 2 + v**2 < BALL**2
     into_fillet = np.clip(FILLET - u, 0, FILLET)
-    half_width = np.where(u < FILLET, NECK + FILLET - np.sqrt(FILLET ** 2 - into_fillet ** 2), NECK)
+    half_width = np.where(u < FILLET, NECK + FILLET - np.sqrt(FILLET**2 - into_fillet**2), NECK)
     return ball | ((u >= 0) & (u <= BALL_AT) & (np.abs(v) < half_width))
 
 
@@ -47,16 +48,16 @@ def jigsaw_labels(n: int) -> np.ndarray:
     """The piece (4·kind + turn) of every pixel of an n×n board. Centred pixel coordinates are exact in floats
     and every knob is a quarter turn of a base knob, so the map is exactly symmetric under quarter turns."""
     side = check_divides(n, PIECES, "jigsaw")
-    centres = (np.arange(n) + 0.5) / side - PIECES / 2              # pixel centres in cell sides, board-centred
+    centres = (np.arange(n) + 0.5) / side - PIECES / 2  # pixel centres in cell sides, board-centred
     y, x = np.meshgrid(centres, centres, indexing="ij")
     labels = LAYOUT[np.floor(y + 2).astype(int), np.floor(x + 2).astype(int)]
     for (i, j), (di, dj) in KNOBS:
-        mid, out = (i - 1.5 + di / 2, j - 1.5 + dj / 2), (di, dj)   # the edge's middle and outward direction
+        mid, out = (i - 1.5 + di / 2, j - 1.5 + dj / 2), (di, dj)  # the edge's middle and outward direction
         for turn in range(4):
             u = (y - mid[0]) * out[0] + (x - mid[1]) * out[1]
             v = (x - mid[1]) * out[0] - (y - mid[0]) * out[1]
             labels = np.where(knob(u, v), LAYOUT[i, j] + turn, labels)
-            mid, out = (mid[1], -mid[0]), (out[1], -out[0])          # a clockwise quarter turn of the board
+            mid, out = (mid[1], -mid[0]), (out[1], -out[0])  # a clockwise quarter turn of the board
     return labels
 
 
@@ -69,7 +70,7 @@ def draw_puzzle(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 class Jigsaw(Permutation):
     name = "jigsaw"
-    version = 2                     # 2: the reference's pieces and rotation rule (1: the project's own cut)
+    version = 2  # 2: the reference's pieces and rotation rule (1: the project's own cut)
     side_multiple = PIECES
 
     def __init__(self, seed: int = 0) -> None:
@@ -98,11 +99,10 @@ class Jigsaw(Permutation):
         """Each upright piece turns about the centre and, if swapped, slides along its board edge."""
         labels, turns, shift_r, shift_c = self.sources(size)
         perm = self.permutation(size).reshape(size, size)
-        upright = labels.ravel()[perm]                # the piece each pixel's content comes from
+        upright = labels.ravel()[perm]  # the piece each pixel's content comes from
         angles, shifts = np.zeros(16), np.zeros((16, 2))
         for piece in range(16):
             at = np.flatnonzero(upright == piece)[0]
             angles[piece] = 90.0 * turns.ravel()[at]
             shifts[piece] = shift_r.ravel()[at], shift_c.ravel()[at]
-        return Motion("pieces", labels=labels, pivots=np.full((16, 2), (size - 1) / 2), angles=angles,
-                      shifts=shifts)
+        return Motion("pieces", labels=labels, pivots=np.full((16, 2), (size - 1) / 2), angles=angles, shifts=shifts)

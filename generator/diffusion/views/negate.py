@@ -9,6 +9,7 @@ class Negate(View):
     """−x; the predicted variance is mapped back as it is (as the reference's NegateView)."""
 
     name = "negate"
+    words = "negative"
 
     def view(self, x: Array) -> Array:
         return -x

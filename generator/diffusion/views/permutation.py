@@ -62,8 +62,9 @@ class Permutation(View):
         return gather(x, self._index(x, True))
 
 
-def turn_source(rows: np.ndarray, cols: np.ndarray, k: np.ndarray, pivot: tuple[Any, Any]
-                ) -> tuple[np.ndarray, np.ndarray]:
+def turn_source(
+    rows: np.ndarray, cols: np.ndarray, k: np.ndarray, pivot: tuple[Any, Any]
+) -> tuple[np.ndarray, np.ndarray]:
     """Where the picture at (rows, cols) comes from when it is turned by k·90° counter-clockwise (torch.rot90)
     about `pivot` (row, col): the inverse turn of the output position. Exact for pixel-centred pivots."""
     pr, pc = pivot
@@ -81,8 +82,10 @@ def flat_index(size: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 def check_divides(n: int, parts: int, name: str) -> int:
     """The side of one of parts×parts cells of an n×n image; ValueError when they do not tile it."""
     if n % parts:
-        raise ValueError(f"view {name!r} cuts the image into {parts}×{parts} pieces: its side must be a multiple "
-                         f"of {parts}, got {n}")
+        raise ValueError(
+            f"view {name!r} cuts the image into {parts}×{parts} pieces: its side must be a multiple "
+            f"of {parts}, got {n}"
+        )
     return n // parts
 
 
@@ -107,5 +110,10 @@ class TurnedPieces(Permutation):
 
     def motion(self, size: int) -> Motion:
         labels = self.labels(size)
-        return Motion("pieces", labels=labels, pivots=self.pivots(size), angles=90.0 * self.turns(size),
-                      shifts=np.zeros((int(labels.max()) + 1, 2)))
+        return Motion(
+            "pieces",
+            labels=labels,
+            pivots=self.pivots(size),
+            angles=90.0 * self.turns(size),
+            shifts=np.zeros((int(labels.max()) + 1, 2)),
+        )

@@ -9,7 +9,8 @@ class Rotate(View):
     """A turn by k·90° counter-clockwise (k = −1: clockwise), as torch.rot90."""
 
     def __init__(self, name: str, k: int) -> None:
-        self.name, self.k = name, k         # type: ignore[misc]   (an instance's name: three views, one class)
+        self.name, self.k = name, k
+        self.words = {-1: "turned 90° right", 1: "turned 90° left", 2: "turned 180°"}[k]
 
     def view(self, x: Array) -> Array:
         return rot90(x, self.k)

@@ -14,16 +14,17 @@ from generator.diffusion.views.permutation import Permutation, check_divides, fl
 class Shuffle(Permutation):
     """A shuffle of a cells×cells grid by torch.randperm with its own generator."""
 
-    def __init__(self, name: str, cells: int, seed: int) -> None:
+    def __init__(self, name: str, cells: int, seed: int, words: str) -> None:
         super().__init__()
-        self.name, self.cells, self.seed = name, cells, seed     # type: ignore[misc]
-        self.side_multiple = cells                                # type: ignore[misc]
+        self.name, self.cells, self.seed = name, cells, seed
+        self.words = words
+        self.side_multiple = cells
 
     def make(self, n: int) -> np.ndarray:
         import torch
 
         k = check_divides(n, self.cells, self.name)
-        perm = torch.randperm(self.cells ** 2, generator=torch.Generator().manual_seed(self.seed)).numpy()
+        perm = torch.randperm(self.cells**2, generator=torch.Generator().manual_seed(self.seed)).numpy()
         rows, cols = pixel_grid(n)
         source = perm[(rows // k) * self.cells + cols // k]
         return flat_index(n, (source // self.cells) * k + rows % k, (source % self.cells) * k + cols % k)

@@ -10,6 +10,7 @@ from generator.diffusion.views.permutation import Permutation, flat_index
 
 class Skew(Permutation):
     name = "skew"
+    words = "skewed"
 
     def __init__(self, factor: float = 1.5) -> None:
         super().__init__()

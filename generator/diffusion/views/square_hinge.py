@@ -10,12 +10,13 @@ import numpy as np
 from generator.diffusion.views.base import pixel_grid
 from generator.diffusion.views.permutation import TurnedPieces
 
+
 SQUARES = 3
 
 
 class SquareHinge(TurnedPieces):
     name = "square_hinge"
-    version = 2                     # 2: the reference's 3×3 squares and turns (1: 4×4, the other way round)
+    version = 2  # 2: the reference's 3×3 squares and turns (1: 4×4, the other way round)
 
     def labels(self, n: int) -> np.ndarray:
         """Square i·3 + j for the pixels of square (i, j); 9 for the leftover border."""
