@@ -41,7 +41,7 @@ test: $(STAMP) browser       ## the test suite (CPU only; GPU/weights tests are 
 test-fast: $(STAMP)          ## the tests not marked slow (about 2 min on 2 cores): while you work
 	$(BIN)/python -m pytest -q -m "not slow"
 
-lint: $(STAMP)               ## ruff (diffusers' rules) and ruff format --check; mypy on models/, modes/, diffusion/
+lint: $(STAMP)               ## ruff (diffusers' rules) and ruff format --check; mypy on models/, modes/, diffusion/, commands/, cli.py
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/ruff format --check generator tests bench
 	$(BIN)/mypy

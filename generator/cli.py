@@ -6,14 +6,20 @@ one); `gallery init DIR` starts one. `make gallery` calls `gallery build`."""
 from __future__ import annotations
 
 import argparse
-import errno
-import os
+import contextlib
+import io
+import re
 import sys
-import time
-from collections import Counter
 from pathlib import Path
 
-from generator.distributed import LaunchProgress, Shard, ShardError, barrier, device_for, launch
+from generator.commands import PLAN_COMMANDS
+from generator.commands.build import MAX_EVALS
+from generator.commands.common import closest_folder
+from generator.commands.embeddings import import_embeddings
+from generator.commands.init import cmd_init
+from generator.commands.render import site_is_current
+from generator.commands.serve import cmd_serve
+from generator.distributed import Shard, ShardError
 from generator.errors import (
     EXIT_ENVIRONMENT,
     EXIT_FIGURES_FAILED,
@@ -26,9 +32,8 @@ from generator.errors import (
     GalleryError,
     environment_error,
 )
-from generator.models.hardware import DTYPES, MEMORY_MODES, GiB, Hardware, device_kind, parse_memory, total_bytes
-from generator.planner import estimate, pending_jobs, plan_work, stages_needed
-from generator.project import Plan, Project, find_root, load_plan
+from generator.models.hardware import DTYPES, MEMORY_MODES, Hardware, parse_memory
+from generator.project import Project, find_root, load_plan
 
 
 __all__ = [
@@ -42,10 +47,14 @@ __all__ = [
     "EXIT_ENVIRONMENT",
     "EXIT_INTERRUPTED",
 ]  # codes: docs/cli.md
-MAX_EVALS = 200_000  # a plan above this many model evaluations needs --yes (GALLERY_MAX_EVALS)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    return command_line().parse_args(argv)
+
+
+def command_line() -> argparse.ArgumentParser:
+    """`gallery`'s options and subcommands (docs/cli.md)."""
     parser = argparse.ArgumentParser(
         prog="gallery", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -113,7 +122,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "the pages that changed",
     )
     serve.add_argument("--open", action="store_true", help="open the site in the web browser")
-    return parser.parse_args(argv)
+    return parser
 
 
 def add_hardware_options(sub: argparse.ArgumentParser) -> None:
@@ -147,8 +156,6 @@ def hardware_of(args: argparse.Namespace) -> Hardware:
 
 
 def device_arg(text: str) -> str:
-    import re
-
     if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a device: use auto, cuda, cuda:N, mps or cpu")
     return text
@@ -222,7 +229,7 @@ def dispatch(args: argparse.Namespace) -> int:
         **{k: v for k, v in (("store_root", args.store), ("public", args.out)) if v is not None},
     )
     if args.command == "serve":
-        return cmd_serve(project, args)
+        return cmd_serve(project, args, lambda: watched_build(args))
     if args.command == "import-embeddings":
         return import_embeddings(project, args.file)
     if args.command in ("build", "render") and site_is_current(project, args):
@@ -256,338 +263,9 @@ def project_root(root: Path | None) -> Path:
     return root
 
 
-def closest_folder(path: Path) -> str:
-    """' (did you mean X?)' for a mistyped folder whose parent exists; '' otherwise."""
-    import difflib
-
-    parent = path.absolute().parent
-    names = [p.name for p in parent.iterdir() if p.is_dir()] if parent.is_dir() else []
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
-    return f" (did you mean {path.parent / close[0]}?)" if close else ""
-
-
-def selected(plan: Plan, args: argparse.Namespace) -> list:
-    """The figures whose work the command does (--book / --figure); every figure without a filter."""
-    return plan.select(getattr(args, "book", None), getattr(args, "figure", None))
-
-
-def cmd_build(project: Project, plan: Plan, args: argparse.Namespace, render: bool = True) -> int:
-    from generator.runner import generate
-
-    began = time.perf_counter()
-    store = project.store
-    work = selected(plan, args)
-    if render:
-        check_out(project.public)
-    guard_plan_size(plan, work, store, args)
-    stored_before = len(work) - len(plan.pending(store, work))
-    required = {f.model_spec.id for f in work} if (args.book or args.figure) else set()
-    shard = args.shard or Shard.from_env()
-    with launch(shard), store.lock(shared=True, wait=not args.no_wait, on_wait=tell_waiting):
-        with launch_progress(shard, store, plan.pending(store, work)):
-            stats = generate(
-                work,
-                store,
-                device=device_for(shard, args.hardware.device),
-                batch_size=args.batch_size,
-                required=required,
-                shard=shard,
-                progress=not (shard and shard.launched),
-                on_wait=lambda line: print(line, file=sys.stderr, flush=True),
-            )
-        barrier(shard)
-        if render and (shard is None or shard.launched and shard.leader):
-            render_site(project, plan)
-        elif render and not shard.launched:
-            print(f"shard {shard.index}/{shard.count} done; run `gallery render` once every shard has finished")
-    pending = plan.pending(store, work)
-    made = len(work) - len(pending) - stored_before
-    for model_id, why in stats.skipped.items():
-        print(f"skipped {model_id}: {why}")
-    for failure in stats.failures:
-        print(f"error: {failure}", file=sys.stderr)
-    who = f"[shard {shard.index}/{shard.count}] " if shard else ""
-    print(
-        f"{who}figures: {stored_before} stored, {made} generated, {len(pending)} pending · "
-        f"{stats.generated} jobs run · {time.perf_counter() - began:.1f} s"
-        + (f" (this share's work: {stats.seconds:.1f} s)" if shard else "")
-    )
-    if stats.failures:
-        print(
-            f"{len(stats.failures)} figure(s) failed (listed above); the others were made. Fix them, or run "
-            f"with --debug to see where.",
-            file=sys.stderr,
-        )
-        return EXIT_FIGURES_FAILED
-    return 0
-
-
-def launch_progress(shard: Shard | None, store, pending: list):
-    """The launch's one progress line, shown by its leader; nothing otherwise."""
-    from contextlib import nullcontext
-
-    if shard is None or not (shard.launched and shard.leader):
-        return nullcontext()
-    return LaunchProgress(store, sorted({j.key for f in pending for j in f.jobs if not store.has(j.key)}))
-
-
-def tell_waiting(holders: list) -> None:
-    names = "; ".join(h.describe() for h in holders) or "another process"
-    print(f"waiting for the store lock held by {names} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-
-
-def cmd_run(project: Project, plan: Plan, args: argparse.Namespace) -> int:
-    return cmd_build(project, plan, args, render=False)
-
-
-def check_out(out: Path) -> None:
-    """Refuse, before any work, an --out that is a file or a non-empty folder the renderer did not write."""
-    from generator.site.render import check_owned
-
-    try:
-        check_owned(Path(out).absolute())
-    except (FileExistsError, NotADirectoryError) as exc:
-        raise GalleryError(f"--out {out}: {exc}", EXIT_ENVIRONMENT) from None
-
-
-def render_site(project: Project, plan: Plan) -> None:
-    """Render the pages that changed (the others are kept) and record what the site was made from."""
-    from generator.freshness import sources
-    from generator.site.present import site_sources
-    from generator.site.render import render_site as write_site
-
-    check_out(project.public)
-    stats = write_site(site_sources(plan, project.store), project.public, sources=sources(project, plan))
-    kept = stats.pages - 1 - stats.rendered
-    print(
-        f"site: {stats.pages} pages ({stats.rendered} rendered{f', {kept} unchanged' if kept else ''}), "
-        f"{stats.images} images → {project.public}/index.html"
-    )
-
-
-def site_is_current(project: Project, args: argparse.Namespace) -> bool:
-    """A build or render with nothing changed since the site was rendered (freshness.py) stops here, having read
-    no recipe and no result: a build only when nothing was pending, never a share of a launch."""
-    from generator.freshness import up_to_date
-    from generator.site.render import read_manifest
-
-    if args.command == "build" and (args.shard or Shard.from_env() or args.figure or args.book):
-        return False
-    began = time.perf_counter()
-    recorded = read_manifest(project.public.absolute()).sources
-    if not up_to_date(project, recorded, args.command == "render", args.hardware):
-        return False
-    print(f"site: up to date, nothing changed since it was rendered → {project.public}/index.html")
-    if args.command == "build":
-        print(
-            f"figures: {recorded.get('figures', 0)} stored, 0 generated, 0 pending · 0 jobs run · "
-            f"{time.perf_counter() - began:.1f} s"
-        )
-    return True
-
-
-def cmd_render(project: Project, plan: Plan, args: argparse.Namespace) -> int:
-    with project.store.lock(shared=True, on_wait=tell_waiting):
-        render_site(project, plan)
-    return 0
-
-
-def cmd_plan(project: Project, plan: Plan, args: argparse.Namespace) -> int:
-    from generator.modes import MODES
-
-    store = project.store
-    work = selected(plan, args)
-    chosen = {id(f) for f in work}
-    stored = store.key_set()
-    for book in plan.books:
-        figures = [f for f in plan.figures if f.figure.book == book.slug and id(f) in chosen]
-        if not figures:
-            continue
-        print(f"{book.slug}: {book.title} (model {book.model})")
-        for f in figures:
-            missing = [j for j in f.jobs if j.key not in stored]
-            calls = sum(MODES[j.mode].model_calls(j) for j in missing)
-            state = "stored" if not missing else f"pending {len(missing)}/{len(f.jobs)} jobs"
-            work_text = f", {calls} model evaluations ({f.model_spec.id})" if calls else ""
-            print(f"  {f.figure.section + '/' + f.figure.id:44} {f.figure.mode:13} {state}{work_text}")
-    todo = pending_jobs(work, store)
-    print(f"pending: {len(todo)} jobs, {sum(MODES[j.mode].model_calls(j) for j, _ in todo):,} model evaluations")
-    print_estimates(plan, store, work, args.hardware.device)
-    if args.hardware.chosen:
-        print_hardware_plan(work, args.hardware)
-    return 0
-
-
-def print_estimates(plan: Plan, store, work: list, device: str | None) -> None:
-    """The time the pending model work would take, per model, and why a model cannot run here."""
-    for model_id, model in plan_work(pending_jobs(work, store), store.root, device).models.items():
-        seconds, how = estimate(plan.figures, store, model_id, model.calls, device)
-        print(f"  {model_id}: {model.calls:,} model evaluations, about {duration(seconds)} at {how}")
-        if model.why:
-            print("    cannot run here: " + "\n    ".join(model.why.splitlines()))
-
-
-def print_hardware_plan(work: list, hardware: Hardware) -> None:
-    """Per model of the selected figures: dtype, memory mode, batches and estimated peak on the device."""
-    device = hardware.device or "auto"
-    memory = hardware.memory
-    if memory is None and device_kind(device) in ("cpu", device_kind(None)):
-        memory = total_bytes(device)  # the device is here: its own memory
-    where = f"{device_kind(device)}" + (f", {memory / GiB:.1f} GiB" if memory else "")
-    print(f"hardware ({where}):")
-    for spec in {f.model_spec.id: f.model_spec for f in work}.values():
-        jobs = [j for f in work if f.model_spec.id == spec.id for j in f.jobs]
-        for line in spec.plan_lines(device, memory, **stages_needed(jobs)):
-            print(f"  {spec.id}: {line}")
-
-
-# ---- the plan-size guard
-
-
-def guard_plan_size(plan: Plan, work: list, store, args: argparse.Namespace) -> None:
-    """A plan above --max-evals model evaluations runs only with --yes (or a yes on a terminal)."""
-    limit = args.max_evals if args.max_evals is not None else int(os.environ.get("GALLERY_MAX_EVALS", MAX_EVALS))
-    required = {f.model_spec.id for f in work} if (args.book or args.figure) else set()
-    device = args.hardware.device
-    running = plan_work(pending_jobs(work, store), store.root, device).running(required)
-    total = sum(model.calls for model in running.values())
-    if total <= limit or args.yes:
-        return
-    parts, seconds = [], 0.0
-    for model_id, model in running.items():
-        took, how = estimate(plan.figures, store, model_id, model.calls, device)
-        seconds += took
-        parts.append(f"{model_id}: {model.calls:,} at {how}")
-    message = (
-        f"this plan runs {total:,} model evaluations (limit {limit:,}), about {duration(seconds)} — {'; '.join(parts)}"
-    )
-    if not confirm(f"{message}. Run it?"):
-        raise GalleryError(f"{message}; rerun with --yes to run it, or raise --max-evals / GALLERY_MAX_EVALS")
-
-
-def duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
-
-
-def confirm(question: str) -> bool:
-    """Ask on a terminal; never in a pipe or a script (there the caller needs --yes)."""
-    if not sys.stdin.isatty():
-        return False
-    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
-
-
-# ---- gc ----
-
-
-def cmd_gc(project: Project, plan: Plan, args: argparse.Namespace) -> int:
-    """Show what would be removed; keep every result of a book the plan does not load; ask or need --yes."""
-    store = project.store
-    keep = {j.key for f in plan.figures for j in f.jobs}
-    books = {b.slug for b in plan.books}
-    doomed = store.gc(keep, dry_run=True, keep_books=books)
-    orphans = Counter(store.figure_of(k).partition("/")[0] or "(unknown)" for k in store.keys() if k not in keep)
-    unloaded = {book: n for book, n in sorted(orphans.items()) if book not in books}
-    if unloaded:
-        print(
-            f"keeping all {sum(unloaded.values())} result(s) of book(s) not in the recipes: "
-            f"{', '.join(unloaded)} (a missing or misnamed book.yaml?)"
-        )
-    if not doomed:
-        print("nothing to remove")
-        return 0
-    by_figure = Counter(store.figure_of(key) or "(unknown)" for key in doomed)
-    print(
-        f"{'would remove' if args.dry_run else 'to remove'}: {len(doomed)} unreferenced result(s) of "
-        f"{len(by_figure)} figure(s)"
-    )
-    for figure, n in sorted(by_figure.items()):
-        print(f"  {figure}: {n}")
-    if args.dry_run:
-        return 0
-    if not args.yes and not confirm(f"Remove these {len(doomed)} result(s)?"):
-        raise GalleryError(f"gc would remove {len(doomed)} result(s) (listed above); rerun with --yes to remove them")
-    with store.lock(shared=False, wait=not args.no_wait, on_wait=tell_waiting):
-        removed = store.gc(keep, keep_books=books, only=set(doomed))
-    print(f"removed {len(removed)} unreferenced result(s)")
-    return 0
-
-
-# ---- init, hugo ----
-
-
-def cmd_init(folder: Path) -> int:
-    from generator.scaffold import init_project
-
-    files = init_project(folder)
-    books = sorted(f"{f.parent}/" for f in files if f.name == "book.yaml")
-    print(
-        f"a new gallery in {folder}/ ({len(files)} files): recipes/site.yaml, the book {', '.join(books)} on the "
-        f"embedded digits model, .gitignore, Makefile, README.md"
-    )
-    go = "" if folder.absolute() == Path.cwd() else f"cd {folder} && "
-    print(f"next: {go}gallery build   (about a minute on a CPU), then `gallery serve` to browse it")
-    return 0
-
-
-def cmd_hugo(project: Project, plan: Plan, args: argparse.Namespace) -> int:
-    """The books as Hugo page bundles, from stored results (no model work); pending figures are left out."""
-    from generator.site.hugo import export
-    from generator.site.present import site_view
-
-    out = args.dir or project.root / "hugo"
-    if not out.absolute().parent.is_dir():
-        raise GalleryError(
-            f"{out.absolute().parent} does not exist{closest_folder(out.absolute().parent)}; create it "
-            f"first, or name another folder",
-            EXIT_ENVIRONMENT,
-        )
-    with project.store.lock(shared=True, on_wait=tell_waiting):
-        site = site_view(plan, project.store)
-        try:
-            n = export(site, out)
-        except FileExistsError as exc:
-            raise GalleryError(str(exc), EXIT_ENVIRONMENT) from None
-    drafts = [b.slug for b in site.books if any(f.pending for s in b.sections for f in s.figures)]
-    print(f"hugo: {n} page bundle(s) → {out}/  (copy them into your Hugo site's content/ folder)")
-    if drafts:
-        print(f"draft: {', '.join(drafts)} (figures pending; `gallery build` makes them, then export again)")
-    return 0
-
-
-# ---- serve, embeddings, modes ----
-
-
-def cmd_serve(project: Project, args: argparse.Namespace) -> int:
-    from generator.site.serve import serve
-
-    try:
-        if args.watch:
-            from generator.watch import serve_and_watch
-
-            return serve_and_watch(project, args.port, lambda: watched_build(args), args.open)
-        if not (project.public / "index.html").is_file():
-            raise GalleryError(
-                f"{project.public}/index.html does not exist; render the site first (gallery build), "
-                f"or run `gallery serve --watch`, which builds it",
-                EXIT_ENVIRONMENT,
-            )
-        serve(project.public, args.port, args.open)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise GalleryError(
-                f"port {args.port} is already in use; stop what uses it or pick another with --port", EXIT_ENVIRONMENT
-            ) from None
-        raise
-    return 0
-
-
 def watched_build(serve_args: argparse.Namespace) -> tuple[int, str]:
     """One `gallery build` with the global options of `serve_args`, as the command runs it (every failure one
     message, never a traceback); returns its exit code and what it wrote on stderr (shown in the browser)."""
-    import contextlib
-
     args = parse_args(["build"])
     for option in ("root", "store", "out", "debug"):
         setattr(args, option, getattr(serve_args, option))
@@ -607,8 +285,6 @@ class _Tee:
     """stderr that also keeps a copy of what was written."""
 
     def __init__(self, stream):
-        import io
-
         self.stream, self.text = stream, io.StringIO()
 
     def write(self, data: str) -> int:
@@ -622,20 +298,7 @@ class _Tee:
         return self.stream.isatty()
 
 
-def import_embeddings(project: Project, file: Path) -> int:
-    """Prompt embeddings from the course's file go into the DeepFloyd IF cache: those prompts skip T5."""
-    from generator.models.deepfloyd import EMBEDDING_FAMILY
-    from generator.models.embeddings import embedding_cache, import_prompt_embeds
-
-    try:
-        prompts = import_prompt_embeds(file, embedding_cache(project.store_root, EMBEDDING_FAMILY))
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise GalleryError(f"cannot import {file}: {exc}") from None
-    print(f"imported {len(prompts)} prompt embedding(s) into {project.store_root / 'embeddings'}")
-    return 0
-
-
-COMMANDS = {"build": cmd_build, "run": cmd_run, "render": cmd_render, "plan": cmd_plan, "gc": cmd_gc, "hugo": cmd_hugo}
+COMMANDS = PLAN_COMMANDS  # the commands that run on a loaded plan, by name
 
 if __name__ == "__main__":
     sys.exit(main())

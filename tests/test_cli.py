@@ -391,3 +391,15 @@ def test_a_model_that_fails_to_load_fails_its_figures_and_the_rest_is_made(proje
     captured = capsys.readouterr()
     assert "figure 'digits/two' failed: RuntimeError: weights file is truncated" in captured.err
     assert "3 jobs run" in captured.out  # the test book's model-free figures
+
+
+def test_every_subcommand_has_its_command():
+    """cli.py parses and dispatches; each subcommand's work is a function in generator/commands/."""
+    import argparse
+
+    import generator.cli as cli
+
+    (subcommands,) = [a for a in cli.command_line()._actions if isinstance(a, argparse._SubParsersAction)]
+    dispatched_itself = {"init", "modes", "serve", "import-embeddings"}  # no plan is loaded for these
+    assert set(subcommands.choices) == set(cli.COMMANDS) | dispatched_itself
+    assert all(f.__module__.startswith("generator.commands.") for f in cli.COMMANDS.values())
