@@ -49,6 +49,7 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_build_on_the_cpu_in_bf16_runs_all_three_stages_and_keys_the_dtype(project, capsys):
     assert main(["--root", str(project), "build", "--figure", "rocket", "--device", "cpu", "--dtype", "bf16"]) == 0
     assert "1 generated, 0 pending · 1 jobs run" in capsys.readouterr().out
@@ -67,6 +68,7 @@ def test_build_on_the_cpu_in_bf16_runs_all_three_stages_and_keys_the_dtype(proje
     assert "pending: 1 jobs" in capsys.readouterr().out  # another dtype is another job
 
 
+@pytest.mark.slow
 def test_hardware_options_and_their_variables_choose_the_same_keys_and_leave_the_environment_alone(
     project, capsys, monkeypatch
 ):

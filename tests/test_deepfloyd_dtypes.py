@@ -119,6 +119,7 @@ def fp32(store) -> dict[str, torch.Tensor]:
     return cascade("fp32", store)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", ["bf16", "fp16"])
 def test_every_stage_runs_in_reduced_precision_within_tolerance_of_fp32(dtype, fp32, store):
     try:
@@ -137,6 +138,7 @@ def test_every_stage_runs_in_reduced_precision_within_tolerance_of_fp32(dtype, f
     assert fp32["stage III"].shape == (2, 3, 256, 256) and fp32["stage I"].abs().max() > 0.1
 
 
+@pytest.mark.slow
 def test_the_digits_model_runs_in_every_dtype_and_bf16_moves_its_pixels():
     """The digits model too: auto is fp32 everywhere; bf16 and fp16 run, within tolerance, beyond packing."""
     out = {}
