@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from generator.commands import PLAN_COMMANDS
+from generator.commands import COMMANDS
 from generator.commands.build import MAX_EVALS
 from generator.commands.common import closest_folder
 from generator.commands.embeddings import import_embeddings
@@ -297,8 +297,6 @@ class _Tee:
     def isatty(self) -> bool:
         return self.stream.isatty()
 
-
-COMMANDS = PLAN_COMMANDS  # the commands that run on a loaded plan, by name
 
 if __name__ == "__main__":
     sys.exit(main())

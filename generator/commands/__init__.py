@@ -8,7 +8,7 @@ from generator.commands.plan import cmd_plan
 from generator.commands.render import cmd_render
 
 
-PLAN_COMMANDS = {
+COMMANDS = {  # the commands that run on a loaded plan, by name
     "build": cmd_build,
     "run": cmd_run,
     "render": cmd_render,
